@@ -1,0 +1,140 @@
+//! Content-addressed artifact bodies: `artifacts/objects/<sha256[..2]>/<sha256><suffix>`.
+//! Bodies are hashed while they are copied, written to a temporary name and renamed into place,
+//! so a crash never leaves a half-written object under its final name.
+
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IngestMode {
+    /// Copy the file in; the source stays.
+    Copy,
+    /// Rename the file in (copy and delete across filesystems).
+    Move,
+    /// The file is already inside `artifacts/staging/`; move it into place.
+    Adopt,
+}
+
+impl IngestMode {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "copy" => IngestMode::Copy,
+            "move" => IngestMode::Move,
+            "adopt" => IngestMode::Adopt,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredObject {
+    pub sha256: String,
+    pub size: u64,
+    /// Relative to the workspace root, e.g. `artifacts/objects/ab/ab12….pt`.
+    pub path: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}: adopt needs a file inside the workspace's artifacts/staging/ folder")]
+    NotStaged(PathBuf),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArtifactError + '_ {
+    move |source| ArtifactError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Streams a file through SHA-256 (1 MiB chunks); returns (hex digest, size).
+pub fn hash_file(path: &Path) -> Result<(String, u64), ArtifactError> {
+    let mut f = File::open(path).map_err(io(path))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf).map_err(io(path))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((hex::encode(h.finalize()), size))
+}
+
+fn suffix_of(path: &Path) -> String {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    match name.find('.') {
+        Some(i) if i > 0 => name[i..]
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+            .collect(),
+        _ => String::new(),
+    }
+}
+
+/// Puts `src` into the workspace at `root` (the `.contexta` directory).
+pub fn put_object(root: &Path, src: &Path, mode: IngestMode) -> Result<StoredObject, ArtifactError> {
+    if mode == IngestMode::Adopt {
+        let staging = root.join("artifacts/staging");
+        let canon = src.canonicalize().map_err(io(src))?;
+        let staging = staging.canonicalize().map_err(io(&staging))?;
+        if !canon.starts_with(&staging) {
+            return Err(ArtifactError::NotStaged(src.to_path_buf()));
+        }
+    }
+    let objects = root.join("artifacts/objects");
+    std::fs::create_dir_all(&objects).map_err(io(&objects))?;
+    // Copy while hashing into a temporary file beside the objects, then rename into place.
+    let tmp = objects.join(format!(
+        ".incoming-{}-{}",
+        std::process::id(),
+        crate::model::Timestamp::now().0
+    ));
+    let (sha, size) = {
+        let mut input = File::open(src).map_err(io(src))?;
+        let mut out = File::create(&tmp).map_err(io(&tmp))?;
+        let mut h = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut size = 0u64;
+        loop {
+            let n = input.read(&mut buf).map_err(io(src))?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+            out.write_all(&buf[..n]).map_err(io(&tmp))?;
+            size += n as u64;
+        }
+        out.sync_all().map_err(io(&tmp))?;
+        (hex::encode(h.finalize()), size)
+    };
+    let rel = format!("artifacts/objects/{}/{}{}", &sha[..2], sha, suffix_of(src));
+    let dest = root.join(&rel);
+    if let Some(d) = dest.parent() {
+        std::fs::create_dir_all(d).map_err(io(d))?;
+    }
+    if dest.exists() {
+        // Same content already stored: content addressing makes this a no-op.
+        let _ = std::fs::remove_file(&tmp);
+    } else {
+        std::fs::rename(&tmp, &dest).map_err(io(&dest))?;
+    }
+    if matches!(mode, IngestMode::Move | IngestMode::Adopt) {
+        std::fs::remove_file(src).map_err(io(src))?;
+    }
+    Ok(StoredObject {
+        sha256: sha,
+        size,
+        path: rel,
+    })
+}

@@ -1,0 +1,396 @@
+//! `contexta ingest`: JSON Lines from any language. Accepts the reference's canonical record
+//! lines unchanged (bare `{"envelope","payload"}` records and segment lines
+//! `{"appended_at","record","sequence"}`) and our entity lines `{"entity": KIND, ...fields}`.
+//!
+//! Strict (default): the whole input is one transaction; the first bad line aborts it with
+//! file, line and field, and nothing is stored. Tolerant: good lines are committed in batches,
+//! each bad line is reported and recorded as an `import_loss` degraded marker.
+
+use crate::model::*;
+use crate::store::{StoreError, Workspace, WriteOp};
+use std::io::BufRead;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineError {
+    pub file: String,
+    pub line: usize,
+    pub field: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for LineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}:{}: {}", self.file, self.line, self.reason)
+        } else {
+            write!(f, "{}:{}: field `{}`: {}", self.file, self.line, self.field, self.reason)
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{0}")]
+    Line(LineError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{file}: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct IngestReport {
+    pub lines: usize,
+    pub records: usize,
+    pub entities: usize,
+    pub bytes: u64,
+    pub duplicates: usize,
+    pub rejected: Vec<LineError>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IngestOptions {
+    pub tolerant: bool,
+    pub follow: bool,
+}
+
+/// Progress callback payload: lines, records, bytes so far.
+pub struct Progress {
+    pub records: usize,
+    pub bytes: u64,
+    pub elapsed: Duration,
+}
+
+/// Parses one line into the write ops it stands for (none for a blank line).
+pub fn parse_line(text: &str) -> Result<Option<WriteOp>, ValidationError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| ValidationError::new("", format!("not JSON: {e}")))?;
+    let serde_json::Value::Object(mut obj) = value else {
+        return Err(ValidationError::new("", "a line must be a JSON object"));
+    };
+    if obj.contains_key("envelope") {
+        let record = Record::from_json(serde_json::Value::Object(obj))?;
+        return Ok(Some(WriteOp::Record {
+            record,
+            generated_ref: false,
+        }));
+    }
+    if let Some(rec) = obj.remove("record") {
+        // A reference segment line: `sequence` and `appended_at` are the old store's bookkeeping.
+        for k in obj.keys() {
+            if !matches!(k.as_str(), "appended_at" | "sequence") {
+                return Err(ValidationError::new(k.clone(), "unknown field in a segment line"));
+            }
+        }
+        if !obj.get("sequence").is_some_and(|s| s.is_u64()) {
+            return Err(ValidationError::new("sequence", "a segment line needs an integer sequence"));
+        }
+        let record = Record::from_json(rec).map_err(|e| ValidationError {
+            field: format!("record.{}", e.field),
+            reason: e.reason,
+        })?;
+        return Ok(Some(WriteOp::Record {
+            record,
+            generated_ref: false,
+        }));
+    }
+    let Some(kind) = obj.remove("entity") else {
+        return Err(ValidationError::new(
+            "",
+            "not a record (`envelope`), a segment line (`record`) or an entity line (`entity`)",
+        ));
+    };
+    let kind = kind.as_str().unwrap_or("").to_string();
+    let v = crate::model::json::canonical(serde_json::Value::Object(obj));
+    fn from<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, ValidationError> {
+        serde_json::from_value(v).map_err(|e| {
+            let msg = e.to_string();
+            let field = msg
+                .split('`')
+                .nth(1)
+                .filter(|_| msg.contains("field"))
+                .unwrap_or("")
+                .to_string();
+            ValidationError::new(field, msg)
+        })
+    }
+    let op = match kind.as_str() {
+        "project" => WriteOp::Project(from(v)?),
+        "run" => WriteOp::Run(from(v)?),
+        "stage" => WriteOp::Stage(from(v)?),
+        "batch" => WriteOp::Batch(from(v)?),
+        "sample" => WriteOp::Sample(from(v)?),
+        "operation" | "op" => WriteOp::Operation(from(v)?),
+        "deployment" => WriteOp::Deployment(from(v)?),
+        "environment" => WriteOp::Environment(from(v)?),
+        "artifact" => WriteOp::Artifact(from(v)?),
+        "relation" => WriteOp::Relation(from(v)?),
+        "provenance" => WriteOp::Provenance(from(v)?),
+        other => {
+            return Err(ValidationError::new(
+                "entity",
+                format!(
+                    "`{other}` is not one of project, run, stage, batch, sample, operation, deployment, environment, artifact, relation, provenance"
+                ),
+            ));
+        }
+    };
+    validate_op(&op)?;
+    Ok(Some(op))
+}
+
+fn validate_op(op: &WriteOp) -> Result<(), ValidationError> {
+    match op {
+        WriteOp::Project(x) => x.validate(),
+        WriteOp::Run(x) => x.validate(),
+        WriteOp::Stage(x) => x.validate(),
+        WriteOp::Batch(x) => x.validate(),
+        WriteOp::Sample(x) => x.validate(),
+        WriteOp::Operation(x) => x.validate(),
+        WriteOp::Deployment(x) => x.validate(),
+        WriteOp::Environment(x) => x.validate(),
+        WriteOp::Relation(x) => x.validate(),
+        WriteOp::Provenance(x) => x.validate(),
+        WriteOp::Artifact(x) => x.validate(),
+        WriteOp::Record { record, .. } => record.validate(),
+    }
+}
+
+/// The entity line for an entity, as `export` writes and `ingest` reads it.
+pub fn entity_line(op: &WriteOp) -> Option<serde_json::Value> {
+    let (kind, v) = match op {
+        WriteOp::Project(x) => ("project", serde_json::to_value(x)),
+        WriteOp::Run(x) => ("run", serde_json::to_value(x)),
+        WriteOp::Stage(x) => ("stage", serde_json::to_value(x)),
+        WriteOp::Batch(x) => ("batch", serde_json::to_value(x)),
+        WriteOp::Sample(x) => ("sample", serde_json::to_value(x)),
+        WriteOp::Operation(x) => ("operation", serde_json::to_value(x)),
+        WriteOp::Deployment(x) => ("deployment", serde_json::to_value(x)),
+        WriteOp::Environment(x) => ("environment", serde_json::to_value(x)),
+        WriteOp::Relation(x) => ("relation", serde_json::to_value(x)),
+        WriteOp::Provenance(x) => ("provenance", serde_json::to_value(x)),
+        WriteOp::Artifact(x) => ("artifact", serde_json::to_value(x)),
+        WriteOp::Record { .. } => return None,
+    };
+    let mut v = v.ok()?;
+    v.as_object_mut()?
+        .insert("entity".into(), serde_json::Value::String(kind.into()));
+    Some(crate::model::json::canonical(v))
+}
+
+/// The run a bad line was about, when it can still be told; else a per-file ingest run.
+fn run_of_bad_line(text: &str, file: &str) -> Ref {
+    let v: Option<serde_json::Value> = serde_json::from_str(text).ok();
+    let found = v.as_ref().and_then(|v| {
+        [
+            v.pointer("/envelope/run_ref"),
+            v.pointer("/record/envelope/run_ref"),
+            v.pointer("/run_ref"),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|r| r.as_str().and_then(|s| Ref::parse(s).ok()))
+        .filter(|r| r.kind() == "run")
+    });
+    found.unwrap_or_else(|| {
+        Ref::build("run", &["ingest", &slug(file)]).unwrap_or_else(|_| {
+            Ref::parse("run:ingest.input").expect("static ref is valid")
+        })
+    })
+}
+
+fn loss_marker(err: &LineError, run: &Ref) -> Option<WriteOp> {
+    let now = Timestamp::now();
+    let token = format!("import-loss-{}-{}", err.line, crate::capture::short_hash(&format!("{}{}", err.file, now.0)));
+    let mut attributes = JsonMap::default();
+    attributes.insert("file", err.file.clone());
+    attributes.insert("line", err.line as u64);
+    attributes.insert("field", err.field.clone());
+    let record = Record {
+        envelope: Envelope {
+            record_ref: run.child("record", &token).ok()?,
+            record_type: RecordType::Degraded,
+            recorded_at: now,
+            observed_at: now,
+            producer_ref: "contexta.ingest".into(),
+            run_ref: run.clone(),
+            deployment_execution_ref: None,
+            stage_execution_ref: None,
+            batch_execution_ref: None,
+            sample_observation_ref: None,
+            operation_context_ref: None,
+            correlation_refs: CorrelationRefs::default(),
+            completeness_marker: Completeness::Partial,
+            degradation_marker: Degradation::ImportLoss,
+            schema_version: SCHEMA_VERSION.into(),
+            extensions: vec![],
+        },
+        payload: Payload::Degraded(DegradedPayload {
+            issue_key: "ingest.line_rejected".into(),
+            category: DegradedCategory::Import,
+            severity: Severity::Warning,
+            summary: format!("line {} of {} was not ingested: {}", err.line, err.file, err.reason),
+            subject_ref: None,
+            origin_marker: CaptureOrigin::Imported,
+            attributes,
+        }),
+    };
+    Some(WriteOp::Record {
+        record,
+        generated_ref: false,
+    })
+}
+
+/// Ingests everything `reader` yields. `file` names the input in messages.
+pub fn ingest(
+    ws: &Workspace,
+    file: &str,
+    mut reader: impl BufRead,
+    opts: IngestOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<IngestReport, IngestError> {
+    let started = Instant::now();
+    let mut report = IngestReport::default();
+    let mut last_progress = Instant::now();
+    let io_err = |source| IngestError::Io {
+        file: file.to_string(),
+        source,
+    };
+    if !opts.tolerant && !opts.follow {
+        // One transaction: any bad line aborts everything (nothing stored).
+        let info = ws.write_stream(|batch| -> Result<(), IngestError> {
+            let mut line = String::new();
+            loop {
+                line.clear();
+                let n = reader.read_line(&mut line).map_err(io_err)?;
+                if n == 0 {
+                    return Ok(());
+                }
+                report.lines += 1;
+                report.bytes += n as u64;
+                match parse_line(&line) {
+                    Ok(None) => {}
+                    Ok(Some(op)) => {
+                        let is_record = matches!(op, WriteOp::Record { .. });
+                        batch.push(&op).map_err(|e| match e {
+                            StoreError::Invalid(reason) => IngestError::Line(LineError {
+                                file: file.to_string(),
+                                line: report.lines,
+                                field: String::new(),
+                                reason,
+                            }),
+                            other => IngestError::Store(other),
+                        })?;
+                        if is_record {
+                            report.records += 1;
+                        } else {
+                            report.entities += 1;
+                        }
+                    }
+                    Err(e) => {
+                        return Err(IngestError::Line(LineError {
+                            file: file.to_string(),
+                            line: report.lines,
+                            field: e.field,
+                            reason: e.reason,
+                        }));
+                    }
+                }
+                if last_progress.elapsed() > Duration::from_millis(200) {
+                    last_progress = Instant::now();
+                    progress(&Progress {
+                        records: report.records,
+                        bytes: report.bytes,
+                        elapsed: started.elapsed(),
+                    });
+                }
+            }
+        })?;
+        report.duplicates = info.duplicates;
+        return Ok(report);
+    }
+
+    // Tolerant and/or follow: commit in batches as lines arrive.
+    let mut ops: Vec<WriteOp> = Vec::new();
+    let flush = |ops: &mut Vec<WriteOp>, report: &mut IngestReport| -> Result<(), IngestError> {
+        if !ops.is_empty() {
+            let info = ws.write(ops)?;
+            report.duplicates += info.duplicates;
+            ops.clear();
+        }
+        Ok(())
+    };
+    let mut pending = String::new();
+    loop {
+        let mut chunk = String::new();
+        let n = reader.read_line(&mut chunk).map_err(io_err)?;
+        if n == 0 {
+            if !opts.follow {
+                if pending.is_empty() {
+                    break;
+                }
+            } else {
+                // Caught up with the writer: commit what we have and wait for more.
+                flush(&mut ops, &mut report)?;
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        }
+        pending.push_str(&chunk);
+        if opts.follow && !pending.ends_with('\n') {
+            continue; // a partial last line: wait for its newline
+        }
+        let line = std::mem::take(&mut pending);
+        report.lines += 1;
+        report.bytes += line.len() as u64;
+        match parse_line(&line) {
+            Ok(None) => {}
+            Ok(Some(op)) => {
+                if matches!(op, WriteOp::Record { .. }) {
+                    report.records += 1;
+                } else {
+                    report.entities += 1;
+                }
+                ops.push(op);
+            }
+            Err(e) => {
+                let err = LineError {
+                    file: file.to_string(),
+                    line: report.lines,
+                    field: e.field,
+                    reason: e.reason,
+                };
+                if !opts.tolerant {
+                    flush(&mut ops, &mut report)?;
+                    return Err(IngestError::Line(err));
+                }
+                let run = run_of_bad_line(&line, file);
+                if let Some(m) = loss_marker(&err, &run) {
+                    ops.push(m);
+                }
+                report.rejected.push(err);
+            }
+        }
+        if ops.len() >= 10_000 {
+            flush(&mut ops, &mut report)?;
+        }
+        if last_progress.elapsed() > Duration::from_millis(200) {
+            last_progress = Instant::now();
+            progress(&Progress {
+                records: report.records,
+                bytes: report.bytes,
+                elapsed: started.elapsed(),
+            });
+        }
+    }
+    flush(&mut ops, &mut report)?;
+    Ok(report)
+}

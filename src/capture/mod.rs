@@ -1,0 +1,18 @@
+//! Writing into a workspace: the Rust capture API (buffered, committed in the background),
+//! JSONL ingest from any language, artifacts and provenance.
+
+pub mod artifacts;
+mod committer;
+pub mod ingest;
+pub mod provenance;
+mod session;
+
+pub use artifacts::{IngestMode, hash_file, put_object};
+pub use committer::CommitPolicy;
+pub use session::{CaptureError, RunHandle, Session, SpanGuard, StageHandle};
+
+/// 12 hex digits of SHA-256: short, stable ids for generated ref components.
+pub fn short_hash(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(text.as_bytes())[..6])
+}

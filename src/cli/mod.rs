@@ -1,0 +1,4 @@
+//! Command-line interface (filled in below).
+pub fn main() -> i32 {
+    0
+}

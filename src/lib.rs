@@ -1,0 +1,28 @@
+//! Contexta: local-first observability for ML runs.
+//!
+//! Layers depend one way only (`tests/architecture.rs` enforces it):
+//!
+//! ```text
+//! model  ←  store  ←  capture / query  ←  cli, tui
+//!   ↑                    ↑
+//!   └──── analysis ──────┘   (pure, fed by query)
+//! ```
+//!
+//! - `model`: refs, entities, records and their validation. No I/O.
+//! - `store`: the redb workspace (the only module that names redb).
+//! - `capture`: the writing API, JSONL ingest, artifacts, provenance.
+//! - `query`: read-side questions for the CLI and the explorer.
+//! - `watch`: "the workspace changed" signals (notify, with a polling fallback).
+//! - `demo`: a realistic generated workspace and a live writer.
+//! - `cli`, `tui`: the faces.
+#![forbid(unsafe_code)]
+
+pub mod capture;
+pub mod cli;
+pub mod demo;
+pub mod model;
+pub mod query;
+pub mod sanitize;
+pub mod store;
+pub mod tui;
+pub mod watch;

@@ -1,0 +1,16 @@
+//! Pure data: refs, timestamps, entities and records as the reference defines them, with their
+//! validation rules. No I/O here, and nothing here knows how or where data is stored.
+
+pub mod entities;
+pub mod error;
+pub mod json;
+pub mod records;
+pub mod refs;
+pub mod time;
+
+pub use entities::*;
+pub use error::ValidationError;
+pub use json::{Extension, JsonMap};
+pub use records::*;
+pub use refs::{Ref, RefError, slug};
+pub use time::{Timestamp, format_duration};

@@ -1,0 +1,593 @@
+//! Records: an envelope plus one of four payloads (spec §2). `Record::from_json` reads the
+//! reference's canonical record JSON strictly; `to_json` writes it back canonically, so our output
+//! is the reference's input.
+
+use super::error::{Check, ValidationError, dot_token, non_blank, snake_token};
+use super::json::{Extension, JsonMap, canonical, check_extensions};
+use super::refs::Ref;
+use super::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordType {
+    Event,
+    Metric,
+    Span,
+    Degraded,
+}
+
+impl RecordType {
+    pub const ALL: [RecordType; 4] = [
+        RecordType::Event,
+        RecordType::Metric,
+        RecordType::Span,
+        RecordType::Degraded,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordType::Event => "event",
+            RecordType::Metric => "metric",
+            RecordType::Span => "span",
+            RecordType::Degraded => "degraded",
+        }
+    }
+    pub fn index(self) -> usize {
+        self as usize
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        RecordType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Completeness {
+    #[default]
+    Complete,
+    Partial,
+    Sampled,
+    Absent,
+    Unknown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Degradation {
+    #[default]
+    None,
+    PartialFailure,
+    CaptureGap,
+    ImportLoss,
+    CompatibilityUpgrade,
+}
+
+impl Degradation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Degradation::None => "none",
+            Degradation::PartialFailure => "partial_failure",
+            Degradation::CaptureGap => "capture_gap",
+            Degradation::ImportLoss => "import_loss",
+            Degradation::CompatibilityUpgrade => "compatibility_upgrade",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelationRefs {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+}
+
+fn schema_version() -> String {
+    super::entities::SCHEMA_VERSION.to_string()
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    pub record_ref: Ref,
+    pub record_type: RecordType,
+    pub recorded_at: Timestamp,
+    pub observed_at: Timestamp,
+    pub producer_ref: String,
+    pub run_ref: Ref,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_execution_ref: Option<Ref>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage_execution_ref: Option<Ref>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_execution_ref: Option<Ref>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_observation_ref: Option<Ref>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_context_ref: Option<Ref>,
+    #[serde(default)]
+    pub correlation_refs: CorrelationRefs,
+    #[serde(default)]
+    pub completeness_marker: Completeness,
+    #[serde(default)]
+    pub degradation_marker: Degradation,
+    #[serde(default = "schema_version")]
+    pub schema_version: String,
+    #[serde(default)]
+    pub extensions: Vec<Extension>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Debug,
+    Info,
+    Warning,
+    Error,
+    Critical,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Error => "error",
+            Level::Critical => "critical",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Level> {
+        Some(match s {
+            "debug" => Level::Debug,
+            "info" => Level::Info,
+            "warning" | "warn" => Level::Warning,
+            "error" => Level::Error,
+            "critical" => Level::Critical,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureOrigin {
+    #[default]
+    ExplicitCapture,
+    AssistedCapture,
+    WrappedCapture,
+    Imported,
+    Inferred,
+    Replayed,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventPayload {
+    pub event_key: String,
+    pub level: Level,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_ref: Option<Ref>,
+    #[serde(default)]
+    pub attributes: JsonMap,
+    #[serde(default)]
+    pub origin_marker: CaptureOrigin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AggregationScope {
+    Run,
+    Stage,
+    Operation,
+    #[default]
+    Step,
+    Slice,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricPayload {
+    pub metric_key: String,
+    pub value: f64,
+    /// Whether `value` was written as a JSON integer (kept so output matches input).
+    #[serde(skip)]
+    pub integral: bool,
+    pub value_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub aggregation_scope: AggregationScope,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_ref: Option<Ref>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slice_ref: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary_basis: Option<String>,
+}
+
+impl MetricPayload {
+    /// Our step rule: `tags.step` when it is an integer.
+    pub fn tagged_step(&self) -> Option<i64> {
+        self.tags.get("step").and_then(|s| s.trim().parse().ok())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpanStatus {
+    Ok,
+    Error,
+    Cancelled,
+    Timeout,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpanKind {
+    Operation,
+    Internal,
+    Io,
+    Network,
+    Process,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpanPayload {
+    pub span_id: String,
+    pub trace_id: String,
+    /// Absent or null for a root span (the reference drops the key; we read it back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_span_id: Option<String>,
+    pub span_name: String,
+    pub started_at: Timestamp,
+    pub ended_at: Timestamp,
+    pub status: SpanStatus,
+    pub span_kind: SpanKind,
+    #[serde(default)]
+    pub attributes: JsonMap,
+    #[serde(default)]
+    pub linked_refs: Vec<Ref>,
+}
+
+impl SpanPayload {
+    /// Derived, never stored (the reference's missing `duration_ms`, §17.2).
+    pub fn duration_ms(&self) -> f64 {
+        (self.ended_at.0 - self.started_at.0) as f64 / 1000.0
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DegradedCategory {
+    Capture,
+    Store,
+    Import,
+    Compatibility,
+    Verification,
+    Recovery,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DegradedPayload {
+    pub issue_key: String,
+    pub category: DegradedCategory,
+    pub severity: Severity,
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_ref: Option<Ref>,
+    #[serde(default)]
+    pub origin_marker: CaptureOrigin,
+    #[serde(default)]
+    pub attributes: JsonMap,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Payload {
+    Event(EventPayload),
+    Metric(MetricPayload),
+    Span(SpanPayload),
+    Degraded(DegradedPayload),
+}
+
+impl Payload {
+    pub fn record_type(&self) -> RecordType {
+        match self {
+            Payload::Event(_) => RecordType::Event,
+            Payload::Metric(_) => RecordType::Metric,
+            Payload::Span(_) => RecordType::Span,
+            Payload::Degraded(_) => RecordType::Degraded,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    pub envelope: Envelope,
+    pub payload: Payload,
+}
+
+/// Why a JSON record was refused: the field path and the reason.
+pub type RecordError = ValidationError;
+
+fn field_of_serde(prefix: &str, e: &serde_json::Error) -> ValidationError {
+    let msg = e.to_string();
+    // serde messages look like "missing field `x`" / "unknown field `x`, expected …"
+    let field = msg
+        .split('`')
+        .nth(1)
+        .filter(|_| msg.contains("field"))
+        .map(|f| format!("{prefix}.{f}"))
+        .unwrap_or_else(|| prefix.to_string());
+    let reason = msg.split(" at line").next().unwrap_or(&msg).to_string();
+    ValidationError::new(field, reason)
+}
+
+impl Record {
+    /// Reads canonical record JSON (`{"envelope","payload"}`), strictly, then validates.
+    pub fn from_json(value: serde_json::Value) -> Result<Record, RecordError> {
+        let serde_json::Value::Object(mut obj) = value else {
+            return Err(ValidationError::new("", "a record must be a JSON object"));
+        };
+        let env = obj
+            .remove("envelope")
+            .ok_or_else(|| ValidationError::new("envelope", "missing"))?;
+        let payload = obj
+            .remove("payload")
+            .ok_or_else(|| ValidationError::new("payload", "missing"))?;
+        if let Some(k) = obj.keys().next() {
+            return Err(ValidationError::new(k.clone(), "unknown field"));
+        }
+        let env = strip_nulls(env);
+        let envelope: Envelope =
+            serde_json::from_value(env).map_err(|e| field_of_serde("envelope", &e))?;
+        let payload = Payload::from_json(envelope.record_type, strip_nulls(payload))?;
+        let record = Record { envelope, payload };
+        record.validate()?;
+        Ok(record)
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        let env = serde_json::to_value(&self.envelope).unwrap_or_default();
+        let payload = match &self.payload {
+            Payload::Event(p) => serde_json::to_value(p),
+            Payload::Metric(p) => serde_json::to_value(p).map(|mut v| {
+                if p.integral
+                    && let Some(obj) = v.as_object_mut()
+                {
+                    obj.insert("value".into(), serde_json::json!(p.value as i64));
+                }
+                v
+            }),
+            Payload::Span(p) => serde_json::to_value(p),
+            Payload::Degraded(p) => serde_json::to_value(p),
+        }
+        .unwrap_or_default();
+        canonical(serde_json::json!({ "envelope": env, "payload": payload }))
+    }
+
+    pub fn record_type(&self) -> RecordType {
+        self.envelope.record_type
+    }
+
+    pub fn validate(&self) -> Check {
+        let e = &self.envelope;
+        if e.record_type != self.payload.record_type() {
+            return Err(ValidationError::new(
+                "envelope.record_type",
+                "does not match the payload",
+            ));
+        }
+        if e.record_ref.kind() != "record" {
+            return Err(ValidationError::new(
+                "envelope.record_ref",
+                format!("`{}` must be a record ref", e.record_ref),
+            ));
+        }
+        if e.run_ref.kind() != "run" {
+            return Err(ValidationError::new(
+                "envelope.run_ref",
+                format!("`{}` must be a run ref", e.run_ref),
+            ));
+        }
+        if !e.record_ref.is_under(&e.run_ref) {
+            return Err(ValidationError::new(
+                "envelope.record_ref",
+                format!("`{}` is not under run `{}`", e.record_ref, e.run_ref),
+            ));
+        }
+        if e.recorded_at < e.observed_at {
+            return Err(ValidationError::new(
+                "envelope.recorded_at",
+                "must not be before observed_at",
+            ));
+        }
+        dot_token("envelope.producer_ref", &e.producer_ref)?;
+        let kinds = [
+            ("envelope.deployment_execution_ref", &e.deployment_execution_ref, "deployment"),
+            ("envelope.stage_execution_ref", &e.stage_execution_ref, "stage"),
+            ("envelope.batch_execution_ref", &e.batch_execution_ref, "batch"),
+            ("envelope.sample_observation_ref", &e.sample_observation_ref, "sample"),
+            ("envelope.operation_context_ref", &e.operation_context_ref, "op"),
+        ];
+        for (field, r, kind) in kinds {
+            if let Some(r) = r
+                && r.kind() != kind
+            {
+                return Err(ValidationError::new(
+                    field,
+                    format!("`{r}` must be a {kind} ref"),
+                ));
+            }
+        }
+        if let Some(stage) = &e.stage_execution_ref {
+            if !stage.is_under(&e.run_ref) {
+                return Err(ValidationError::new(
+                    "envelope.stage_execution_ref",
+                    "must share the run's prefix",
+                ));
+            }
+            let owner = e.batch_execution_ref.as_ref().unwrap_or(stage);
+            if let Some(b) = &e.batch_execution_ref
+                && !b.is_under(stage)
+            {
+                return Err(ValidationError::new(
+                    "envelope.batch_execution_ref",
+                    "must be prefixed by the stage",
+                ));
+            }
+            for (field, r) in [
+                ("envelope.sample_observation_ref", &e.sample_observation_ref),
+                ("envelope.operation_context_ref", &e.operation_context_ref),
+            ] {
+                if let Some(r) = r
+                    && !r.is_under(owner)
+                {
+                    return Err(ValidationError::new(
+                        field,
+                        "must be prefixed by the batch (if set) else the stage",
+                    ));
+                }
+            }
+        } else {
+            for (field, r) in [
+                ("envelope.batch_execution_ref", &e.batch_execution_ref),
+                ("envelope.sample_observation_ref", &e.sample_observation_ref),
+                ("envelope.operation_context_ref", &e.operation_context_ref),
+            ] {
+                if r.is_some() {
+                    return Err(ValidationError::new(field, "requires stage_execution_ref"));
+                }
+            }
+        }
+        for (field, v) in [
+            ("envelope.correlation_refs.trace_id", &e.correlation_refs.trace_id),
+            ("envelope.correlation_refs.session_id", &e.correlation_refs.session_id),
+        ] {
+            if let Some(v) = v {
+                non_blank(field, v)?;
+            }
+        }
+        if e.completeness_marker == Completeness::Absent && e.record_type != RecordType::Degraded {
+            return Err(ValidationError::new(
+                "envelope.completeness_marker",
+                "`absent` is only allowed on degraded records",
+            ));
+        }
+        if e.record_type == RecordType::Degraded && e.degradation_marker == Degradation::None {
+            return Err(ValidationError::new(
+                "envelope.degradation_marker",
+                "must not be `none` on a degraded record",
+            ));
+        }
+        if e.schema_version != super::entities::SCHEMA_VERSION {
+            return Err(ValidationError::new(
+                "envelope.schema_version",
+                format!("`{}` is not 1.0.0 (schema.version_mismatch)", e.schema_version),
+            ));
+        }
+        check_extensions("envelope.extensions", &e.extensions)
+            .map_err(super::error::from_message)?;
+        self.payload.validate()
+    }
+}
+
+fn strip_nulls(v: serde_json::Value) -> serde_json::Value {
+    canonical(v)
+}
+
+impl Payload {
+    pub fn from_json(t: RecordType, v: serde_json::Value) -> Result<Payload, RecordError> {
+        let err = |e: serde_json::Error| field_of_serde("payload", &e);
+        Ok(match t {
+            RecordType::Event => Payload::Event(serde_json::from_value(v).map_err(err)?),
+            RecordType::Metric => {
+                let integral = v
+                    .get("value")
+                    .is_some_and(|n| n.is_i64() || n.is_u64());
+                if v.get("value").is_some_and(|n| !n.is_number()) {
+                    return Err(ValidationError::new(
+                        "payload.value",
+                        "must be a finite number (not a bool or string)",
+                    ));
+                }
+                let mut m: MetricPayload = serde_json::from_value(v).map_err(err)?;
+                m.integral = integral;
+                Payload::Metric(m)
+            }
+            RecordType::Span => Payload::Span(serde_json::from_value(v).map_err(err)?),
+            RecordType::Degraded => Payload::Degraded(serde_json::from_value(v).map_err(err)?),
+        })
+    }
+
+    pub fn validate(&self) -> Check {
+        match self {
+            Payload::Event(p) => {
+                dot_token("payload.event_key", &p.event_key)?;
+                non_blank("payload.message", &p.message)?;
+                p.attributes
+                    .check("payload.attributes")
+                    .map_err(super::error::from_message)
+            }
+            Payload::Metric(p) => {
+                dot_token("payload.metric_key", &p.metric_key)?;
+                if !p.value.is_finite() {
+                    return Err(ValidationError::new("payload.value", "must be finite"));
+                }
+                snake_token("payload.value_type", &p.value_type)?;
+                if let Some(s) = &p.slice_ref {
+                    snake_token("payload.slice_ref", s)?;
+                }
+                if let Some(s) = &p.summary_basis {
+                    snake_token("payload.summary_basis", s)?;
+                }
+                super::error::str_map("payload.tags", &p.tags)
+            }
+            Payload::Span(p) => {
+                non_blank("payload.span_id", &p.span_id)?;
+                non_blank("payload.trace_id", &p.trace_id)?;
+                non_blank("payload.span_name", &p.span_name)?;
+                if p.ended_at < p.started_at {
+                    return Err(ValidationError::new(
+                        "payload.ended_at",
+                        "must not be before started_at",
+                    ));
+                }
+                p.attributes
+                    .check("payload.attributes")
+                    .map_err(super::error::from_message)
+            }
+            Payload::Degraded(p) => {
+                snake_token("payload.issue_key", &p.issue_key)?;
+                non_blank("payload.summary", &p.summary)?;
+                p.attributes
+                    .check("payload.attributes")
+                    .map_err(super::error::from_message)
+            }
+        }
+    }
+
+    /// The short key shown in lists: event key, metric key, span name, issue key.
+    pub fn key(&self) -> &str {
+        match self {
+            Payload::Event(p) => &p.event_key,
+            Payload::Metric(p) => &p.metric_key,
+            Payload::Span(p) => &p.span_name,
+            Payload::Degraded(p) => &p.issue_key,
+        }
+    }
+}

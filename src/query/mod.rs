@@ -1,0 +1,12 @@
+//! The read side, for the CLI and the explorer: plain synchronous functions over a workspace.
+//! Each opens one read snapshot and drops it before returning, so no reader outlives a query.
+
+mod records;
+mod resolve;
+mod runs;
+mod series;
+
+pub use records::{Anchor, RecordFilter, RecordPage, records_page, tail_since};
+pub use resolve::{QueryError, resolve_ref, resolve_run};
+pub use runs::{ProjectNode, RunDetail, RunFilter, RunSort, list_runs, run_detail, workspace_tree};
+pub use series::{MetricInfo, downsample, metric_list, series};

@@ -1,0 +1,63 @@
+//! Turning what a user typed into a ref: a full ref as is, `kind:` optional for runs, or a
+//! unique suffix (`svm-baseline` for `run:wine-quality-clf.svm-baseline`), as the reference does.
+
+use crate::model::Ref;
+use crate::store::{StoreError, Workspace};
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no run matches `{0}`")]
+    NoRun(String),
+    #[error("`{text}` is ambiguous: {}", candidates.join(", "))]
+    Ambiguous {
+        text: String,
+        candidates: Vec<String>,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Resolves a run by full ref, `project.run` value, or unique suffix of the value.
+pub fn resolve_run(ws: &Workspace, text: &str) -> Result<Ref, QueryError> {
+    let text = text.trim();
+    let snap = ws.read()?;
+    if let Ok(r) = Ref::parse(text)
+        && r.kind() == "run"
+    {
+        return match snap.run(&r)? {
+            Some(_) => Ok(r),
+            None => Err(QueryError::NoRun(text.to_string())),
+        };
+    }
+    if let Ok(r) = Ref::parse(&format!("run:{text}"))
+        && snap.run(&r)?.is_some()
+    {
+        return Ok(r);
+    }
+    let needle = text.strip_prefix("run:").unwrap_or(text);
+    let suffix = format!(".{needle}");
+    let matches: Vec<Ref> = snap
+        .runs_by_start(false)?
+        .into_iter()
+        .map(|i| i.run.run_ref)
+        .filter(|r| r.value() == needle || r.value().ends_with(&suffix))
+        .collect();
+    match matches.len() {
+        0 => Err(QueryError::NoRun(text.to_string())),
+        1 => Ok(matches.into_iter().next().expect("one match")),
+        _ => Err(QueryError::Ambiguous {
+            text: text.to_string(),
+            candidates: matches.iter().map(|r| r.to_string()).collect(),
+        }),
+    }
+}
+
+/// Any ref: parsed as is when it has a kind, else resolved as a run.
+pub fn resolve_ref(ws: &Workspace, text: &str) -> Result<Ref, QueryError> {
+    if text.contains(':') {
+        return Ref::parse(text.trim()).map_err(|e| QueryError::Invalid(e.to_string()));
+    }
+    resolve_run(ws, text)
+}

@@ -1,0 +1,84 @@
+//! Metric keys with their summaries and series, and downsampling to a screen's width.
+
+use super::resolve::QueryError;
+use crate::model::Ref;
+use crate::store::{MetricSummary, Point, ReadSnapshot, Workspace};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricInfo {
+    pub key: String,
+    pub count: u64,
+    pub last: f64,
+    pub min: f64,
+    pub max: f64,
+    pub first_step: i64,
+    pub last_step: i64,
+}
+
+impl MetricInfo {
+    fn from(key: String, s: MetricSummary) -> Self {
+        MetricInfo {
+            key,
+            count: s.count,
+            last: s.last,
+            min: s.min,
+            max: s.max,
+            first_step: s.first_step,
+            last_step: s.last_step,
+        }
+    }
+}
+
+pub(crate) fn metric_list_in(snap: &ReadSnapshot<'_>, run: &Ref) -> Result<Vec<MetricInfo>, QueryError> {
+    Ok(snap
+        .metric_keys(run)?
+        .into_iter()
+        .map(|(k, s)| MetricInfo::from(k, s))
+        .collect())
+}
+
+pub fn metric_list(ws: &Workspace, run: &Ref) -> Result<Vec<MetricInfo>, QueryError> {
+    metric_list_in(&ws.read()?, run)
+}
+
+/// One key's points in step order (record order breaks ties).
+pub fn series(ws: &Workspace, run: &Ref, key: &str) -> Result<Vec<Point>, QueryError> {
+    let mut pts = ws.read()?.series(run, key)?;
+    if pts.windows(2).any(|w| w[0].step > w[1].step) {
+        pts.sort_by_key(|p| (p.step, p.seq));
+    }
+    Ok(pts)
+}
+
+/// Reduces a series to at most `buckets * 2` points, keeping each bucket's min and max so
+/// spikes survive (what a chart `width` columns wide can show).
+pub fn downsample(points: &[Point], buckets: usize) -> Vec<Point> {
+    if buckets == 0 || points.len() <= buckets * 2 {
+        return points.to_vec();
+    }
+    let mut out = Vec::with_capacity(buckets * 2);
+    let per = points.len() as f64 / buckets as f64;
+    for b in 0..buckets {
+        let lo = (b as f64 * per) as usize;
+        let hi = (((b + 1) as f64 * per) as usize).min(points.len());
+        if lo >= hi {
+            continue;
+        }
+        let slice = &points[lo..hi];
+        let (mut mn, mut mx) = (0, 0);
+        for (i, p) in slice.iter().enumerate() {
+            if p.value < slice[mn].value {
+                mn = i;
+            }
+            if p.value > slice[mx].value {
+                mx = i;
+            }
+        }
+        let (a, b) = if mn <= mx { (mn, mx) } else { (mx, mn) };
+        out.push(slice[a]);
+        if a != b {
+            out.push(slice[b]);
+        }
+    }
+    out
+}

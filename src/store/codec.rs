@@ -1,0 +1,191 @@
+//! Stored value formats. Entities are postcard-encoded model structs. Records use a compact form
+//! with interned ids and times relative to the run's time base, because records are the bulk of
+//! a workspace; metric points are also kept column-wise and delta-encoded in `SERIES` chunks.
+
+use super::error::StoreError;
+use crate::model::{
+    AggregationScope, Completeness, CorrelationRefs, Degradation, DegradedPayload, EventPayload,
+    Extension, SpanPayload,
+};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+pub(crate) fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, StoreError> {
+    postcard::to_stdvec(v).map_err(|e| StoreError::Codec(e.to_string()))
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// Envelope fields that most records leave at their defaults; boxed so the common case costs
+/// one byte.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StoredContext {
+    pub deployment: Option<u32>,
+    pub batch: Option<u32>,
+    pub sample: Option<u32>,
+    pub operation: Option<u32>,
+    pub correlation: CorrelationRefs,
+    pub completeness: Completeness,
+    pub degradation: Degradation,
+    pub extensions: Vec<Extension>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct MetricRest {
+    pub unit: Option<u32>,
+    pub scope: AggregationScope,
+    pub subject: Option<String>,
+    pub slice: Option<String>,
+    /// Tags except a canonical integer `step` (kept in `step`).
+    pub tags: Vec<(u32, u32)>,
+    pub summary_basis: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) enum StoredBody {
+    Metric {
+        key: u32,
+        value: f64,
+        integral: bool,
+        value_type: u32,
+        /// From `tags.step` when it is a canonical integer.
+        step: Option<i64>,
+        rest: Option<Box<MetricRest>>,
+    },
+    Event(Box<EventPayload>),
+    Span(Box<SpanPayload>),
+    Degraded(Box<DegradedPayload>),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StoredRecord {
+    /// The record ref's last component; `None` when we generated it (`seq-<n>`).
+    pub token: Option<String>,
+    /// observed_at − run time base, µs.
+    pub observed: i64,
+    /// recorded_at − observed_at, µs.
+    pub recorded_delta: u64,
+    pub producer: u32,
+    pub stage: Option<u32>,
+    pub context: Option<Box<StoredContext>>,
+    pub body: StoredBody,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunStats {
+    /// µs; record times are stored relative to it. Fixed by the first record.
+    pub time_base: i64,
+    pub last_seq: u32,
+    pub by_type: [u64; 4],
+    pub duplicates: u32,
+    /// observed_at of the newest record, µs.
+    pub last_observed: i64,
+    /// Wall clock of the last commit that touched this run, µs.
+    pub last_commit: i64,
+    /// Degraded records plus records carrying a degradation marker.
+    pub degraded: u64,
+    /// seq of the newest record of type error/critical event or degraded record (0 = none).
+    pub last_problem_seq: u32,
+    pub non_finite: u64,
+}
+
+impl RunStats {
+    pub fn total(&self) -> u64 {
+        self.by_type.iter().sum()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricSummary {
+    pub count: u64,
+    pub first_step: i64,
+    pub last_step: i64,
+    pub last: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Number of the chunk that takes the next point, and how many points it holds.
+    pub(crate) open_chunk: u32,
+    pub(crate) open_len: u32,
+}
+
+/// One point of a metric series.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    pub step: i64,
+    pub value: f64,
+    pub seq: u32,
+    /// observed_at, µs since the epoch.
+    pub at: i64,
+}
+
+/// Column-wise, delta-encoded points: small varints for steps, seqs and times.
+#[derive(Serialize, Deserialize, Default)]
+struct ChunkColumns {
+    steps: Vec<i64>,
+    seqs: Vec<u32>,
+    ats: Vec<i64>,
+    values: Vec<f64>,
+}
+
+pub(crate) const CHUNK_POINTS: u32 = 1024;
+
+pub(crate) fn encode_chunk(points: &[Point], time_base: i64) -> Result<Vec<u8>, StoreError> {
+    let mut c = ChunkColumns::default();
+    let (mut ps, mut pq, mut pa) = (0i64, 0u32, time_base);
+    for p in points {
+        c.steps.push(p.step.wrapping_sub(ps));
+        c.seqs.push(p.seq.wrapping_sub(pq));
+        c.ats.push(p.at.wrapping_sub(pa));
+        c.values.push(p.value);
+        (ps, pq, pa) = (p.step, p.seq, p.at);
+    }
+    encode(&c)
+}
+
+pub(crate) fn decode_chunk(
+    bytes: &[u8],
+    time_base: i64,
+    out: &mut Vec<Point>,
+) -> Result<(), StoreError> {
+    let c: ChunkColumns = decode(bytes, "series chunk")?;
+    let n = c.values.len();
+    if c.steps.len() != n || c.seqs.len() != n || c.ats.len() != n {
+        return Err(StoreError::Corrupt("series chunk columns differ in length".into()));
+    }
+    let (mut ps, mut pq, mut pa) = (0i64, 0u32, time_base);
+    for i in 0..n {
+        ps = ps.wrapping_add(c.steps[i]);
+        pq = pq.wrapping_add(c.seqs[i]);
+        pa = pa.wrapping_add(c.ats[i]);
+        out.push(Point {
+            step: ps,
+            value: c.values[i],
+            seq: pq,
+            at: pa,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunk_round_trip() {
+        let pts: Vec<Point> = (0..100)
+            .map(|i| Point {
+                step: i * 10,
+                value: (i as f64).sin(),
+                seq: (i as u32) * 3 + 1,
+                at: 1_700_000_000_000_000 + i * 1000,
+            })
+            .collect();
+        let bytes = encode_chunk(&pts, 1_700_000_000_000_000).unwrap();
+        assert!(bytes.len() < 100 * 12, "{} bytes", bytes.len());
+        let mut back = vec![];
+        decode_chunk(&bytes, 1_700_000_000_000_000, &mut back).unwrap();
+        assert_eq!(back, pts);
+    }
+}

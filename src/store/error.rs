@@ -1,0 +1,55 @@
+//! Store errors: what went wrong with the workspace database, in words a user can act on.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no workspace at {0} (run `contexta demo` or `contexta init` to create one)")]
+    Missing(PathBuf),
+    #[error(
+        "workspace {path} was written by a newer contexta (schema {found}, this build reads up to {supported}); upgrade contexta"
+    )]
+    SchemaTooNew {
+        path: PathBuf,
+        found: u64,
+        supported: u64,
+    },
+    #[error(
+        "workspace {0} needs recovery after a writer crashed; it recovers when any writer opens it (run any writing command, e.g. `contexta doctor`)"
+    )]
+    NeedsRecovery(PathBuf),
+    #[error("workspace {path} is locked by a process using an incompatible mode: {detail}")]
+    Locked { path: PathBuf, detail: String },
+    #[error("workspace database is damaged: {0}")]
+    Corrupt(String),
+    #[error("encoding a value failed: {0}")]
+    Codec(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("database error: {0}")]
+    Db(String),
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Db(e.to_string())
+            }
+        }
+    )*};
+}
+from_redb!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::Error
+);

@@ -1,0 +1,18 @@
+//! The workspace store: the only module that names redb. One database file shared by every
+//! process in redb's multi-writer mode, values postcard-encoded, names interned, records kept
+//! per run in gap-free sequence order with the indexes the explorer and queries need.
+//! It never decides what a query means; it answers "give me these rows" quickly.
+
+mod codec;
+mod error;
+mod names;
+mod read;
+mod tables;
+mod workspace;
+mod write;
+
+pub use codec::{MetricSummary, Point, RunStats};
+pub use error::StoreError;
+pub use read::{ReadSnapshot, RecordRow, RunInfo};
+pub use workspace::{Access, DB_FILE, SCHEMA_VERSION, WORKSPACE_DIR, Workspace, locate};
+pub use write::{CommitInfo, WriteBatch, WriteOp};
