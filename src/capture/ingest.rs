@@ -166,24 +166,24 @@ fn validate_op(op: &WriteOp) -> Result<(), ValidationError> {
 
 /// The entity line for an entity, as `export` writes and `ingest` reads it.
 pub fn entity_line(op: &WriteOp) -> Option<serde_json::Value> {
-    let (kind, v) = match op {
-        WriteOp::Project(x) => ("project", serde_json::to_value(x)),
-        WriteOp::Run(x) => ("run", serde_json::to_value(x)),
-        WriteOp::Stage(x) => ("stage", serde_json::to_value(x)),
-        WriteOp::Batch(x) => ("batch", serde_json::to_value(x)),
-        WriteOp::Sample(x) => ("sample", serde_json::to_value(x)),
-        WriteOp::Operation(x) => ("operation", serde_json::to_value(x)),
-        WriteOp::Deployment(x) => ("deployment", serde_json::to_value(x)),
-        WriteOp::Environment(x) => ("environment", serde_json::to_value(x)),
-        WriteOp::Relation(x) => ("relation", serde_json::to_value(x)),
-        WriteOp::Provenance(x) => ("provenance", serde_json::to_value(x)),
-        WriteOp::Artifact(x) => ("artifact", serde_json::to_value(x)),
+    use crate::model::json::entity_json;
+    let (kind, mut v) = match op {
+        WriteOp::Project(x) => ("project", entity_json(x)),
+        WriteOp::Run(x) => ("run", entity_json(x)),
+        WriteOp::Stage(x) => ("stage", entity_json(x)),
+        WriteOp::Batch(x) => ("batch", entity_json(x)),
+        WriteOp::Sample(x) => ("sample", entity_json(x)),
+        WriteOp::Operation(x) => ("operation", entity_json(x)),
+        WriteOp::Deployment(x) => ("deployment", entity_json(x)),
+        WriteOp::Environment(x) => ("environment", entity_json(x)),
+        WriteOp::Relation(x) => ("relation", entity_json(x)),
+        WriteOp::Provenance(x) => ("provenance", entity_json(x)),
+        WriteOp::Artifact(x) => ("artifact", entity_json(x)),
         WriteOp::Record { .. } => return None,
     };
-    let mut v = v.ok()?;
     v.as_object_mut()?
         .insert("entity".into(), serde_json::Value::String(kind.into()));
-    Some(crate::model::json::canonical(v))
+    Some(v)
 }
 
 /// The run a bad line was about, when it can still be told; else a per-file ingest run.

@@ -14,9 +14,6 @@ pub const SCHEMA_VERSION: &str = "1.0.0";
 fn schema_version() -> String {
     SCHEMA_VERSION.to_string()
 }
-fn is_false(b: &bool) -> bool {
-    !*b
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -98,7 +95,7 @@ pub struct Project {
     pub project_ref: Ref,
     pub name: String,
     pub created_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
@@ -137,15 +134,15 @@ pub struct Run {
     pub name: String,
     pub status: Status,
     pub started_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub ended_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub description: Option<String>,
     /// Ours: hyper-parameters and settings (the reference has nowhere to put them).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default)]
     pub params: BTreeMap<String, String>,
     /// Ours: created because records mentioned it, not declared.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default)]
     pub inferred: bool,
     #[serde(default = "schema_version")]
     pub schema_version: String,
@@ -194,11 +191,11 @@ pub struct StageExecution {
     pub stage_name: String,
     pub status: Status,
     pub started_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub ended_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub order_index: Option<u32>,
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default)]
     pub inferred: bool,
     #[serde(default = "schema_version")]
     pub schema_version: String,
@@ -251,9 +248,9 @@ pub struct BatchExecution {
     pub batch_name: String,
     pub status: Status,
     pub started_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub ended_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub order_index: Option<u32>,
     #[serde(default = "schema_version")]
     pub schema_version: String,
@@ -323,11 +320,11 @@ pub struct SampleObservation {
     pub stage_execution_ref: Ref,
     pub sample_name: String,
     pub observed_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub batch_execution_ref: Option<Ref>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub retention_class: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub redaction_profile: Option<String>,
     #[serde(default = "schema_version")]
     pub schema_version: String,
@@ -359,7 +356,7 @@ pub struct OperationContext {
     pub stage_execution_ref: Ref,
     pub operation_name: String,
     pub observed_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub batch_execution_ref: Option<Ref>,
     #[serde(default = "schema_version")]
     pub schema_version: String,
@@ -391,15 +388,15 @@ pub struct DeploymentExecution {
     pub deployment_name: String,
     pub status: Status,
     pub started_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub ended_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub order_index: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub run_ref: Option<Ref>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub artifact_ref: Option<Ref>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub environment_snapshot_ref: Option<Ref>,
     #[serde(default = "schema_version")]
     pub schema_version: String,
@@ -536,7 +533,7 @@ pub struct Relation {
     pub recorded_at: Timestamp,
     pub origin_marker: OriginMarker,
     pub confidence_marker: Confidence,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub operation_context_ref: Option<Ref>,
     #[serde(default)]
     pub evidence_refs: Vec<Ref>,
@@ -570,11 +567,11 @@ pub struct ProvenanceRecord {
     pub relation_ref: Ref,
     pub assertion_mode: OriginMarker,
     pub asserted_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub formation_context_ref: Option<Ref>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub policy_ref: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub evidence_bundle_ref: Option<Ref>,
     #[serde(default = "schema_version")]
     pub schema_version: String,
@@ -603,19 +600,19 @@ pub struct ArtifactManifest {
     pub producer_ref: String,
     pub run_ref: Ref,
     pub location_ref: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub deployment_execution_ref: Option<Ref>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub stage_execution_ref: Option<Ref>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub batch_execution_ref: Option<Ref>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub sample_observation_ref: Option<Ref>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub operation_context_ref: Option<Ref>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub hash_value: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub size_bytes: Option<u64>,
     #[serde(default)]
     pub attributes: JsonMap,

@@ -78,9 +78,9 @@ impl Degradation {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CorrelationRefs {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub trace_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub session_id: Option<String>,
 }
 
@@ -97,15 +97,15 @@ pub struct Envelope {
     pub observed_at: Timestamp,
     pub producer_ref: String,
     pub run_ref: Ref,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub deployment_execution_ref: Option<Ref>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub stage_execution_ref: Option<Ref>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub batch_execution_ref: Option<Ref>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub sample_observation_ref: Option<Ref>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub operation_context_ref: Option<Ref>,
     #[serde(default)]
     pub correlation_refs: CorrelationRefs,
@@ -169,7 +169,7 @@ pub struct EventPayload {
     pub event_key: String,
     pub level: Level,
     pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub subject_ref: Option<Ref>,
     #[serde(default)]
     pub attributes: JsonMap,
@@ -197,17 +197,17 @@ pub struct MetricPayload {
     #[serde(skip)]
     pub integral: bool,
     pub value_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub unit: Option<String>,
     #[serde(default)]
     pub aggregation_scope: AggregationScope,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub subject_ref: Option<Ref>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub slice_ref: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub summary_basis: Option<String>,
 }
 
@@ -243,7 +243,7 @@ pub struct SpanPayload {
     pub span_id: String,
     pub trace_id: String,
     /// Absent or null for a root span (the reference drops the key; we read it back).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub parent_span_id: Option<String>,
     pub span_name: String,
     pub started_at: Timestamp,
@@ -288,7 +288,7 @@ pub struct DegradedPayload {
     pub category: DegradedCategory,
     pub severity: Severity,
     pub summary: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub subject_ref: Option<Ref>,
     #[serde(default)]
     pub origin_marker: CaptureOrigin,
