@@ -36,9 +36,15 @@ fn demo_run_has_stages_batches_samples_artifacts_and_lineage() {
     assert!(d.artifacts.iter().any(|a| a.artifact_kind == "checkpoint"));
     assert!(d.deployments.iter().any(|x| x.deployment_name == "prod-v3"));
     assert!(!d.relations.is_empty());
-    assert!(d.metrics.iter().any(|m| m.key == "train-loss" && m.count == 320));
+    assert!(
+        d.metrics
+            .iter()
+            .any(|m| m.key == "train-loss" && m.count == 320)
+    );
     for a in &d.artifacts {
-        let path = ws.root().join(a.attributes.0["object_path"].as_str().unwrap());
+        let path = ws
+            .root()
+            .join(a.attributes.0["object_path"].as_str().unwrap());
         let (sha, size) = contexta::capture::hash_file(&path).unwrap();
         assert_eq!(Some(sha), a.hash_value);
         assert_eq!(Some(size), a.size_bytes);
@@ -57,8 +63,18 @@ fn series_is_in_step_order_and_tail_is_newest() {
     assert_eq!(page.rows.len(), 5);
     assert_eq!(page.rows.last().unwrap().seq, page.last_seq);
     assert!(page.more_before);
-    let events = RecordFilter { types: vec![RecordType::Event], ..Default::default() };
+    let events = RecordFilter {
+        types: vec![RecordType::Event],
+        ..Default::default()
+    };
     let page = query::records_page(&ws, &run, &events, Anchor::Head, 100).unwrap();
-    assert!(page.rows.iter().all(|r| r.record.record_type() == RecordType::Event));
-    assert_eq!(page.rows.len() as u64, query::run_detail(&ws, &run).unwrap().info.stats.by_type[0]);
+    assert!(
+        page.rows
+            .iter()
+            .all(|r| r.record.record_type() == RecordType::Event)
+    );
+    assert_eq!(
+        page.rows.len() as u64,
+        query::run_detail(&ws, &run).unwrap().info.stats.by_type[0]
+    );
 }

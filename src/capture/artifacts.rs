@@ -83,7 +83,11 @@ fn suffix_of(path: &Path) -> String {
 }
 
 /// Puts `src` into the workspace at `root` (the `.contexta` directory).
-pub fn put_object(root: &Path, src: &Path, mode: IngestMode) -> Result<StoredObject, ArtifactError> {
+pub fn put_object(
+    root: &Path,
+    src: &Path,
+    mode: IngestMode,
+) -> Result<StoredObject, ArtifactError> {
     if mode == IngestMode::Adopt {
         let staging = root.join("artifacts/staging");
         let canon = src.canonicalize().map_err(io(src))?;

@@ -70,9 +70,7 @@ impl Committer {
         let (ack_tx, ack_rx) = channel();
         tx.send(Msg::Flush(ack_tx))
             .map_err(|_| "committer stopped".to_string())?;
-        ack_rx
-            .recv()
-            .map_err(|_| "committer stopped".to_string())?
+        ack_rx.recv().map_err(|_| "committer stopped".to_string())?
     }
 
     pub fn last_error(&self) -> Option<String> {

@@ -24,7 +24,11 @@ impl std::fmt::Display for LineError {
         if self.field.is_empty() {
             write!(f, "{}:{}: {}", self.file, self.line, self.reason)
         } else {
-            write!(f, "{}:{}: field `{}`: {}", self.file, self.line, self.field, self.reason)
+            write!(
+                f,
+                "{}:{}: field `{}`: {}",
+                self.file, self.line, self.field, self.reason
+            )
         }
     }
 }
@@ -87,11 +91,17 @@ pub fn parse_line(text: &str) -> Result<Option<WriteOp>, ValidationError> {
         // A reference segment line: `sequence` and `appended_at` are the old store's bookkeeping.
         for k in obj.keys() {
             if !matches!(k.as_str(), "appended_at" | "sequence") {
-                return Err(ValidationError::new(k.clone(), "unknown field in a segment line"));
+                return Err(ValidationError::new(
+                    k.clone(),
+                    "unknown field in a segment line",
+                ));
             }
         }
         if !obj.get("sequence").is_some_and(|s| s.is_u64()) {
-            return Err(ValidationError::new("sequence", "a segment line needs an integer sequence"));
+            return Err(ValidationError::new(
+                "sequence",
+                "a segment line needs an integer sequence",
+            ));
         }
         let record = Record::from_json(rec).map_err(|e| ValidationError {
             field: format!("record.{}", e.field),
@@ -201,15 +211,18 @@ fn run_of_bad_line(text: &str, file: &str) -> Ref {
         .filter(|r| r.kind() == "run")
     });
     found.unwrap_or_else(|| {
-        Ref::build("run", &["ingest", &slug(file)]).unwrap_or_else(|_| {
-            Ref::parse("run:ingest.input").expect("static ref is valid")
-        })
+        Ref::build("run", &["ingest", &slug(file)])
+            .unwrap_or_else(|_| Ref::parse("run:ingest.input").expect("static ref is valid"))
     })
 }
 
 fn loss_marker(err: &LineError, run: &Ref) -> Option<WriteOp> {
     let now = Timestamp::now();
-    let token = format!("import-loss-{}-{}", err.line, crate::capture::short_hash(&format!("{}{}", err.file, now.0)));
+    let token = format!(
+        "import-loss-{}-{}",
+        err.line,
+        crate::capture::short_hash(&format!("{}{}", err.file, now.0))
+    );
     let mut attributes = JsonMap::default();
     attributes.insert("file", err.file.clone());
     attributes.insert("line", err.line as u64);
@@ -237,7 +250,10 @@ fn loss_marker(err: &LineError, run: &Ref) -> Option<WriteOp> {
             issue_key: "ingest.line_rejected".into(),
             category: DegradedCategory::Import,
             severity: Severity::Warning,
-            summary: format!("line {} of {} was not ingested: {}", err.line, err.file, err.reason),
+            summary: format!(
+                "line {} of {} was not ingested: {}",
+                err.line, err.file, err.reason
+            ),
             subject_ref: None,
             origin_marker: CaptureOrigin::Imported,
             attributes,

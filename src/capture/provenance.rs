@@ -20,8 +20,10 @@ fn os_name() -> String {
     let pretty = std::fs::read_to_string("/etc/os-release")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string()))
+            s.lines().find_map(|l| {
+                l.strip_prefix("PRETTY_NAME=")
+                    .map(|v| v.trim_matches('"').to_string())
+            })
         });
     match pretty {
         Some(p) => format!("{}-{} ({p})", std::env::consts::OS, std::env::consts::ARCH),
@@ -50,16 +52,20 @@ pub fn git_state(dir: &Path) -> Option<(String, bool)> {
     Some((commit, dirty))
 }
 
-pub fn snapshot(run: &Ref, env_vars: &[&str], at: Timestamp) -> Result<EnvironmentSnapshot, RefError> {
+pub fn snapshot(
+    run: &Ref,
+    env_vars: &[&str],
+    at: Timestamp,
+) -> Result<EnvironmentSnapshot, RefError> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut fields = JsonMap::default();
     fields.insert("host", read_hostname());
-    fields.insert("user", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
-    fields.insert("cwd", cwd.display().to_string());
     fields.insert(
-        "command",
-        std::env::args().collect::<Vec<_>>().join(" "),
+        "user",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
     );
+    fields.insert("cwd", cwd.display().to_string());
+    fields.insert("command", std::env::args().collect::<Vec<_>>().join(" "));
     if let Some((commit, dirty)) = git_state(&cwd) {
         fields.insert("git_commit", commit);
         fields.insert("git_dirty", dirty);

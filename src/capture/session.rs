@@ -240,7 +240,10 @@ impl<'s> RunHandle<'s> {
             attributes,
             origin_marker: CaptureOrigin::ExplicitCapture,
         });
-        self.emit(self.envelope(RecordType::Event, stage, Timestamp::now()), payload)
+        self.emit(
+            self.envelope(RecordType::Event, stage, Timestamp::now()),
+            payload,
+        )
     }
 
     pub fn event(&self, key: &str, level: Level, message: &str) -> Result<(), CaptureError> {
@@ -292,7 +295,14 @@ impl<'s> RunHandle<'s> {
         severity: Severity,
         summary: &str,
     ) -> Result<(), CaptureError> {
-        self.degraded_in(None, issue_key, category, severity, summary, Degradation::PartialFailure)
+        self.degraded_in(
+            None,
+            issue_key,
+            category,
+            severity,
+            summary,
+            Degradation::PartialFailure,
+        )
     }
 
     /// Times a block: the span is recorded when the guard drops.
@@ -353,14 +363,22 @@ impl<'s> RunHandle<'s> {
     }
 
     /// Records a lineage edge `source --relation--> target`.
-    pub fn relate(&self, source: &Ref, relation: RelationType, target: &Ref) -> Result<Relation, CaptureError> {
+    pub fn relate(
+        &self,
+        source: &Ref,
+        relation: RelationType,
+        target: &Ref,
+    ) -> Result<Relation, CaptureError> {
         let token = format!(
             "{}-{}",
             slug(relation.as_str()),
             &crate::capture::short_hash(&format!("{source}>{target}"))
         );
         let rel = Relation {
-            relation_ref: Ref::build("relation", &[self.run_ref.first(), self.run_ref.last(), &token])?,
+            relation_ref: Ref::build(
+                "relation",
+                &[self.run_ref.first(), self.run_ref.last(), &token],
+            )?,
             relation_type: relation,
             source_ref: source.clone(),
             target_ref: target.clone(),
@@ -392,7 +410,10 @@ impl<'s> RunHandle<'s> {
         artifact: Option<&Ref>,
         status: Status,
     ) -> Result<DeploymentExecution, CaptureError> {
-        let project = self.run_ref.project_ref().ok_or_else(|| ValidationError::new("run_ref", "has no project"))?;
+        let project = self
+            .run_ref
+            .project_ref()
+            .ok_or_else(|| ValidationError::new("run_ref", "has no project"))?;
         let now = Timestamp::now();
         let d = DeploymentExecution {
             deployment_execution_ref: project.child("deployment", name)?,
@@ -449,17 +470,36 @@ impl<'r, 's> StageHandle<'r, 's> {
             .metric_at(Some(&self.stage_ref), key, value, step, Timestamp::now())
     }
 
-    pub fn metric_at(&self, key: &str, value: f64, step: Option<i64>, at: Timestamp) -> Result<(), CaptureError> {
-        self.run.metric_at(Some(&self.stage_ref), key, value, step, at)
+    pub fn metric_at(
+        &self,
+        key: &str,
+        value: f64,
+        step: Option<i64>,
+        at: Timestamp,
+    ) -> Result<(), CaptureError> {
+        self.run
+            .metric_at(Some(&self.stage_ref), key, value, step, at)
     }
 
     pub fn event(&self, key: &str, level: Level, message: &str) -> Result<(), CaptureError> {
-        self.run
-            .event_in(Some(&self.stage_ref), key, level, message, JsonMap::default())
+        self.run.event_in(
+            Some(&self.stage_ref),
+            key,
+            level,
+            message,
+            JsonMap::default(),
+        )
     }
 
-    pub fn event_with(&self, key: &str, level: Level, message: &str, attrs: JsonMap) -> Result<(), CaptureError> {
-        self.run.event_in(Some(&self.stage_ref), key, level, message, attrs)
+    pub fn event_with(
+        &self,
+        key: &str,
+        level: Level,
+        message: &str,
+        attrs: JsonMap,
+    ) -> Result<(), CaptureError> {
+        self.run
+            .event_in(Some(&self.stage_ref), key, level, message, attrs)
     }
 
     pub fn degraded(
@@ -470,8 +510,14 @@ impl<'r, 's> StageHandle<'r, 's> {
         summary: &str,
         marker: Degradation,
     ) -> Result<(), CaptureError> {
-        self.run
-            .degraded_in(Some(&self.stage_ref), issue_key, category, severity, summary, marker)
+        self.run.degraded_in(
+            Some(&self.stage_ref),
+            issue_key,
+            category,
+            severity,
+            summary,
+            marker,
+        )
     }
 
     pub fn span(&self, name: &str) -> SpanGuard<'r, 's> {
@@ -506,7 +552,11 @@ impl<'r, 's> StageHandle<'r, 's> {
         Ok(())
     }
 
-    pub fn sample(&self, name: &str, batch: Option<&Ref>) -> Result<SampleObservation, CaptureError> {
+    pub fn sample(
+        &self,
+        name: &str,
+        batch: Option<&Ref>,
+    ) -> Result<SampleObservation, CaptureError> {
         let owner = batch.unwrap_or(&self.stage_ref);
         let s = SampleObservation {
             sample_observation_ref: owner.child("sample", name)?,
@@ -526,10 +576,15 @@ impl<'r, 's> StageHandle<'r, 's> {
     }
 
     /// A metric about one sample (envelope `sample_observation_ref`).
-    pub fn sample_metric(&self, sample: &SampleObservation, key: &str, value: f64) -> Result<(), CaptureError> {
-        let mut env = self
-            .run
-            .envelope(RecordType::Metric, Some(&self.stage_ref), Timestamp::now());
+    pub fn sample_metric(
+        &self,
+        sample: &SampleObservation,
+        key: &str,
+        value: f64,
+    ) -> Result<(), CaptureError> {
+        let mut env =
+            self.run
+                .envelope(RecordType::Metric, Some(&self.stage_ref), Timestamp::now());
         env.sample_observation_ref = Some(sample.sample_observation_ref.clone());
         env.batch_execution_ref = sample.batch_execution_ref.clone();
         let payload = Payload::Metric(MetricPayload {
@@ -593,7 +648,10 @@ impl<'r, 's> SpanGuard<'r, 's> {
             name: name.to_string(),
             started,
             status: SpanStatus::Ok,
-            span_id: format!("span-{}", crate::capture::short_hash(&format!("{name}{}", started.0))),
+            span_id: format!(
+                "span-{}",
+                crate::capture::short_hash(&format!("{name}{}", started.0))
+            ),
         }
     }
 
@@ -608,7 +666,10 @@ impl Drop for SpanGuard<'_, '_> {
         let mut env = self
             .run
             .envelope(RecordType::Span, self.stage.as_ref(), ended);
-        let trace = format!("trace-{}", crate::capture::short_hash(self.run.run_ref.as_str()));
+        let trace = format!(
+            "trace-{}",
+            crate::capture::short_hash(self.run.run_ref.as_str())
+        );
         env.correlation_refs.trace_id = Some(trace.clone());
         let payload = Payload::Span(SpanPayload {
             span_id: self.span_id.clone(),

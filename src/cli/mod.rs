@@ -1,4 +1,100 @@
-//! Command-line interface (filled in below).
+//! Command-line interface: parses arguments, finds the workspace, runs one command, maps errors
+//! to exit codes (0 ok, 1 runtime error, 2 usage error).
+
+mod args;
+mod commands;
+mod output;
+
+use anyhow::Context;
+pub use args::Cli;
+use args::{Command, Format};
+use clap::Parser;
+use std::path::PathBuf;
+
+/// Exit code for a usage error found after parsing (bad filter value, unknown status …).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let format = cli.format;
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let usage = e.downcast_ref::<UsageError>().is_some();
+            let msg = format!("{e:#}");
+            let msg = crate::sanitize::sanitize(&msg).into_owned();
+            if format == Format::Json {
+                eprintln!(
+                    "{}",
+                    serde_json::json!({"error": {"code": if usage {"usage"} else {"runtime"}, "message": msg}})
+                );
+            } else {
+                eprintln!("error: {msg}");
+            }
+            if usage { 2 } else { 1 }
+        }
+    }
+}
+
+pub(crate) struct Ctx {
+    pub workspace: Option<PathBuf>,
+    pub format: Format,
+    pub quiet: bool,
+    pub style: output::Style,
+}
+
+impl Ctx {
+    /// The `.contexta` directory for this command (it may not exist yet).
+    pub fn root(&self) -> anyhow::Result<PathBuf> {
+        let cwd = std::env::current_dir().context("reading the current directory")?;
+        crate::store::locate(self.workspace.as_deref(), &cwd).ok_or_else(|| {
+            anyhow::anyhow!(
+                "no workspace found: no .contexta/ in {} or its parents (use --workspace, or run `contexta init` / `contexta demo`)",
+                cwd.display()
+            )
+        })
+    }
+
+    /// The `.contexta` directory, or `./.contexta` when none exists yet (for writers).
+    pub fn root_or_here(&self) -> anyhow::Result<PathBuf> {
+        match self.root() {
+            Ok(r) => Ok(r),
+            Err(_) => Ok(std::env::current_dir()?.join(crate::store::WORKSPACE_DIR)),
+        }
+    }
+
+    pub fn json(&self) -> bool {
+        self.format == Format::Json
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<i32> {
+    let ctx = Ctx {
+        workspace: cli.workspace,
+        format: cli.format,
+        quiet: cli.quiet,
+        style: output::Style::detect(),
+    };
+    match cli.command {
+        None => commands::open::tui(&ctx, &args::TuiArgs::default()),
+        Some(Command::Tui(a)) => commands::open::tui(&ctx, &a),
+        Some(Command::Init) => commands::open::init(&ctx),
+        Some(Command::Demo(a)) => commands::open::demo(&ctx, &a),
+        Some(Command::Ingest(a)) => commands::ingest::run(&ctx, &a),
+        Some(Command::Runs(a)) => commands::query::runs(&ctx, &a),
+        Some(Command::Run(c)) => commands::query::run(&ctx, c),
+        Some(Command::Records(a)) => commands::query::records(&ctx, &a),
+        Some(Command::Log(c)) => commands::write::log(&ctx, c),
+        Some(Command::Artifact(c)) => commands::write::artifact(&ctx, c),
+        Some(Command::Bench(a)) => commands::bench::run(&ctx, &a),
+    }
 }

@@ -24,13 +24,25 @@ impl Default for LiveOptions {
             interval: Duration::from_millis(250),
             duration: None,
             steps_per_epoch: 40,
-            run_name: format!("live-{}", Timestamp::now().to_string()[..19].replace([':', 'T'], "-").to_lowercase()),
+            run_name: format!(
+                "live-{}",
+                Timestamp::now().to_string()[..19]
+                    .replace([':', 'T'], "-")
+                    .to_lowercase()
+            ),
         }
     }
 }
 
-pub fn run_live(root: &Path, opts: &LiveOptions, stop: Arc<AtomicBool>) -> Result<Ref, CaptureError> {
-    let policy = CommitPolicy { interval: Duration::from_millis(200), ..CommitPolicy::default() };
+pub fn run_live(
+    root: &Path,
+    opts: &LiveOptions,
+    stop: Arc<AtomicBool>,
+) -> Result<Ref, CaptureError> {
+    let policy = CommitPolicy {
+        interval: Duration::from_millis(200),
+        ..CommitPolicy::default()
+    };
     let mut session = Session::open_with(root, policy)?;
     session.set_producer("contexta.demo.live")?;
     let run = session.start_run("mnist-classifier", &opts.run_name)?;
@@ -42,7 +54,11 @@ pub fn run_live(root: &Path, opts: &LiveOptions, stop: Arc<AtomicBool>) -> Resul
     let prep = run.stage("prepare")?;
     {
         let _s = prep.span("prepare.load");
-        prep.event("dataset.loaded", Level::Info, "loaded 60000 training images")?;
+        prep.event(
+            "dataset.loaded",
+            Level::Info,
+            "loaded 60000 training images",
+        )?;
     }
     prep.finish(Status::Completed)?;
     let train = run.stage("train")?;
@@ -57,17 +73,33 @@ pub fn run_live(root: &Path, opts: &LiveOptions, stop: Arc<AtomicBool>) -> Resul
         let loss = 0.05 + 2.25 * (-3.0 * p).exp() + (rng.f64() - 0.5) * 0.06;
         train.metric("train-loss", loss.max(0.001), Some(step))?;
         if step % 5 == 0 {
-            train.metric("grad-norm", 0.4 + 2.0 * (-2.0 * p).exp() + rng.f64() * 0.2, Some(step))?;
+            train.metric(
+                "grad-norm",
+                0.4 + 2.0 * (-2.0 * p).exp() + rng.f64() * 0.2,
+                Some(step),
+            )?;
         }
         if step % opts.steps_per_epoch as i64 == 0 {
             let val = 0.06 + 2.2 * (-2.6 * p).exp() + rng.f64() * 0.02;
             train.metric("val-loss", val, Some(step))?;
-            train.metric("val-accuracy", (1.0 - val / 2.6).clamp(0.0, 0.995), Some(step))?;
-            train.event("epoch.completed", Level::Info, &format!("epoch {epoch} done: val-loss {val:.4}"))?;
+            train.metric(
+                "val-accuracy",
+                (1.0 - val / 2.6).clamp(0.0, 0.995),
+                Some(step),
+            )?;
+            train.event(
+                "epoch.completed",
+                Level::Info,
+                &format!("epoch {epoch} done: val-loss {val:.4}"),
+            )?;
             train.finish_batch(batch, Status::Completed)?;
             epoch += 1;
             if epoch % 7 == 0 {
-                train.event("throughput.low", Level::Warning, "data loader is the bottleneck: 38% GPU utilisation")?;
+                train.event(
+                    "throughput.low",
+                    Level::Warning,
+                    "data loader is the bottleneck: 38% GPU utilisation",
+                )?;
             }
             batch = train.batch(&format!("epoch-{epoch}"), epoch - 1)?;
         }

@@ -29,10 +29,18 @@ fn secs(t: Timestamp, s: f64) -> Timestamp {
 }
 
 impl<'a> Gen<'a> {
-    fn envelope(&mut self, run: &Ref, t: RecordType, stage: Option<&Ref>, at: Timestamp) -> Envelope {
+    fn envelope(
+        &mut self,
+        run: &Ref,
+        t: RecordType,
+        stage: Option<&Ref>,
+        at: Timestamp,
+    ) -> Envelope {
         self.n += 1;
         Envelope {
-            record_ref: run.child("record", &format!("r{:05}", self.n)).expect("valid"),
+            record_ref: run
+                .child("record", &format!("r{:05}", self.n))
+                .expect("valid"),
             record_type: t,
             recorded_at: at,
             observed_at: at,
@@ -59,7 +67,15 @@ impl<'a> Gen<'a> {
         });
     }
 
-    fn metric(&mut self, run: &Ref, stage: Option<&Ref>, key: &str, v: f64, step: Option<i64>, at: Timestamp) {
+    fn metric(
+        &mut self,
+        run: &Ref,
+        stage: Option<&Ref>,
+        key: &str,
+        v: f64,
+        step: Option<i64>,
+        at: Timestamp,
+    ) {
         let env = self.envelope(run, RecordType::Metric, stage, at);
         let mut tags = BTreeMap::new();
         if let Some(s) = step {
@@ -73,7 +89,11 @@ impl<'a> Gen<'a> {
                 integral: false,
                 value_type: "float64".into(),
                 unit: None,
-                aggregation_scope: if step.is_some() { AggregationScope::Step } else { AggregationScope::Stage },
+                aggregation_scope: if step.is_some() {
+                    AggregationScope::Step
+                } else {
+                    AggregationScope::Stage
+                },
                 subject_ref: None,
                 slice_ref: None,
                 tags,
@@ -82,7 +102,16 @@ impl<'a> Gen<'a> {
         );
     }
 
-    fn event(&mut self, run: &Ref, stage: Option<&Ref>, key: &str, level: Level, msg: &str, at: Timestamp, attrs: &[(&str, serde_json::Value)]) {
+    fn event(
+        &mut self,
+        run: &Ref,
+        stage: Option<&Ref>,
+        key: &str,
+        level: Level,
+        msg: &str,
+        at: Timestamp,
+        attrs: &[(&str, serde_json::Value)],
+    ) {
         let env = self.envelope(run, RecordType::Event, stage, at);
         let mut a = JsonMap::default();
         for (k, v) in attrs {
@@ -101,11 +130,22 @@ impl<'a> Gen<'a> {
         );
     }
 
-    fn span(&mut self, run: &Ref, stage: Option<&Ref>, name: &str, from: Timestamp, to: Timestamp, status: SpanStatus) {
+    fn span(
+        &mut self,
+        run: &Ref,
+        stage: Option<&Ref>,
+        name: &str,
+        from: Timestamp,
+        to: Timestamp,
+        status: SpanStatus,
+    ) {
         let mut env = self.envelope(run, RecordType::Span, stage, to);
         let trace = format!("trace-{}", crate::capture::short_hash(run.as_str()));
         env.correlation_refs.trace_id = Some(trace.clone());
-        let id = format!("span-{}", crate::capture::short_hash(&format!("{run}{name}{}", from.0)));
+        let id = format!(
+            "span-{}",
+            crate::capture::short_hash(&format!("{run}{name}{}", from.0))
+        );
         self.push(
             env,
             Payload::Span(SpanPayload {
@@ -123,7 +163,16 @@ impl<'a> Gen<'a> {
         );
     }
 
-    fn degraded(&mut self, run: &Ref, stage: Option<&Ref>, key: &str, sev: Severity, marker: Degradation, summary: &str, at: Timestamp) {
+    fn degraded(
+        &mut self,
+        run: &Ref,
+        stage: Option<&Ref>,
+        key: &str,
+        sev: Severity,
+        marker: Degradation,
+        summary: &str,
+        at: Timestamp,
+    ) {
         let mut env = self.envelope(run, RecordType::Degraded, stage, at);
         env.degradation_marker = marker;
         env.completeness_marker = Completeness::Partial;
@@ -141,7 +190,15 @@ impl<'a> Gen<'a> {
         );
     }
 
-    fn stage(&mut self, run: &Ref, name: &str, order: u32, from: Timestamp, to: Option<Timestamp>, status: Status) -> Ref {
+    fn stage(
+        &mut self,
+        run: &Ref,
+        name: &str,
+        order: u32,
+        from: Timestamp,
+        to: Option<Timestamp>,
+        status: Status,
+    ) -> Ref {
         let mut s = StageExecution::new(run, name, from).expect("valid stage");
         s.order_index = Some(order);
         s.status = status;
@@ -151,11 +208,26 @@ impl<'a> Gen<'a> {
         sref
     }
 
-    fn artifact(&mut self, run: &Ref, stage: Option<&Ref>, key: &str, kind: &str, file: &str, body: &[u8], at: Timestamp) -> Result<Ref, StoreError> {
+    fn artifact(
+        &mut self,
+        run: &Ref,
+        stage: Option<&Ref>,
+        key: &str,
+        kind: &str,
+        file: &str,
+        body: &[u8],
+        at: Timestamp,
+    ) -> Result<Ref, StoreError> {
         let staging = self.ws.root().join("artifacts/staging");
-        std::fs::create_dir_all(&staging).map_err(|source| StoreError::Io { path: staging.clone(), source })?;
+        std::fs::create_dir_all(&staging).map_err(|source| StoreError::Io {
+            path: staging.clone(),
+            source,
+        })?;
         let tmp = staging.join(format!("demo-{}", file));
-        std::fs::write(&tmp, body).map_err(|source| StoreError::Io { path: tmp.clone(), source })?;
+        std::fs::write(&tmp, body).map_err(|source| StoreError::Io {
+            path: tmp.clone(),
+            source,
+        })?;
         let obj = put_object(self.ws.root(), &tmp, IngestMode::Adopt)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut attributes = JsonMap::default();
@@ -183,9 +255,14 @@ impl<'a> Gen<'a> {
     }
 
     fn relate(&mut self, source: &Ref, t: RelationType, target: &Ref, at: Timestamp) {
-        let token = format!("{}-{}", slug(t.as_str()), crate::capture::short_hash(&format!("{source}>{target}")));
+        let token = format!(
+            "{}-{}",
+            slug(t.as_str()),
+            crate::capture::short_hash(&format!("{source}>{target}"))
+        );
         self.ops.push(WriteOp::Relation(Relation {
-            relation_ref: Ref::build("relation", &[source.first(), &token]).expect("valid relation"),
+            relation_ref: Ref::build("relation", &[source.first(), &token])
+                .expect("valid relation"),
             relation_type: t,
             source_ref: source.clone(),
             target_ref: target.clone(),
@@ -223,7 +300,11 @@ impl<'a> Gen<'a> {
             packages,
             environment_variables: vars,
             schema_version: SCHEMA_VERSION.into(),
-            extensions: vec![Extension { namespace: "contexta.provenance".into(), fields, readonly_fields: vec![] }],
+            extensions: vec![Extension {
+                namespace: "contexta.provenance".into(),
+                fields,
+                readonly_fields: vec![],
+            }],
         }));
     }
 
@@ -255,7 +336,12 @@ enum Outcome {
     StillOpen,
 }
 
-fn train_run(g: &mut Gen<'_>, spec: &TrainSpec<'_>, start: Timestamp, dataset: Option<&Ref>) -> Result<Ref, StoreError> {
+fn train_run(
+    g: &mut Gen<'_>,
+    spec: &TrainSpec<'_>,
+    start: Timestamp,
+    dataset: Option<&Ref>,
+) -> Result<Ref, StoreError> {
     let pref = Ref::build("project", &[spec.project]).expect("valid");
     let run = pref.child("run", spec.name).expect("valid");
     let mut rr = Run::new(run.clone(), spec.name, start);
@@ -266,15 +352,58 @@ fn train_run(g: &mut Gen<'_>, spec: &TrainSpec<'_>, start: Timestamp, dataset: O
     g.ops.push(WriteOp::Run(rr.clone()));
     g.summary.runs += 1;
     let commit = crate::capture::short_hash(spec.name);
-    g.environment(&run, start, if spec.name.contains("lr") { "2.4.1" } else { "2.5.0" }, &format!("{commit}{commit}0123456789abcdef"), spec.outcome == Outcome::Degraded);
-    g.event(&run, None, "run.started", Level::Info, &format!("training {} started", spec.name), start, &[("host", "gpu-node-07".into())]);
+    g.environment(
+        &run,
+        start,
+        if spec.name.contains("lr") {
+            "2.4.1"
+        } else {
+            "2.5.0"
+        },
+        &format!("{commit}{commit}0123456789abcdef"),
+        spec.outcome == Outcome::Degraded,
+    );
+    g.event(
+        &run,
+        None,
+        "run.started",
+        Level::Info,
+        &format!("training {} started", spec.name),
+        start,
+        &[("host", "gpu-node-07".into())],
+    );
 
     // prepare
     let p_end = secs(start, 42.0 + g.rng.f64() * 20.0);
     let prep = g.stage(&run, "prepare", 0, start, Some(p_end), Status::Completed);
-    g.event(&run, Some(&prep), "dataset.loaded", Level::Info, "loaded 60000 training and 10000 test images", secs(start, 5.0), &[("rows", 70000.into()), ("source", "s3://datasets/mnist/v3".into())]);
-    g.span(&run, Some(&prep), "prepare.normalize", secs(start, 6.0), secs(start, 30.0), SpanStatus::Ok);
-    g.metric(&run, Some(&prep), "dataset-rows", 70000.0, None, secs(start, 31.0));
+    g.event(
+        &run,
+        Some(&prep),
+        "dataset.loaded",
+        Level::Info,
+        "loaded 60000 training and 10000 test images",
+        secs(start, 5.0),
+        &[
+            ("rows", 70000.into()),
+            ("source", "s3://datasets/mnist/v3".into()),
+        ],
+    );
+    g.span(
+        &run,
+        Some(&prep),
+        "prepare.normalize",
+        secs(start, 6.0),
+        secs(start, 30.0),
+        SpanStatus::Ok,
+    );
+    g.metric(
+        &run,
+        Some(&prep),
+        "dataset-rows",
+        70000.0,
+        None,
+        secs(start, 31.0),
+    );
     if let Some(ds) = dataset {
         g.relate(ds, RelationType::ConsumedBy, &run, start);
     }
@@ -290,20 +419,40 @@ fn train_run(g: &mut Gen<'_>, spec: &TrainSpec<'_>, start: Timestamp, dataset: O
     let mut last_val = 0.0;
     for epoch in 1..=spec.epochs {
         let e_start = t;
-        let bref = train.child("batch", &format!("epoch-{epoch}")).expect("valid");
+        let bref = train
+            .child("batch", &format!("epoch-{epoch}"))
+            .expect("valid");
         for _ in 0..spec.steps_per_epoch {
             step += 1;
             t = secs(t, step_secs + g.rng.f64() * 0.2);
             let progress = step as f64 / total_steps;
-            let loss = spec.floor + (2.3 - spec.floor) * (-spec.lr * 4000.0 * progress).exp() + (g.rng.f64() - 0.5) * 0.08;
-            g.metric(&run, Some(&train), "train-loss", loss.max(0.001), Some(step), t);
+            let loss = spec.floor
+                + (2.3 - spec.floor) * (-spec.lr * 4000.0 * progress).exp()
+                + (g.rng.f64() - 0.5) * 0.08;
+            g.metric(
+                &run,
+                Some(&train),
+                "train-loss",
+                loss.max(0.001),
+                Some(step),
+                t,
+            );
             if step % 5 == 0 {
-                g.metric(&run, Some(&train), "learning-rate", spec.lr * (1.0 - 0.9 * progress), Some(step), t);
+                g.metric(
+                    &run,
+                    Some(&train),
+                    "learning-rate",
+                    spec.lr * (1.0 - 0.9 * progress),
+                    Some(step),
+                    t,
+                );
                 let gn = 0.5 + 2.0 * (1.0 - progress) + g.rng.f64() * 0.3;
                 g.metric(&run, Some(&train), "grad-norm", gn, Some(step), t);
             }
         }
-        let val = spec.floor * 1.15 + (2.3 - spec.floor) * (-spec.lr * 3000.0 * epoch as f64 / spec.epochs as f64).exp() + g.rng.f64() * 0.03;
+        let val = spec.floor * 1.15
+            + (2.3 - spec.floor) * (-spec.lr * 3000.0 * epoch as f64 / spec.epochs as f64).exp()
+            + g.rng.f64() * 0.03;
         last_val = val;
         let acc = (1.0 - val / 2.6).clamp(0.0, 0.995);
         g.metric(&run, Some(&train), "val-loss", val, Some(step), t);
@@ -326,18 +475,57 @@ fn train_run(g: &mut Gen<'_>, spec: &TrainSpec<'_>, start: Timestamp, dataset: O
             schema_version: SCHEMA_VERSION.into(),
             extensions: vec![],
         }));
-        g.event(&run, Some(&train), "epoch.completed", Level::Info, &format!("epoch {epoch}/{} val-loss {val:.4} val-accuracy {acc:.4}", spec.epochs), t, &[("epoch", epoch.into())]);
+        g.event(
+            &run,
+            Some(&train),
+            "epoch.completed",
+            Level::Info,
+            &format!(
+                "epoch {epoch}/{} val-loss {val:.4} val-accuracy {acc:.4}",
+                spec.epochs
+            ),
+            t,
+            &[("epoch", epoch.into())],
+        );
         if spec.outcome == Outcome::Degraded && epoch == 3 {
-            g.degraded(&run, Some(&train), "capture.metric_gap", Severity::Warning, Degradation::CaptureGap, "GPU metrics exporter stalled: 40 steps of grad-norm missing", t);
+            g.degraded(
+                &run,
+                Some(&train),
+                "capture.metric_gap",
+                Severity::Warning,
+                Degradation::CaptureGap,
+                "GPU metrics exporter stalled: 40 steps of grad-norm missing",
+                t,
+            );
         }
         if failed_at.is_some() {
             break;
         }
     }
     if let Some(at) = failed_at {
-        g.event(&run, Some(&train), "train.oom", Level::Error, "CUDA out of memory: tried to allocate 2.50 GiB (GPU 0; 23.65 GiB total capacity)", at, &[("batch_size", 512.into())]);
-        g.span(&run, Some(&train), "train.forward", secs(at, -3.0), at, SpanStatus::Error);
-        g.ops.push(WriteOp::Stage(StageExecution { status: Status::Failed, ended_at: Some(at), order_index: Some(1), ..StageExecution::new(&run, "train", t_start).expect("valid") }));
+        g.event(
+            &run,
+            Some(&train),
+            "train.oom",
+            Level::Error,
+            "CUDA out of memory: tried to allocate 2.50 GiB (GPU 0; 23.65 GiB total capacity)",
+            at,
+            &[("batch_size", 512.into())],
+        );
+        g.span(
+            &run,
+            Some(&train),
+            "train.forward",
+            secs(at, -3.0),
+            at,
+            SpanStatus::Error,
+        );
+        g.ops.push(WriteOp::Stage(StageExecution {
+            status: Status::Failed,
+            ended_at: Some(at),
+            order_index: Some(1),
+            ..StageExecution::new(&run, "train", t_start).expect("valid")
+        }));
         let evalr = g.stage(&run, "evaluate", 2, at, Some(at), Status::Cancelled);
         let _ = evalr;
         rr.status = Status::Failed;
@@ -347,7 +535,15 @@ fn train_run(g: &mut Gen<'_>, spec: &TrainSpec<'_>, start: Timestamp, dataset: O
         return Ok(run);
     }
     let ckpt_body: Vec<u8> = (0..4096).map(|_| g.rng.u8(..)).collect();
-    let ckpt = g.artifact(&run, Some(&train), "checkpoint", "checkpoint", &format!("{}-final.pt", spec.name), &ckpt_body, t)?;
+    let ckpt = g.artifact(
+        &run,
+        Some(&train),
+        "checkpoint",
+        "checkpoint",
+        &format!("{}-final.pt", spec.name),
+        &ckpt_body,
+        t,
+    )?;
     g.relate(&run, RelationType::ProducedBy, &ckpt, t);
 
     if spec.outcome == Outcome::StillOpen {
@@ -355,7 +551,12 @@ fn train_run(g: &mut Gen<'_>, spec: &TrainSpec<'_>, start: Timestamp, dataset: O
         g.flush()?;
         return Ok(run);
     }
-    g.ops.push(WriteOp::Stage(StageExecution { status: Status::Completed, ended_at: Some(t), order_index: Some(1), ..StageExecution::new(&run, "train", t_start).expect("valid") }));
+    g.ops.push(WriteOp::Stage(StageExecution {
+        status: Status::Completed,
+        ended_at: Some(t),
+        order_index: Some(1),
+        ..StageExecution::new(&run, "train", t_start).expect("valid")
+    }));
 
     // evaluate: per-sample metrics
     let e_start = secs(t, 2.0);
@@ -384,23 +585,62 @@ fn train_run(g: &mut Gen<'_>, spec: &TrainSpec<'_>, start: Timestamp, dataset: O
         }
         let mut env = g.envelope(&run, RecordType::Metric, Some(&eval), at);
         env.sample_observation_ref = Some(sref);
-        g.push(env, Payload::Metric(MetricPayload {
-            metric_key: "confidence".into(), value: conf, integral: false, value_type: "float64".into(), unit: None,
-            aggregation_scope: AggregationScope::Slice, subject_ref: None, slice_ref: None, tags: BTreeMap::new(), summary_basis: None,
-        }));
+        g.push(
+            env,
+            Payload::Metric(MetricPayload {
+                metric_key: "confidence".into(),
+                value: conf,
+                integral: false,
+                value_type: "float64".into(),
+                unit: None,
+                aggregation_scope: AggregationScope::Slice,
+                subject_ref: None,
+                slice_ref: None,
+                tags: BTreeMap::new(),
+                summary_basis: None,
+            }),
+        );
     }
     let acc = (1.0 - last_val / 2.6).clamp(0.0, 0.995) - 0.004;
     g.metric(&run, Some(&eval), "test-accuracy", acc, None, at);
     g.metric(&run, Some(&eval), "test-loss", last_val * 1.03, None, at);
     g.metric(&run, Some(&eval), "f1", acc - 0.01, None, at);
     g.metric(&run, None, "eval-sample-correct", correct as f64, None, at);
-    g.span(&run, Some(&eval), "evaluate.inference", e_start, at, SpanStatus::Ok);
+    g.span(
+        &run,
+        Some(&eval),
+        "evaluate.inference",
+        e_start,
+        at,
+        SpanStatus::Ok,
+    );
     let report = format!("# {}\n\ntest-accuracy: {acc:.4}\n", spec.name);
-    let rep = g.artifact(&run, Some(&eval), "eval-report", "report_bundle", "eval-report.md", report.as_bytes(), at)?;
+    let rep = g.artifact(
+        &run,
+        Some(&eval),
+        "eval-report",
+        "report_bundle",
+        "eval-report.md",
+        report.as_bytes(),
+        at,
+    )?;
     g.relate(&run, RelationType::ReportedBy, &rep, at);
     let end = secs(at, 1.0);
-    g.ops.push(WriteOp::Stage(StageExecution { status: Status::Completed, ended_at: Some(end), order_index: Some(2), ..StageExecution::new(&run, "evaluate", e_start).expect("valid") }));
-    g.event(&run, None, "run.finished", Level::Info, &format!("finished: test-accuracy {acc:.4}"), end, &[]);
+    g.ops.push(WriteOp::Stage(StageExecution {
+        status: Status::Completed,
+        ended_at: Some(end),
+        order_index: Some(2),
+        ..StageExecution::new(&run, "evaluate", e_start).expect("valid")
+    }));
+    g.event(
+        &run,
+        None,
+        "run.finished",
+        Level::Info,
+        &format!("finished: test-accuracy {acc:.4}"),
+        end,
+        &[],
+    );
     rr.status = Status::Completed;
     rr.ended_at = Some(end);
     g.ops.push(WriteOp::Run(rr));
@@ -411,15 +651,37 @@ fn train_run(g: &mut Gen<'_>, spec: &TrainSpec<'_>, start: Timestamp, dataset: O
 
 /// Writes the demo into `ws`, with the oldest run starting at `base`.
 pub fn generate(ws: &Workspace, base: Timestamp, seed: u64) -> Result<DemoSummary, StoreError> {
-    let mut g = Gen { ws, rng: fastrand::Rng::with_seed(seed), ops: vec![], n: 0, summary: DemoSummary::default() };
+    let mut g = Gen {
+        ws,
+        rng: fastrand::Rng::with_seed(seed),
+        ops: vec![],
+        n: 0,
+        summary: DemoSummary::default(),
+    };
     let hour = 3600.0;
     let projects = [
-        ("mnist-classifier", "MNIST classifier", "Convolutional digit classifier, nightly sweeps"),
-        ("wine-quality", "Wine quality", "Gradient-boosted regression on the UCI wine data"),
-        ("rag-qa", "RAG question answering", "Retriever and reranker evaluation for support search"),
+        (
+            "mnist-classifier",
+            "MNIST classifier",
+            "Convolutional digit classifier, nightly sweeps",
+        ),
+        (
+            "wine-quality",
+            "Wine quality",
+            "Gradient-boosted regression on the UCI wine data",
+        ),
+        (
+            "rag-qa",
+            "RAG question answering",
+            "Retriever and reranker evaluation for support search",
+        ),
     ];
     for (i, (slug_, name, desc)) in projects.iter().enumerate() {
-        let mut p = Project::new(r(&format!("project:{slug_}")), name, secs(base, -(i as f64) * hour));
+        let mut p = Project::new(
+            r(&format!("project:{slug_}")),
+            name,
+            secs(base, -(i as f64) * hour),
+        );
         p.description = Some((*desc).into());
         p.tags.insert("team".into(), "ml-platform".into());
         g.ops.push(WriteOp::Project(p));
@@ -427,30 +689,115 @@ pub fn generate(ws: &Workspace, base: Timestamp, seed: u64) -> Result<DemoSummar
     }
     // A dataset artifact, registered by a data-prep run, that training runs consume.
     let prep_run = r("run:mnist-classifier.dataset-v3");
-    let mut prep = Run::new(prep_run.clone(), "dataset v3 build", secs(base, -2.0 * hour));
+    let mut prep = Run::new(
+        prep_run.clone(),
+        "dataset v3 build",
+        secs(base, -2.0 * hour),
+    );
     prep.params.insert("source".into(), "s3://raw/mnist".into());
     g.ops.push(WriteOp::Run(prep.clone()));
     g.summary.runs += 1;
-    let ps = g.stage(&prep_run, "prepare", 0, prep.started_at, Some(secs(prep.started_at, 300.0)), Status::Completed);
-    g.event(&prep_run, Some(&ps), "dataset.built", Level::Info, "built mnist v3: 70000 rows, 784 features", secs(prep.started_at, 290.0), &[]);
-    let csv: String = (0..400).map(|i| format!("{i},{},{}\n", i % 10, (i * 7919) % 255)).collect();
-    let dataset = g.artifact(&prep_run, Some(&ps), "mnist-v3", "dataset_snapshot", "mnist-v3.csv", csv.as_bytes(), secs(prep.started_at, 299.0))?;
+    let ps = g.stage(
+        &prep_run,
+        "prepare",
+        0,
+        prep.started_at,
+        Some(secs(prep.started_at, 300.0)),
+        Status::Completed,
+    );
+    g.event(
+        &prep_run,
+        Some(&ps),
+        "dataset.built",
+        Level::Info,
+        "built mnist v3: 70000 rows, 784 features",
+        secs(prep.started_at, 290.0),
+        &[],
+    );
+    let csv: String = (0..400)
+        .map(|i| format!("{i},{},{}\n", i % 10, (i * 7919) % 255))
+        .collect();
+    let dataset = g.artifact(
+        &prep_run,
+        Some(&ps),
+        "mnist-v3",
+        "dataset_snapshot",
+        "mnist-v3.csv",
+        csv.as_bytes(),
+        secs(prep.started_at, 299.0),
+    )?;
     prep.status = Status::Completed;
     prep.ended_at = Some(secs(prep.started_at, 300.0));
     g.ops.push(WriteOp::Run(prep));
     g.flush()?;
 
     let mnist: [(&str, &[(&str, &str)], f64, f64, Outcome); 5] = [
-        ("baseline", &[("lr", "0.001"), ("batch_size", "128"), ("optimizer", "adam")], 0.001, 0.08, Outcome::Completed),
-        ("lr-3e-4", &[("lr", "0.0003"), ("batch_size", "128"), ("optimizer", "adam")], 0.0003, 0.06, Outcome::Completed),
-        ("dropout-0-3", &[("lr", "0.001"), ("batch_size", "128"), ("dropout", "0.3")], 0.001, 0.05, Outcome::Degraded),
-        ("wide-resnet", &[("lr", "0.001"), ("batch_size", "512"), ("width", "4")], 0.001, 0.04, Outcome::FailedInTrain),
-        ("cosine-warmup", &[("lr", "0.002"), ("batch_size", "256"), ("schedule", "cosine")], 0.002, 0.045, Outcome::Completed),
+        (
+            "baseline",
+            &[
+                ("lr", "0.001"),
+                ("batch_size", "128"),
+                ("optimizer", "adam"),
+            ],
+            0.001,
+            0.08,
+            Outcome::Completed,
+        ),
+        (
+            "lr-3e-4",
+            &[
+                ("lr", "0.0003"),
+                ("batch_size", "128"),
+                ("optimizer", "adam"),
+            ],
+            0.0003,
+            0.06,
+            Outcome::Completed,
+        ),
+        (
+            "dropout-0-3",
+            &[("lr", "0.001"), ("batch_size", "128"), ("dropout", "0.3")],
+            0.001,
+            0.05,
+            Outcome::Degraded,
+        ),
+        (
+            "wide-resnet",
+            &[("lr", "0.001"), ("batch_size", "512"), ("width", "4")],
+            0.001,
+            0.04,
+            Outcome::FailedInTrain,
+        ),
+        (
+            "cosine-warmup",
+            &[
+                ("lr", "0.002"),
+                ("batch_size", "256"),
+                ("schedule", "cosine"),
+            ],
+            0.002,
+            0.045,
+            Outcome::Completed,
+        ),
     ];
     let mut best = None;
     for (i, (name, params, lr, floor, outcome)) in mnist.iter().enumerate() {
-        let spec = TrainSpec { project: "mnist-classifier", name, params, epochs: 8, steps_per_epoch: 40, lr: *lr, floor: *floor, outcome: *outcome };
-        let run = train_run(&mut g, &spec, secs(base, i as f64 * 6.0 * hour), Some(&dataset))?;
+        let spec = TrainSpec {
+            project: "mnist-classifier",
+            name,
+            params,
+            epochs: 8,
+            steps_per_epoch: 40,
+            lr: *lr,
+            floor: *floor,
+            outcome: *outcome,
+        };
+        let run = train_run(
+            &mut g,
+            &spec,
+            secs(base, i as f64 * 6.0 * hour),
+            Some(&dataset),
+        )?;
         if *name == "cosine-warmup" {
             best = Some(run);
         }
@@ -474,28 +821,93 @@ pub fn generate(ws: &Workspace, base: Timestamp, seed: u64) -> Result<DemoSummar
             extensions: vec![],
         };
         g.ops.push(WriteOp::Deployment(dep));
-        g.relate(&ckpt, RelationType::DeployedFrom, &r("deployment:mnist-classifier.prod-v3"), at);
+        g.relate(
+            &ckpt,
+            RelationType::DeployedFrom,
+            &r("deployment:mnist-classifier.prod-v3"),
+            at,
+        );
         g.flush()?;
     }
 
     let wine: [(&str, &[(&str, &str)], f64, f64); 4] = [
-        ("svm-baseline", &[("model", "svm"), ("c", "1.0")], 0.0008, 0.35),
-        ("rf-experiment", &[("model", "random-forest"), ("trees", "300")], 0.0012, 0.28),
-        ("gbm-tuned", &[("model", "lightgbm"), ("leaves", "63")], 0.0015, 0.22),
-        ("xgb-depth-8", &[("model", "xgboost"), ("max_depth", "8")], 0.0015, 0.24),
+        (
+            "svm-baseline",
+            &[("model", "svm"), ("c", "1.0")],
+            0.0008,
+            0.35,
+        ),
+        (
+            "rf-experiment",
+            &[("model", "random-forest"), ("trees", "300")],
+            0.0012,
+            0.28,
+        ),
+        (
+            "gbm-tuned",
+            &[("model", "lightgbm"), ("leaves", "63")],
+            0.0015,
+            0.22,
+        ),
+        (
+            "xgb-depth-8",
+            &[("model", "xgboost"), ("max_depth", "8")],
+            0.0015,
+            0.24,
+        ),
     ];
     for (i, (name, params, lr, floor)) in wine.iter().enumerate() {
-        let spec = TrainSpec { project: "wine-quality", name, params, epochs: 5, steps_per_epoch: 20, lr: *lr, floor: *floor, outcome: Outcome::Completed };
-        train_run(&mut g, &spec, secs(base, 3.0 * hour + i as f64 * 5.0 * hour), None)?;
+        let spec = TrainSpec {
+            project: "wine-quality",
+            name,
+            params,
+            epochs: 5,
+            steps_per_epoch: 20,
+            lr: *lr,
+            floor: *floor,
+            outcome: Outcome::Completed,
+        };
+        train_run(
+            &mut g,
+            &spec,
+            secs(base, 3.0 * hour + i as f64 * 5.0 * hour),
+            None,
+        )?;
     }
     let rag: [(&str, &[(&str, &str)], Outcome); 3] = [
-        ("retriever-v1", &[("retriever", "bm25"), ("top_k", "5")], Outcome::Completed),
-        ("retriever-v2", &[("retriever", "bm25+e5"), ("top_k", "5")], Outcome::Degraded),
-        ("retriever-v3", &[("retriever", "e5-large"), ("top_k", "8")], Outcome::StillOpen),
+        (
+            "retriever-v1",
+            &[("retriever", "bm25"), ("top_k", "5")],
+            Outcome::Completed,
+        ),
+        (
+            "retriever-v2",
+            &[("retriever", "bm25+e5"), ("top_k", "5")],
+            Outcome::Degraded,
+        ),
+        (
+            "retriever-v3",
+            &[("retriever", "e5-large"), ("top_k", "8")],
+            Outcome::StillOpen,
+        ),
     ];
     for (i, (name, params, outcome)) in rag.iter().enumerate() {
-        let spec = TrainSpec { project: "rag-qa", name, params, epochs: 4, steps_per_epoch: 25, lr: 0.0012, floor: 0.3, outcome: *outcome };
-        train_run(&mut g, &spec, secs(base, 8.0 * hour + i as f64 * 12.0 * hour), None)?;
+        let spec = TrainSpec {
+            project: "rag-qa",
+            name,
+            params,
+            epochs: 4,
+            steps_per_epoch: 25,
+            lr: 0.0012,
+            floor: 0.3,
+            outcome: *outcome,
+        };
+        train_run(
+            &mut g,
+            &spec,
+            secs(base, 8.0 * hour + i as f64 * 12.0 * hour),
+            None,
+        )?;
     }
     Ok(g.summary)
 }

@@ -173,7 +173,10 @@ impl Run {
         if self.run_ref.first() != self.project_ref.value() {
             return Err(ValidationError::new(
                 "run_ref",
-                format!("`{}` is not in project `{}`", self.run_ref, self.project_ref),
+                format!(
+                    "`{}` is not in project `{}`",
+                    self.run_ref, self.project_ref
+                ),
             ));
         }
         non_blank("name", &self.name)?;
@@ -226,7 +229,8 @@ impl StageExecution {
         check_kind("stage_execution_ref", &self.stage_execution_ref, "stage")?;
         check_kind("run_ref", &self.run_ref, "run")?;
         component("stage_name", &self.stage_name)?;
-        if self.stage_execution_ref.value() != format!("{}.{}", self.run_ref.value(), self.stage_name)
+        if self.stage_execution_ref.value()
+            != format!("{}.{}", self.run_ref.value(), self.stage_name)
         {
             return Err(ValidationError::new(
                 "stage_execution_ref",
@@ -334,7 +338,11 @@ pub struct SampleObservation {
 
 impl SampleObservation {
     pub fn validate(&self) -> Check {
-        check_kind("sample_observation_ref", &self.sample_observation_ref, "sample")?;
+        check_kind(
+            "sample_observation_ref",
+            &self.sample_observation_ref,
+            "sample",
+        )?;
         component("sample_name", &self.sample_name)?;
         check_owner(
             &self.run_ref,
@@ -406,7 +414,11 @@ pub struct DeploymentExecution {
 
 impl DeploymentExecution {
     pub fn validate(&self) -> Check {
-        check_kind("deployment_execution_ref", &self.deployment_execution_ref, "deployment")?;
+        check_kind(
+            "deployment_execution_ref",
+            &self.deployment_execution_ref,
+            "deployment",
+        )?;
         check_kind("project_ref", &self.project_ref, "project")?;
         component("deployment_name", &self.deployment_name)?;
         if self.deployment_execution_ref.value()
@@ -417,7 +429,10 @@ impl DeploymentExecution {
                 "must be project_ref + \".\" + deployment_name",
             ));
         }
-        for (field, r) in [("run_ref", &self.run_ref), ("artifact_ref", &self.artifact_ref)] {
+        for (field, r) in [
+            ("run_ref", &self.run_ref),
+            ("artifact_ref", &self.artifact_ref),
+        ] {
             if let Some(r) = r
                 && r.first() != self.project_ref.value()
             {
@@ -453,7 +468,11 @@ pub struct EnvironmentSnapshot {
 
 impl EnvironmentSnapshot {
     pub fn validate(&self) -> Check {
-        check_kind("environment_snapshot_ref", &self.environment_snapshot_ref, "environment")?;
+        check_kind(
+            "environment_snapshot_ref",
+            &self.environment_snapshot_ref,
+            "environment",
+        )?;
         check_kind("run_ref", &self.run_ref, "run")?;
         if !self.environment_snapshot_ref.is_under(&self.run_ref) {
             return Err(ValidationError::new(
@@ -636,7 +655,10 @@ impl ArtifactManifest {
         super::error::dot_token("producer_ref", &self.producer_ref)?;
         non_blank("location_ref", &self.location_ref)?;
         if let Some(h) = &self.hash_value
-            && (h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
+            && (h.len() != 64
+                || !h
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
         {
             return Err(ValidationError::new(
                 "hash_value",

@@ -79,8 +79,7 @@ pub fn component(field: &str, v: &str) -> Check {
         && !v.starts_with('-')
         && !v.ends_with('-')
         && !v.contains("--")
-        && v
-            .bytes()
+        && v.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if ok {
         Ok(())

@@ -126,7 +126,10 @@ pub fn canonical(value: serde_json::Value) -> serde_json::Value {
 pub fn entity_json<T: serde::Serialize>(entity: &T) -> serde_json::Value {
     let mut v = canonical(serde_json::to_value(entity).unwrap_or_default());
     if let Some(obj) = v.as_object_mut() {
-        if obj.get("params").is_some_and(|p| p.as_object().is_some_and(|m| m.is_empty())) {
+        if obj
+            .get("params")
+            .is_some_and(|p| p.as_object().is_some_and(|m| m.is_empty()))
+        {
             obj.remove("params");
         }
         if obj.get("inferred") == Some(&serde_json::Value::Bool(false)) {

@@ -418,11 +418,31 @@ impl Record {
         }
         dot_token("envelope.producer_ref", &e.producer_ref)?;
         let kinds = [
-            ("envelope.deployment_execution_ref", &e.deployment_execution_ref, "deployment"),
-            ("envelope.stage_execution_ref", &e.stage_execution_ref, "stage"),
-            ("envelope.batch_execution_ref", &e.batch_execution_ref, "batch"),
-            ("envelope.sample_observation_ref", &e.sample_observation_ref, "sample"),
-            ("envelope.operation_context_ref", &e.operation_context_ref, "op"),
+            (
+                "envelope.deployment_execution_ref",
+                &e.deployment_execution_ref,
+                "deployment",
+            ),
+            (
+                "envelope.stage_execution_ref",
+                &e.stage_execution_ref,
+                "stage",
+            ),
+            (
+                "envelope.batch_execution_ref",
+                &e.batch_execution_ref,
+                "batch",
+            ),
+            (
+                "envelope.sample_observation_ref",
+                &e.sample_observation_ref,
+                "sample",
+            ),
+            (
+                "envelope.operation_context_ref",
+                &e.operation_context_ref,
+                "op",
+            ),
         ];
         for (field, r, kind) in kinds {
             if let Some(r) = r
@@ -475,8 +495,14 @@ impl Record {
             }
         }
         for (field, v) in [
-            ("envelope.correlation_refs.trace_id", &e.correlation_refs.trace_id),
-            ("envelope.correlation_refs.session_id", &e.correlation_refs.session_id),
+            (
+                "envelope.correlation_refs.trace_id",
+                &e.correlation_refs.trace_id,
+            ),
+            (
+                "envelope.correlation_refs.session_id",
+                &e.correlation_refs.session_id,
+            ),
         ] {
             if let Some(v) = v {
                 non_blank(field, v)?;
@@ -497,7 +523,10 @@ impl Record {
         if e.schema_version != super::entities::SCHEMA_VERSION {
             return Err(ValidationError::new(
                 "envelope.schema_version",
-                format!("`{}` is not 1.0.0 (schema.version_mismatch)", e.schema_version),
+                format!(
+                    "`{}` is not 1.0.0 (schema.version_mismatch)",
+                    e.schema_version
+                ),
             ));
         }
         check_extensions("envelope.extensions", &e.extensions)
@@ -516,9 +545,7 @@ impl Payload {
         Ok(match t {
             RecordType::Event => Payload::Event(serde_json::from_value(v).map_err(err)?),
             RecordType::Metric => {
-                let integral = v
-                    .get("value")
-                    .is_some_and(|n| n.is_i64() || n.is_u64());
+                let integral = v.get("value").is_some_and(|n| n.is_i64() || n.is_u64());
                 if v.get("value").is_some_and(|n| !n.is_number()) {
                     return Err(ValidationError::new(
                         "payload.value",

@@ -37,8 +37,7 @@ fn is_component(c: &str) -> bool {
         && !c.starts_with('-')
         && !c.ends_with('-')
         && !c.contains("--")
-        && c
-            .bytes()
+        && c.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 

@@ -222,7 +222,13 @@ mod tests {
 
     #[test]
     fn range_algebra() {
-        assert_eq!(intersect(&[(1, 10)], &[(3, 4), (8, 12)]), vec![(3, 4), (8, 10)]);
-        assert_eq!(union(vec![(5, 6), (1, 2), (3, 4), (9, 9)]), vec![(1, 6), (9, 9)]);
+        assert_eq!(
+            intersect(&[(1, 10)], &[(3, 4), (8, 12)]),
+            vec![(3, 4), (8, 10)]
+        );
+        assert_eq!(
+            union(vec![(5, 6), (1, 2), (3, 4), (9, 9)]),
+            vec![(1, 6), (9, 9)]
+        );
     }
 }

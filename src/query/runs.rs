@@ -125,15 +125,27 @@ pub fn run_detail(ws: &Workspace, run: &Ref) -> Result<RunDetail, QueryError> {
         .into_iter()
         .filter(|d| d.run_ref.as_ref() == Some(run))
         .collect();
-    subjects.extend(deployments.iter().map(|d| d.deployment_execution_ref.clone()));
+    subjects.extend(
+        deployments
+            .iter()
+            .map(|d| d.deployment_execution_ref.clone()),
+    );
     for s in &subjects {
-        for r in snap.relations_from(s)?.into_iter().chain(snap.relations_to(s)?) {
-            if !relations.iter().any(|x: &Relation| x.relation_ref == r.relation_ref) {
+        for r in snap
+            .relations_from(s)?
+            .into_iter()
+            .chain(snap.relations_to(s)?)
+        {
+            if !relations
+                .iter()
+                .any(|x: &Relation| x.relation_ref == r.relation_ref)
+            {
                 relations.push(r);
             }
         }
     }
-    relations.sort_by(|a, b| (a.recorded_at, &a.relation_ref).cmp(&(b.recorded_at, &b.relation_ref)));
+    relations
+        .sort_by(|a, b| (a.recorded_at, &a.relation_ref).cmp(&(b.recorded_at, &b.relation_ref)));
     let last_problem = match info.stats.last_problem_seq {
         0 => None,
         seq => snap.record(run, seq)?,

@@ -29,7 +29,10 @@ impl MetricInfo {
     }
 }
 
-pub(crate) fn metric_list_in(snap: &ReadSnapshot<'_>, run: &Ref) -> Result<Vec<MetricInfo>, QueryError> {
+pub(crate) fn metric_list_in(
+    snap: &ReadSnapshot<'_>,
+    run: &Ref,
+) -> Result<Vec<MetricInfo>, QueryError> {
     Ok(snap
         .metric_keys(run)?
         .into_iter()

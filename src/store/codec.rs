@@ -151,7 +151,9 @@ pub(crate) fn decode_chunk(
     let c: ChunkColumns = decode(bytes, "series chunk")?;
     let n = c.values.len();
     if c.steps.len() != n || c.seqs.len() != n || c.ats.len() != n {
-        return Err(StoreError::Corrupt("series chunk columns differ in length".into()));
+        return Err(StoreError::Corrupt(
+            "series chunk columns differ in length".into(),
+        ));
     }
     let (mut ps, mut pq, mut pa) = (0i64, 0u32, time_base);
     for i in 0..n {

@@ -94,7 +94,9 @@ pub(crate) fn lookup_name(
         return Ok(n);
     }
     let Some(v) = table.get(id)? else {
-        return Err(StoreError::Corrupt(format!("name id {id} is not in the name table")));
+        return Err(StoreError::Corrupt(format!(
+            "name id {id} is not in the name table"
+        )));
     };
     let name: Arc<str> = Arc::from(v.value());
     if let Ok(mut c) = cache.write() {

@@ -58,11 +58,19 @@ impl<'w> ReadSnapshot<'w> {
         lookup_id(&self.ws.names, &t, name)
     }
 
-    fn name(&self, names: &ReadOnlyTable<u32, &'static str>, id: u32) -> Result<String, StoreError> {
+    fn name(
+        &self,
+        names: &ReadOnlyTable<u32, &'static str>,
+        id: u32,
+    ) -> Result<String, StoreError> {
         Ok(lookup_name(&self.ws.names, names, id)?.to_string())
     }
 
-    fn name_ref(&self, names: &ReadOnlyTable<u32, &'static str>, id: u32) -> Result<Ref, StoreError> {
+    fn name_ref(
+        &self,
+        names: &ReadOnlyTable<u32, &'static str>,
+        id: u32,
+    ) -> Result<Ref, StoreError> {
         let n = lookup_name(&self.ws.names, names, id)?;
         Ref::parse(&n).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
@@ -196,17 +204,24 @@ impl<'w> ReadSnapshot<'w> {
             return Ok(None);
         };
         let t = open(&self.txn, RUN_STATS)?;
-        t.get(id)?.map(|v| decode(v.value(), "run stats")).transpose()
+        t.get(id)?
+            .map(|v| decode(v.value(), "run stats"))
+            .transpose()
     }
 
     pub fn stages(&self, run: &Ref) -> Result<Vec<StageExecution>, StoreError> {
         let mut v: Vec<StageExecution> = self.children_of(STAGES, run, "stage")?;
         v.sort_by(|a, b| {
-            (a.order_index.unwrap_or(u32::MAX), a.started_at, &a.stage_execution_ref).cmp(&(
-                b.order_index.unwrap_or(u32::MAX),
-                b.started_at,
-                &b.stage_execution_ref,
-            ))
+            (
+                a.order_index.unwrap_or(u32::MAX),
+                a.started_at,
+                &a.stage_execution_ref,
+            )
+                .cmp(&(
+                    b.order_index.unwrap_or(u32::MAX),
+                    b.started_at,
+                    &b.stage_execution_ref,
+                ))
         });
         Ok(v)
     }
@@ -214,24 +229,35 @@ impl<'w> ReadSnapshot<'w> {
     pub fn batches(&self, run: &Ref) -> Result<Vec<BatchExecution>, StoreError> {
         let mut v: Vec<BatchExecution> = self.children_of(BATCHES, run, "batch")?;
         v.sort_by(|a, b| {
-            (&a.stage_execution_ref, a.order_index.unwrap_or(u32::MAX), a.started_at).cmp(&(
-                &b.stage_execution_ref,
-                b.order_index.unwrap_or(u32::MAX),
-                b.started_at,
-            ))
+            (
+                &a.stage_execution_ref,
+                a.order_index.unwrap_or(u32::MAX),
+                a.started_at,
+            )
+                .cmp(&(
+                    &b.stage_execution_ref,
+                    b.order_index.unwrap_or(u32::MAX),
+                    b.started_at,
+                ))
         });
         Ok(v)
     }
 
     pub fn samples(&self, run: &Ref) -> Result<Vec<SampleObservation>, StoreError> {
         let mut v: Vec<SampleObservation> = self.children_of(SAMPLES, run, "sample")?;
-        v.sort_by(|a, b| (a.observed_at, &a.sample_observation_ref).cmp(&(b.observed_at, &b.sample_observation_ref)));
+        v.sort_by(|a, b| {
+            (a.observed_at, &a.sample_observation_ref)
+                .cmp(&(b.observed_at, &b.sample_observation_ref))
+        });
         Ok(v)
     }
 
     pub fn operations(&self, run: &Ref) -> Result<Vec<OperationContext>, StoreError> {
         let mut v: Vec<OperationContext> = self.children_of(OPERATIONS, run, "operation")?;
-        v.sort_by(|a, b| (a.observed_at, &a.operation_context_ref).cmp(&(b.observed_at, &b.operation_context_ref)));
+        v.sort_by(|a, b| {
+            (a.observed_at, &a.operation_context_ref)
+                .cmp(&(b.observed_at, &b.operation_context_ref))
+        });
         Ok(v)
     }
 
@@ -392,7 +418,11 @@ impl<'w> ReadSnapshot<'w> {
         let names = open(&self.txn, NAMES)?;
         let range = t.range((rid, lo)..=(rid, hi))?;
         let mut out = Vec::new();
-        let mut visit = |item: Result<(redb::AccessGuard<(u32, u32)>, redb::AccessGuard<&[u8]>), redb::StorageError>| -> Result<bool, StoreError> {
+        let mut visit = |item: Result<
+            (redb::AccessGuard<(u32, u32)>, redb::AccessGuard<&[u8]>),
+            redb::StorageError,
+        >|
+         -> Result<bool, StoreError> {
             let (k, v) = item?;
             let seq = k.value().1;
             let stored: StoredRecord = decode(v.value(), "record")?;
@@ -497,7 +527,10 @@ impl<'w> ReadSnapshot<'w> {
                         subject_ref,
                         slice_ref: rest.slice,
                         tags,
-                        summary_basis: rest.summary_basis.map(|u| self.name(names, u)).transpose()?,
+                        summary_basis: rest
+                            .summary_basis
+                            .map(|u| self.name(names, u))
+                            .transpose()?,
                     }),
                 )
             }

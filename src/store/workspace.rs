@@ -4,7 +4,10 @@
 use super::error::StoreError;
 use super::names::NameCache;
 use super::tables::*;
-use redb::{ReadableTable, Builder, ConcurrencyMode, Database, DatabaseError, ReadOnlyDatabase, ReadableDatabase};
+use redb::{
+    Builder, ConcurrencyMode, Database, DatabaseError, ReadOnlyDatabase, ReadableDatabase,
+    ReadableTable,
+};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 
@@ -66,7 +69,13 @@ impl Workspace {
         let file = root.join(DB_FILE);
         let db = match access {
             Access::Write => {
-                for sub in ["", "artifacts/objects", "artifacts/staging", "reports", "backups"] {
+                for sub in [
+                    "",
+                    "artifacts/objects",
+                    "artifacts/staging",
+                    "reports",
+                    "backups",
+                ] {
                     let d = root.join(sub);
                     std::fs::create_dir_all(&d).map_err(|source| StoreError::Io {
                         path: d.clone(),
@@ -143,9 +152,10 @@ impl Workspace {
     fn check_schema(&self) -> Result<(), StoreError> {
         let txn = self.begin_read()?;
         let meta = txn.open_table(META).map_err(|e| match e {
-            redb::TableError::TableDoesNotExist(_) => {
-                StoreError::Corrupt(format!("{} has no contexta tables", self.db_path().display()))
-            }
+            redb::TableError::TableDoesNotExist(_) => StoreError::Corrupt(format!(
+                "{} has no contexta tables",
+                self.db_path().display()
+            )),
             other => other.into(),
         })?;
         let found = meta.get("schema_version")?.map(|v| v.value()).unwrap_or(0);

@@ -26,7 +26,10 @@ pub enum WriteOp {
     Provenance(ProvenanceRecord),
     Artifact(ArtifactManifest),
     /// A record; with `generated_ref` the stored ref becomes `record:<run>.seq-<n>`.
-    Record { record: Record, generated_ref: bool },
+    Record {
+        record: Record,
+        generated_ref: bool,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -60,9 +63,7 @@ impl Workspace {
     fn writer(&self) -> Result<&redb::Database, StoreError> {
         match &self.db {
             Db::Write(d) => Ok(d),
-            Db::Read(_) => Err(StoreError::Invalid(
-                "workspace was opened read-only".into(),
-            )),
+            Db::Read(_) => Err(StoreError::Invalid("workspace was opened read-only".into())),
         }
     }
 
@@ -335,7 +336,10 @@ impl<'a, 't> Writer<'a, 't> {
         let id = self.id(run.run_ref.as_str())?;
         let project = self.ensure_project(&run.project_ref, run.started_at)?;
         if self.load_run(id)? {
-            let st = self.run_cache.get_mut(&id).ok_or_else(|| StoreError::Db("run cache".into()))?;
+            let st = self
+                .run_cache
+                .get_mut(&id)
+                .ok_or_else(|| StoreError::Db("run cache".into()))?;
             let (old_p, old_s) = (st.project, st.run.started_at.0);
             if old_p != project || old_s != run.started_at.0 {
                 self.runs_by_project.remove((old_p, old_s, id))?;
@@ -387,8 +391,8 @@ impl<'a, 't> Writer<'a, 't> {
                 let run_ref = sref
                     .run_ref()
                     .ok_or_else(|| StoreError::Invalid(format!("{sref} has no run")))?;
-                let mut s = StageExecution::new(&run_ref, sref.last(), at)
-                    .map_err(Self::invalid)?;
+                let mut s =
+                    StageExecution::new(&run_ref, sref.last(), at).map_err(Self::invalid)?;
                 s.status = Status::Completed;
                 s.ended_at = Some(at);
                 s.inferred = true;
@@ -402,7 +406,13 @@ impl<'a, 't> Writer<'a, 't> {
                 return Ok(sid);
             }
         };
-        self.stage_cache.insert((run, sid), StageState { stage, dirty: false });
+        self.stage_cache.insert(
+            (run, sid),
+            StageState {
+                stage,
+                dirty: false,
+            },
+        );
         Ok(sid)
     }
 
@@ -493,7 +503,10 @@ impl<'a, 't> Writer<'a, 't> {
         };
         let mut duplicate = false;
         if let Some(tok) = &token {
-            let first = self.record_refs.get((run, tok.as_str()))?.map(|v| v.value());
+            let first = self
+                .record_refs
+                .get((run, tok.as_str()))?
+                .map(|v| v.value());
             match first {
                 Some(first) => {
                     self.duplicates.insert((run, seq), first)?;
@@ -529,7 +542,15 @@ impl<'a, 't> Writer<'a, 't> {
                     summary_basis: m.summary_basis.as_deref().map(|u| self.id(u)).transpose()?,
                 };
                 let rest = (rest != MetricRest::default()).then(|| Box::new(rest));
-                self.push_point(run, key, time_base, m.value, m.tagged_step(), seq, observed.0)?;
+                self.push_point(
+                    run,
+                    key,
+                    time_base,
+                    m.value,
+                    m.tagged_step(),
+                    seq,
+                    observed.0,
+                )?;
                 StoredBody::Metric {
                     key,
                     value: m.value,
@@ -552,7 +573,8 @@ impl<'a, 't> Writer<'a, 't> {
             context,
             body,
         };
-        self.records.insert((run, seq), encode(&stored)?.as_slice())?;
+        self.records
+            .insert((run, seq), encode(&stored)?.as_slice())?;
 
         let problem = match &rec.payload {
             Payload::Degraded(_) => true,
@@ -606,7 +628,10 @@ impl<'a, 't> Writer<'a, 't> {
             let (s, e) = prev.unwrap_or((0, 0));
             self.stage_span.insert((run, stage), (s, e, false));
         }
-        let slot = self.stage_span.get_mut(&(run, stage)).ok_or_else(|| StoreError::Db("span".into()))?;
+        let slot = self
+            .stage_span
+            .get_mut(&(run, stage))
+            .ok_or_else(|| StoreError::Db("span".into()))?;
         if slot.0 != 0 && slot.1 + 1 == seq {
             slot.1 = seq;
             slot.2 = true;
@@ -635,7 +660,10 @@ impl<'a, 't> Writer<'a, 't> {
             let (s, e) = prev.unwrap_or((0, 0));
             self.type_span.insert((run, t), (s, e, false));
         }
-        let slot = self.type_span.get_mut(&(run, t)).ok_or_else(|| StoreError::Db("span".into()))?;
+        let slot = self
+            .type_span
+            .get_mut(&(run, t))
+            .ok_or_else(|| StoreError::Db("span".into()))?;
         if slot.0 != 0 && slot.1 + 1 == seq {
             slot.1 = seq;
             slot.2 = true;
@@ -751,7 +779,8 @@ impl<'a, 't> Writer<'a, 't> {
         }
         for ((run, sid), st) in std::mem::take(&mut self.stage_cache) {
             if st.dirty {
-                self.stages.insert((run, sid), encode(&st.stage)?.as_slice())?;
+                self.stages
+                    .insert((run, sid), encode(&st.stage)?.as_slice())?;
             }
         }
         let now = self.now;
@@ -769,7 +798,13 @@ impl<'a, 't> Writer<'a, 't> {
                     .push((st.run.run_ref.clone(), st.first_seq, st.stats.last_seq));
             }
         }
-        let generation = self.names.meta.get("generation")?.map(|v| v.value()).unwrap_or(0) + 1;
+        let generation = self
+            .names
+            .meta
+            .get("generation")?
+            .map(|v| v.value())
+            .unwrap_or(0)
+            + 1;
         self.names.meta.insert("generation", generation)?;
         self.names.finish()?;
         self.info.generation = generation;

@@ -1,0 +1,234 @@
+//! The command tree (clap). Global options come before the command, as in the reference.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "contexta",
+    version,
+    about = "Local-first observability for ML runs: capture, store, query, explore.",
+    after_help = "With no command, opens the explorer on the workspace."
+)]
+pub struct Cli {
+    /// Workspace (`.contexta` dir or the folder holding it). Default: $CONTEXTA_WORKSPACE, else
+    /// the nearest `.contexta/` walking up from the current directory.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub workspace: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print less (no progress, no summaries).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create an empty workspace here (or at --workspace).
+    Init,
+    /// Open the explorer (the default command).
+    #[command(alias = "explore")]
+    Tui(TuiArgs),
+    /// Write the demo workspace; --live keeps a run writing; --open also opens the explorer.
+    Demo(DemoArgs),
+    /// Ingest JSON Lines (canonical records, segment lines, entity lines) from FILE or stdin.
+    Ingest(IngestArgs),
+    /// List runs.
+    Runs(RunsArgs),
+    /// Show or write one run.
+    #[command(subcommand)]
+    Run(RunCommand),
+    /// A run's records (canonical JSON with --format json).
+    Records(RecordsArgs),
+    /// Log a metric or an event from a shell script.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Content-addressed artifacts.
+    #[command(subcommand)]
+    Artifact(ArtifactCommand),
+    /// Measure the workspace core on generated data (medians, fixed data sets).
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug, Default)]
+pub struct TuiArgs {
+    /// Enable mouse (click to focus/select, wheel to scroll).
+    #[arg(long)]
+    pub mouse: bool,
+    /// Render headless at WxH, feed --keys, print the final frame and exit (for tests, scripts).
+    #[arg(long, value_name = "WxH")]
+    pub headless: Option<String>,
+    #[arg(long, default_value = "")]
+    pub keys: String,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Keep a training run writing in real time until stopped (Ctrl-C) or --duration.
+    #[arg(long)]
+    pub live: bool,
+    /// Write the demo (if missing), start a live run in the background, open the explorer.
+    #[arg(long)]
+    pub open: bool,
+    /// Stop the live run after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+    /// Seconds between live training steps.
+    #[arg(long, default_value_t = 0.25, value_name = "SECS")]
+    pub interval: f64,
+    /// Replace an existing demo workspace.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    /// File to read, or `-` (default) for stdin.
+    #[arg(default_value = "-")]
+    pub file: String,
+    /// Keep reading as the file grows (like `tail -F`).
+    #[arg(long)]
+    pub follow: bool,
+    /// Store the good lines; report each bad one and record it as an `import_loss` marker.
+    #[arg(long)]
+    pub tolerant: bool,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub struct RunsArgs {
+    #[arg(long)]
+    pub project: Option<String>,
+    /// open | completed | failed | cancelled
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Runs started at or after this instant (ISO-8601).
+    #[arg(long)]
+    pub after: Option<String>,
+    #[arg(long)]
+    pub before: Option<String>,
+    #[arg(long)]
+    pub limit: Option<usize>,
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// started_at | ended_at | name
+    #[arg(long, default_value = "started_at")]
+    pub sort: String,
+    #[arg(long)]
+    pub desc: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RunCommand {
+    /// A run's status, timing, stages, metrics, artifacts, lineage.
+    Show { run: String },
+    /// Start (or resume) a run; prints its ref.
+    Start {
+        project: String,
+        name: String,
+        /// KEY=VALUE, repeatable.
+        #[arg(long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+        /// Record host, user, cwd, command and git state.
+        #[arg(long)]
+        provenance: bool,
+    },
+    /// Set a run's final status.
+    Finish {
+        run: String,
+        #[arg(long, default_value = "completed")]
+        status: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct RecordsArgs {
+    pub run: String,
+    /// event | metric | span | degraded (repeatable or comma-separated)
+    #[arg(long = "type", value_delimiter = ',')]
+    pub types: Vec<String>,
+    /// Stage name or ref.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Exact key (metric key, event key, span name, issue key).
+    #[arg(long, alias = "metric")]
+    pub key: Option<String>,
+    /// Only the last N matching records.
+    #[arg(long)]
+    pub tail: Option<usize>,
+    /// Keep printing records as they are committed.
+    #[arg(long)]
+    pub follow: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LogCommand {
+    /// Log one metric point.
+    Metric {
+        run: String,
+        key: String,
+        value: f64,
+        #[arg(long)]
+        step: Option<i64>,
+        #[arg(long)]
+        stage: Option<String>,
+    },
+    /// Log one event.
+    Event {
+        run: String,
+        key: String,
+        message: String,
+        #[arg(long, default_value = "info")]
+        level: String,
+        #[arg(long)]
+        stage: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ArtifactCommand {
+    /// Store a file (hashed) and register it with a run.
+    Put {
+        kind: String,
+        path: PathBuf,
+        #[arg(long)]
+        run: String,
+        #[arg(long)]
+        stage: Option<String>,
+        /// copy | move | adopt
+        #[arg(long, default_value = "copy")]
+        mode: String,
+    },
+    /// List artifacts.
+    Ls {
+        #[arg(long)]
+        run: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// capture | ingest | query | runs | size | all
+    #[arg(default_value = "all")]
+    pub what: String,
+    /// Where to build the generated data sets (kept for reuse).
+    #[arg(long, default_value = "target/bench-data")]
+    pub data: PathBuf,
+    /// Records in the large query data set.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub records: u64,
+    /// Runs in the large data sets.
+    #[arg(long, default_value_t = 10_000)]
+    pub runs: u32,
+    /// Timed repetitions per figure.
+    #[arg(long, default_value_t = 21)]
+    pub reps: usize,
+}

@@ -1,0 +1,106 @@
+//! Text and JSON output: aligned columns, colour only on a terminal without NO_COLOR, and every
+//! workspace string passed through `sanitize` so data never drives the terminal.
+
+use crate::sanitize::sanitize;
+use std::io::{IsTerminal, Write};
+
+#[derive(Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    pub fn detect() -> Style {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Style {
+            color: !no_color && std::io::stdout().is_terminal(),
+        }
+    }
+
+    pub fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    pub fn status(&self, status: &str) -> String {
+        let code = match status {
+            "open" => "36",
+            "completed" => "32",
+            "failed" => "31",
+            "cancelled" => "33",
+            _ => "0",
+        };
+        self.paint(code, status)
+    }
+}
+
+/// Prints rows as aligned columns (display width by chars); cells are sanitized.
+pub fn table(header: &[&str], rows: &[Vec<String>], style: Style, color_col: Option<usize>) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let clean: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| sanitize(c).into_owned()).collect())
+        .collect();
+    for r in &clean {
+        for (i, c) in r.iter().enumerate() {
+            if i < widths.len() {
+                widths[i] = widths[i].max(c.chars().count());
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let head: Vec<String> = header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| format!("{:w$}", h, w = widths[i]))
+        .collect();
+    let _ = writeln!(out, "{}", style.paint("1", head.join("  ").trim_end()));
+    for r in &clean {
+        let mut line = String::new();
+        for (i, c) in r.iter().enumerate() {
+            let pad = widths
+                .get(i)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(c.chars().count());
+            let cell = if Some(i) == color_col {
+                style.status(c)
+            } else {
+                c.clone()
+            };
+            line.push_str(&cell);
+            if i + 1 < r.len() {
+                line.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+pub fn json(value: &serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
+}
+
+pub fn json_line(value: &serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", serde_json::to_string(value).unwrap_or_default());
+}
+
+pub fn line(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", sanitize(text));
+}
+
+/// A line we composed ourselves (may hold our own colour codes; data inside is pre-sanitized).
+pub fn raw_line(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+}
