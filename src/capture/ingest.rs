@@ -121,16 +121,7 @@ pub fn parse_line(text: &str) -> Result<Option<WriteOp>, ValidationError> {
     let kind = kind.as_str().unwrap_or("").to_string();
     let v = crate::model::json::canonical(serde_json::Value::Object(obj));
     fn from<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, ValidationError> {
-        serde_json::from_value(v).map_err(|e| {
-            let msg = e.to_string();
-            let field = msg
-                .split('`')
-                .nth(1)
-                .filter(|_| msg.contains("field"))
-                .unwrap_or("")
-                .to_string();
-            ValidationError::new(field, msg)
-        })
+        crate::model::records::from_value("", v)
     }
     let op = match kind.as_str() {
         "project" => WriteOp::Project(from(v)?),

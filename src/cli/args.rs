@@ -88,6 +88,9 @@ pub struct DemoArgs {
     /// Replace an existing demo workspace.
     #[arg(long)]
     pub force: bool,
+    /// Name of the live run (default: live-<time>).
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 #[derive(Args, Debug)]

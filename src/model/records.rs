@@ -324,6 +324,22 @@ pub struct Record {
 /// Why a JSON record was refused: the field path and the reason.
 pub type RecordError = ValidationError;
 
+/// Deserializes strictly, naming the failing field path (`payload.value`, `envelope.run_ref`).
+pub(crate) fn from_value<T: serde::de::DeserializeOwned>(
+    prefix: &str,
+    v: serde_json::Value,
+) -> Result<T, ValidationError> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let mut err = field_of_serde(prefix, &inner);
+        if path != "." && !path.is_empty() {
+            err.field = if prefix.is_empty() { path } else { format!("{prefix}.{path}") };
+        }
+        err
+    })
+}
+
 fn field_of_serde(prefix: &str, e: &serde_json::Error) -> ValidationError {
     let msg = e.to_string();
     // serde messages look like "missing field `x`" / "unknown field `x`, expected …"
@@ -353,8 +369,7 @@ impl Record {
             return Err(ValidationError::new(k.clone(), "unknown field"));
         }
         let env = strip_nulls(env);
-        let envelope: Envelope =
-            serde_json::from_value(env).map_err(|e| field_of_serde("envelope", &e))?;
+        let envelope: Envelope = from_value("envelope", env)?;
         let payload = Payload::from_json(envelope.record_type, strip_nulls(payload))?;
         let record = Record { envelope, payload };
         record.validate()?;
@@ -541,9 +556,8 @@ fn strip_nulls(v: serde_json::Value) -> serde_json::Value {
 
 impl Payload {
     pub fn from_json(t: RecordType, v: serde_json::Value) -> Result<Payload, RecordError> {
-        let err = |e: serde_json::Error| field_of_serde("payload", &e);
         Ok(match t {
-            RecordType::Event => Payload::Event(serde_json::from_value(v).map_err(err)?),
+            RecordType::Event => Payload::Event(from_value("payload", v)?),
             RecordType::Metric => {
                 let integral = v.get("value").is_some_and(|n| n.is_i64() || n.is_u64());
                 if v.get("value").is_some_and(|n| !n.is_number()) {
@@ -552,12 +566,12 @@ impl Payload {
                         "must be a finite number (not a bool or string)",
                     ));
                 }
-                let mut m: MetricPayload = serde_json::from_value(v).map_err(err)?;
+                let mut m: MetricPayload = from_value("payload", v)?;
                 m.integral = integral;
                 Payload::Metric(m)
             }
-            RecordType::Span => Payload::Span(serde_json::from_value(v).map_err(err)?),
-            RecordType::Degraded => Payload::Degraded(serde_json::from_value(v).map_err(err)?),
+            RecordType::Span => Payload::Span(from_value("payload", v)?),
+            RecordType::Degraded => Payload::Degraded(from_value("payload", v)?),
         })
     }
 

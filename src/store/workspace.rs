@@ -108,6 +108,18 @@ impl Workspace {
         Ok(ws)
     }
 
+    /// Opens for reading; if a crashed writer left the file needing recovery, repairs it (by
+    /// briefly opening as a writer, ~2 ms) and opens again. For readers that may write.
+    pub fn open_read_recovering(root: &Path) -> Result<Workspace, StoreError> {
+        match Workspace::open(root, Access::Read) {
+            Err(StoreError::NeedsRecovery(_)) => {
+                Workspace::recover(root)?;
+                Workspace::open(root, Access::Read)
+            }
+            other => other,
+        }
+    }
+
     /// Opens as a writer just long enough to let redb repair a file a crashed writer left.
     pub fn recover(root: &Path) -> Result<(), StoreError> {
         let file = root.join(DB_FILE);

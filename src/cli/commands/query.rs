@@ -5,12 +5,12 @@ use super::super::output::{self, table};
 use super::super::{Ctx, UsageError};
 use crate::model::*;
 use crate::query::{self, Anchor, RecordFilter, RunFilter, RunSort};
-use crate::store::{Access, RecordRow, RunInfo, Workspace};
+use crate::store::{RecordRow, RunInfo, Workspace};
 use std::time::Duration;
 
 pub(crate) fn open_read(ctx: &Ctx) -> anyhow::Result<Workspace> {
     let root = ctx.root()?;
-    Ok(Workspace::open(&root, Access::Read)?)
+    Ok(Workspace::open_read_recovering(&root)?)
 }
 
 fn parse_time(field: &str, v: &Option<String>) -> anyhow::Result<Option<Timestamp>> {

@@ -1,0 +1,146 @@
+//! `contexta ingest` through the real binary: each error path names file, line and field,
+//! exits non-zero and stores nothing; tolerant mode keeps the good lines.
+
+mod common;
+use common::*;
+
+fn good(n: u64) -> String {
+    metric_line("p.r", n, "loss", 0.5)
+}
+
+fn assert_rejected(text: &str, want: &[&str]) {
+    let ws = Ws::new();
+    ws.ok(&["init"]);
+    let out = ws.ingest_text(text, &[]);
+    assert_eq!(out.status.code(), Some(1), "should fail: {text}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    for w in want {
+        assert!(err.contains(w), "stderr `{err}` lacks `{w}`");
+    }
+    assert!(err.contains("input.jsonl:"), "{err}");
+    assert_eq!(ws.total_records(), 0, "nothing may be stored after a strict failure");
+}
+
+#[test]
+fn bad_json_names_the_line() {
+    assert_rejected(&format!("{}\n{{not json\n", good(1)), &["input.jsonl:2", "not JSON"]);
+}
+
+#[test]
+fn missing_field_is_named() {
+    let line = good(1).replace(r#""producer_ref":"test.writer","#, "");
+    assert_rejected(&format!("{}\n{line}\n", good(2)), &[":2:", "producer_ref"]);
+}
+
+#[test]
+fn invalid_ref_names_field_and_rule() {
+    let line = good(3).replace("run:p.r\"", "run:P.r\"");
+    assert_rejected(&line, &[":1:", "run_ref", "lower-kebab"]);
+}
+
+#[test]
+fn unknown_field_is_refused() {
+    let line = good(1).replace(r#""metric_key""#, r#""surprise":1,"metric_key""#);
+    assert_rejected(&line, &["surprise"]);
+}
+
+#[test]
+fn bad_enum_value_is_refused() {
+    let line = good(1).replace(r#""record_type":"metric""#, r#""record_type":"metrics""#);
+    assert_rejected(&line, &["record_type"]);
+}
+
+#[test]
+fn non_finite_and_bool_values_are_refused() {
+    assert_rejected(&good(1).replace("0.5", "true"), &["payload.value"]);
+}
+
+#[test]
+fn record_outside_its_run_is_refused() {
+    let line = good(1).replace("record:p.r.m1", "record:p.other.m1");
+    assert_rejected(&line, &["envelope.record_ref", "not under run"]);
+}
+
+#[test]
+fn bad_entity_line_is_refused() {
+    assert_rejected(
+        r#"{"entity":"run","run_ref":"run:p.r","project_ref":"project:q","name":"r","status":"open","started_at":"2026-03-02T09:00:00Z"}"#,
+        &["run_ref", "not in project"],
+    );
+    assert_rejected(r#"{"entity":"wizard"}"#, &["entity"]);
+    assert_rejected(
+        r#"{"entity":"run","run_ref":"run:p.r","project_ref":"project:p","name":"r","status":"completed","started_at":"2026-03-02T09:00:00Z"}"#,
+        &["ended_at", "required"],
+    );
+}
+
+#[test]
+fn tolerant_stores_good_lines_and_marks_the_loss() {
+    let ws = Ws::new();
+    let text = format!("{}\n{{broken\n{}\n", good(1), good(2));
+    let out = ws.ingest_text(&text, &["--tolerant"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("input.jsonl:2"));
+    let recs = ws.json(&["records", "run:p.r", "--type", "metric"]);
+    assert_eq!(recs.as_array().unwrap().len(), 2);
+    // The bad line became an import_loss degraded marker.
+    let runs = ws.json(&["runs"]);
+    let degraded: u64 = runs.as_array().unwrap().iter().map(|r| r["records"]["degraded"].as_u64().unwrap()).sum();
+    assert_eq!(degraded, 1);
+    let all: Vec<serde_json::Value> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| ws.json(&["records", r["ref"].as_str().unwrap(), "--type", "degraded"]).as_array().unwrap().clone())
+        .collect();
+    assert_eq!(all[0]["envelope"]["degradation_marker"], "import_loss");
+}
+
+#[test]
+fn duplicate_record_refs_are_kept_and_reported() {
+    let ws = Ws::new();
+    let text = format!("{}\n{}\n", good(1), good(1));
+    let out = ws.ingest_text(&text, &[]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 duplicate"));
+    let runs = ws.json(&["runs"]);
+    assert_eq!(runs[0]["records"]["total"], 2);
+    assert_eq!(runs[0]["records"]["duplicates"], 1);
+}
+
+#[test]
+fn entity_lines_declare_runs_and_records_infer_the_rest() {
+    let ws = Ws::new();
+    let text = format!(
+        "{}\n{}\n{}\n",
+        r#"{"entity":"project","project_ref":"project:p","name":"P","created_at":"2026-03-01T00:00:00Z"}"#,
+        r#"{"entity":"run","run_ref":"run:p.r","project_ref":"project:p","name":"Run R","status":"completed","started_at":"2026-03-02T08:00:00Z","ended_at":"2026-03-02T10:00:00Z"}"#,
+        metric_line("p.inferred-run", 1, "loss", 1.0)
+    );
+    assert!(ws.ingest_text(&text, &[]).status.success());
+    let runs = ws.json(&["runs"]);
+    let by_ref = |r: &str| runs.as_array().unwrap().iter().find(|x| x["ref"] == r).unwrap().clone();
+    assert_eq!(by_ref("run:p.r")["name"], "Run R");
+    assert_eq!(by_ref("run:p.r")["inferred"], false);
+    assert_eq!(by_ref("run:p.inferred-run")["inferred"], true);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let ws = Ws::new();
+    ws.ok(&["init"]);
+    assert_eq!(ws.run(&["runs", "--status", "sleeping"]).status.code(), Some(2));
+    assert_eq!(ws.run(&["no-such-command"]).status.code(), Some(2));
+    assert_eq!(ws.run(&["runs", "--after", "yesterday"]).status.code(), Some(2));
+}
+
+#[test]
+fn stdin_and_segment_lines_are_accepted() {
+    let ws = Ws::new();
+    let seg = fixture("contexta-py-wine-quality/records/segments/segment-000001.jsonl");
+    let mut child = ws.cmd(&["ingest", "-"]).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&std::fs::read(seg).unwrap()).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(ws.total_records(), 22);
+}
