@@ -18,12 +18,19 @@ fn assert_rejected(text: &str, want: &[&str]) {
         assert!(err.contains(w), "stderr `{err}` lacks `{w}`");
     }
     assert!(err.contains("input.jsonl:"), "{err}");
-    assert_eq!(ws.total_records(), 0, "nothing may be stored after a strict failure");
+    assert_eq!(
+        ws.total_records(),
+        0,
+        "nothing may be stored after a strict failure"
+    );
 }
 
 #[test]
 fn bad_json_names_the_line() {
-    assert_rejected(&format!("{}\n{{not json\n", good(1)), &["input.jsonl:2", "not JSON"]);
+    assert_rejected(
+        &format!("{}\n{{not json\n", good(1)),
+        &["input.jsonl:2", "not JSON"],
+    );
 }
 
 #[test]
@@ -79,19 +86,33 @@ fn tolerant_stores_good_lines_and_marks_the_loss() {
     let ws = Ws::new();
     let text = format!("{}\n{{broken\n{}\n", good(1), good(2));
     let out = ws.ingest_text(&text, &["--tolerant"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("input.jsonl:2"));
     let recs = ws.json(&["records", "run:p.r", "--type", "metric"]);
     assert_eq!(recs.as_array().unwrap().len(), 2);
     // The bad line became an import_loss degraded marker.
     let runs = ws.json(&["runs"]);
-    let degraded: u64 = runs.as_array().unwrap().iter().map(|r| r["records"]["degraded"].as_u64().unwrap()).sum();
+    let degraded: u64 = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["records"]["degraded"].as_u64().unwrap())
+        .sum();
     assert_eq!(degraded, 1);
     let all: Vec<serde_json::Value> = runs
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|r| ws.json(&["records", r["ref"].as_str().unwrap(), "--type", "degraded"]).as_array().unwrap().clone())
+        .flat_map(|r| {
+            ws.json(&["records", r["ref"].as_str().unwrap(), "--type", "degraded"])
+                .as_array()
+                .unwrap()
+                .clone()
+        })
         .collect();
     assert_eq!(all[0]["envelope"]["degradation_marker"], "import_loss");
 }
@@ -119,7 +140,14 @@ fn entity_lines_declare_runs_and_records_infer_the_rest() {
     );
     assert!(ws.ingest_text(&text, &[]).status.success());
     let runs = ws.json(&["runs"]);
-    let by_ref = |r: &str| runs.as_array().unwrap().iter().find(|x| x["ref"] == r).unwrap().clone();
+    let by_ref = |r: &str| {
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["ref"] == r)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(by_ref("run:p.r")["name"], "Run R");
     assert_eq!(by_ref("run:p.r")["inferred"], false);
     assert_eq!(by_ref("run:p.inferred-run")["inferred"], true);
@@ -129,18 +157,34 @@ fn entity_lines_declare_runs_and_records_infer_the_rest() {
 fn usage_errors_exit_2() {
     let ws = Ws::new();
     ws.ok(&["init"]);
-    assert_eq!(ws.run(&["runs", "--status", "sleeping"]).status.code(), Some(2));
+    assert_eq!(
+        ws.run(&["runs", "--status", "sleeping"]).status.code(),
+        Some(2)
+    );
     assert_eq!(ws.run(&["no-such-command"]).status.code(), Some(2));
-    assert_eq!(ws.run(&["runs", "--after", "yesterday"]).status.code(), Some(2));
+    assert_eq!(
+        ws.run(&["runs", "--after", "yesterday"]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
 fn stdin_and_segment_lines_are_accepted() {
     let ws = Ws::new();
     let seg = fixture("contexta-py-wine-quality/records/segments/segment-000001.jsonl");
-    let mut child = ws.cmd(&["ingest", "-"]).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let mut child = ws
+        .cmd(&["ingest", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(&std::fs::read(seg).unwrap()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&std::fs::read(seg).unwrap())
+        .unwrap();
     assert!(child.wait().unwrap().success());
     assert_eq!(ws.total_records(), 22);
 }

@@ -13,15 +13,28 @@ mod assert_json_counts {
 }
 
 fn ingest_fixture(name: &str) -> (tempfile::TempDir, Workspace, Value) {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures").join(name);
+    let base = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures")
+        .join(name);
     let seg = base.join("records/segments/segment-000001.jsonl");
     let expected: Value =
-        serde_json::from_str(&std::fs::read_to_string(base.join("expected.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(base.join("expected.json")).unwrap())
+            .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ws = Workspace::open(&dir.path().join(".contexta"), Access::Write).unwrap();
     let f = std::fs::File::open(&seg).unwrap();
-    let report = ingest(&ws, "segment-000001.jsonl", BufReader::new(f), IngestOptions::default(), &mut |_| {}).unwrap();
-    assert_eq!(report.records as u64, expected["total_records"].as_u64().unwrap());
+    let report = ingest(
+        &ws,
+        "segment-000001.jsonl",
+        BufReader::new(f),
+        IngestOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(
+        report.records as u64,
+        expected["total_records"].as_u64().unwrap()
+    );
     assert!(report.rejected.is_empty());
     (dir, ws, expected)
 }
@@ -33,7 +46,12 @@ fn check_counts(ws: &Workspace, expected: &Value) {
     for (run, counts) in runs {
         let stats = snap.stats(&Ref::parse(run).unwrap()).unwrap().unwrap();
         for t in RecordType::ALL {
-            assert_eq!(stats.by_type[t.index()], counts[t.as_str()].as_u64().unwrap(), "{run} {}", t.as_str());
+            assert_eq!(
+                stats.by_type[t.index()],
+                counts[t.as_str()].as_u64().unwrap(),
+                "{run} {}",
+                t.as_str()
+            );
         }
         assert_eq!(stats.total(), counts["total"].as_u64().unwrap());
         assert_eq!(stats.duplicates as u64, 0);
@@ -45,7 +63,12 @@ fn check_counts(ws: &Workspace, expected: &Value) {
         }
     }
     stages.sort();
-    let want: Vec<String> = expected["stages"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+    let want: Vec<String> = expected["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect();
     assert_eq!(stages, want);
     assert_eq!(expected["duplicates"].as_u64(), Some(0));
 }
@@ -60,7 +83,17 @@ fn rag_fixture_ingests_with_expected_counts() {
     assert!(d.info.run.inferred);
     assert!(d.stages.iter().all(|s| s.inferred));
     // Root spans (no parent_span_id) read back, with a derived duration (reference defect §17.1–2).
-    let spans = query::records_page(&ws, &run, &query::RecordFilter { types: vec![RecordType::Span], ..Default::default() }, query::Anchor::Head, 100).unwrap();
+    let spans = query::records_page(
+        &ws,
+        &run,
+        &query::RecordFilter {
+            types: vec![RecordType::Span],
+            ..Default::default()
+        },
+        query::Anchor::Head,
+        100,
+    )
+    .unwrap();
     let root = spans.rows.iter().find_map(|r| match &r.record.payload {
         Payload::Span(s) if s.parent_span_id.is_none() => Some(s.clone()),
         _ => None,
@@ -68,7 +101,10 @@ fn rag_fixture_ingests_with_expected_counts() {
     assert_eq!(root.unwrap().duration_ms(), 40.0 * 60.0 * 1000.0);
     // tags.step integers become steps.
     let lat = query::series(&ws, &run, "retrieval-latency-ms").unwrap();
-    assert_eq!(lat.iter().map(|p| p.step).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(
+        lat.iter().map(|p| p.step).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
 }
 
 #[test]
@@ -88,8 +124,13 @@ fn records_round_trip_byte_for_byte_as_canonical_json() {
         let want = serde_json::to_string(&v["record"]).unwrap();
         let rref = Ref::parse(v["record"]["envelope"]["record_ref"].as_str().unwrap()).unwrap();
         let run = rref.run_ref().unwrap();
-        let page = query::records_page(&ws, &run, &Default::default(), query::Anchor::Head, 1000).unwrap();
-        let got = page.rows.iter().find(|r| r.record.envelope.record_ref == rref).unwrap();
+        let page =
+            query::records_page(&ws, &run, &Default::default(), query::Anchor::Head, 1000).unwrap();
+        let got = page
+            .rows
+            .iter()
+            .find(|r| r.record.envelope.record_ref == rref)
+            .unwrap();
         assert_eq!(serde_json::to_string(&got.record.to_json()).unwrap(), want);
     }
 }

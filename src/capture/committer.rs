@@ -29,6 +29,8 @@ impl Default for CommitPolicy {
     }
 }
 
+// Boxing `Op` would cost an allocation per record on the hot path; `Flush` is rare.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Msg {
     Op(WriteOp),
     /// Commit everything buffered now (waiting for the lock), then answer.

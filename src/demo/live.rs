@@ -94,7 +94,7 @@ pub fn run_live(
             )?;
             train.finish_batch(batch, Status::Completed)?;
             epoch += 1;
-            if epoch % 7 == 0 {
+            if epoch.is_multiple_of(7) {
                 train.event(
                     "throughput.low",
                     Level::Warning,

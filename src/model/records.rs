@@ -334,7 +334,11 @@ pub(crate) fn from_value<T: serde::de::DeserializeOwned>(
         let inner = e.into_inner();
         let mut err = field_of_serde(prefix, &inner);
         if path != "." && !path.is_empty() {
-            err.field = if prefix.is_empty() { path } else { format!("{prefix}.{path}") };
+            err.field = if prefix.is_empty() {
+                path
+            } else {
+                format!("{prefix}.{path}")
+            };
         }
         err
     })

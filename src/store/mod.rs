@@ -14,5 +14,5 @@ mod write;
 pub use codec::{MetricSummary, Point, RunStats};
 pub use error::StoreError;
 pub use read::{ReadSnapshot, RecordRow, RunInfo};
-pub use workspace::{Access, DB_FILE, SCHEMA_VERSION, WORKSPACE_DIR, Workspace, locate};
+pub use workspace::{Access, DB_FILE, SCHEMA_VERSION, WORKSPACE_DIR, Workspace, locate, testing};
 pub use write::{CommitInfo, WriteBatch, WriteOp};

@@ -11,6 +11,14 @@ use redb::{ReadOnlyTable, ReadTransaction, ReadableTable, ReadableTableMetadata}
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
+type RecordItem<'a> = Result<
+    (
+        redb::AccessGuard<'a, (u32, u32)>,
+        redb::AccessGuard<'a, &'static [u8]>,
+    ),
+    redb::StorageError,
+>;
+
 pub struct ReadSnapshot<'w> {
     ws: &'w Workspace,
     txn: ReadTransaction,
@@ -418,11 +426,7 @@ impl<'w> ReadSnapshot<'w> {
         let names = open(&self.txn, NAMES)?;
         let range = t.range((rid, lo)..=(rid, hi))?;
         let mut out = Vec::new();
-        let mut visit = |item: Result<
-            (redb::AccessGuard<(u32, u32)>, redb::AccessGuard<&[u8]>),
-            redb::StorageError,
-        >|
-         -> Result<bool, StoreError> {
+        let mut visit = |item: RecordItem<'_>| -> Result<bool, StoreError> {
             let (k, v) = item?;
             let seq = k.value().1;
             let stored: StoredRecord = decode(v.value(), "record")?;

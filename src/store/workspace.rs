@@ -268,3 +268,19 @@ pub fn locate(explicit: Option<&Path>, start: &Path) -> Option<PathBuf> {
     }
     None
 }
+
+/// Test support: lets tests put a workspace into states a current build never writes.
+#[doc(hidden)]
+pub mod testing {
+    use super::*;
+
+    pub fn set_schema_version(root: &Path, version: u64) -> Result<(), StoreError> {
+        let db = builder(Access::Write)
+            .open(root.join(DB_FILE))
+            .map_err(|e| map_open_error(root, e))?;
+        let txn = db.begin_write()?;
+        txn.open_table(META)?.insert("schema_version", version)?;
+        txn.commit()?;
+        Ok(())
+    }
+}

@@ -14,14 +14,19 @@ pub struct Ws {
 
 impl Ws {
     pub fn new() -> Ws {
-        Ws { dir: tempfile::tempdir().unwrap() }
+        Ws {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
     pub fn root(&self) -> PathBuf {
         self.dir.path().join(".contexta")
     }
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
-        c.arg("--workspace").arg(self.root()).args(args).env("NO_COLOR", "1");
+        c.arg("--workspace")
+            .arg(self.root())
+            .args(args)
+            .env("NO_COLOR", "1");
         c.stdin(Stdio::null());
         c
     }
@@ -30,7 +35,11 @@ impl Ws {
     }
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
@@ -47,12 +56,18 @@ impl Ws {
     }
     pub fn total_records(&self) -> u64 {
         let runs = self.json(&["runs"]);
-        runs.as_array().unwrap().iter().map(|r| r["records"]["total"].as_u64().unwrap()).sum()
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["records"]["total"].as_u64().unwrap())
+            .sum()
     }
 }
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures")
+        .join(name)
 }
 
 /// A canonical metric record line for run `p.r`.

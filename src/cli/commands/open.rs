@@ -107,7 +107,10 @@ pub fn demo(ctx: &Ctx, a: &DemoArgs) -> anyhow::Result<i32> {
         let opts = crate::demo::LiveOptions {
             interval: Duration::from_secs_f64(a.interval.max(0.001)),
             duration: a.duration.map(Duration::from_secs_f64),
-            run_name: a.name.clone().unwrap_or_else(|| crate::demo::LiveOptions::default().run_name),
+            run_name: a
+                .name
+                .clone()
+                .unwrap_or_else(|| crate::demo::LiveOptions::default().run_name),
             ..Default::default()
         };
         if !ctx.quiet {
