@@ -100,7 +100,7 @@ proptest! {
             .enumerate()
             .map(|(i, (v, step, unit))| metric("run:p.r", i as u32, if i % 2 == 0 { "loss" } else { "acc" }, *v, *step, unit.then_some("ms")))
             .collect();
-        let ops: Vec<WriteOp> = recs.iter().map(|r| WriteOp::Record { record: r.clone(), generated_ref: false }).collect();
+        let ops: Vec<WriteOp> = recs.iter().map(|r| WriteOp::Record(r.clone())).collect();
         ws.write(&ops).unwrap();
         let run = Ref::parse("run:p.r").unwrap();
         let back = ws.read().unwrap().records_in(&run, 1, u32::MAX, false, 1000, |_| true).unwrap();

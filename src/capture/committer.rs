@@ -1,11 +1,11 @@
-//! The background committer: capture calls hand write ops to a thread that commits them in
-//! batches, at most every `interval` or once `max_batch` records are waiting — never back to back
-//! (the redb write lock is not fair; storage.md). The caller never blocks on another process's
-//! write: when the lock is busy the committer keeps buffering and retries.
+//! The background committer: capture calls append write ops to a shared buffer, and a thread
+//! commits them in batches, at most every `interval` or once `max_batch` ops are waiting — never
+//! back to back (the redb write lock is not fair; storage.md). Appending is a short uncontended
+//! lock, never a wait on disk; when another process holds the write lock the committer keeps
+//! buffering and retries, so the training loop never blocks on someone else's write.
 
-use crate::store::{CommitInfo, StoreError, Workspace, WriteOp};
-use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use crate::store::{StoreError, Workspace, WriteOp};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -29,156 +29,167 @@ impl Default for CommitPolicy {
     }
 }
 
-// Boxing `Op` would cost an allocation per record on the hot path; `Flush` is rare.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Msg {
-    Op(WriteOp),
-    /// Commit everything buffered now (waiting for the lock), then answer.
-    Flush(Sender<Result<(), String>>),
+#[derive(Default)]
+struct State {
+    buf: Vec<WriteOp>,
+    oldest: Option<Instant>,
+    flush_requested: u64,
+    flush_done: u64,
+    closed: bool,
+    last_error: Option<String>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Wakes the committer: first op buffered, batch full, flush asked, closing.
+    wake: Condvar,
+    /// Wakes flushers when a flush completed.
+    done: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave State inconsistent (plain fields).
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 pub(crate) struct Committer {
-    tx: Option<Sender<Msg>>,
+    shared: Arc<Shared>,
+    policy: CommitPolicy,
     thread: Option<JoinHandle<()>>,
-    last_error: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl Committer {
     pub fn start(ws: Arc<Workspace>, policy: CommitPolicy) -> Committer {
-        let (tx, rx) = channel();
-        let last_error = Arc::new(std::sync::Mutex::new(None));
-        let err = last_error.clone();
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            wake: Condvar::new(),
+            done: Condvar::new(),
+        });
+        let s = shared.clone();
         let thread = std::thread::Builder::new()
             .name("contexta-commit".into())
-            .spawn(move || run(ws, policy, rx, err))
+            .spawn(move || run(ws, policy, s))
             .ok();
         Committer {
-            tx: Some(tx),
+            shared,
+            policy,
             thread,
-            last_error,
         }
     }
 
     pub fn send(&self, op: WriteOp) {
-        if let Some(tx) = &self.tx {
-            let _ = tx.send(Msg::Op(op));
+        let mut st = self.shared.lock();
+        st.buf.push(op);
+        let n = st.buf.len();
+        if st.oldest.is_none() {
+            st.oldest = Some(Instant::now());
+        }
+        drop(st);
+        if n == 1 || n == self.policy.max_batch {
+            self.shared.wake.notify_one();
         }
     }
 
+    /// Commits everything buffered so far (waiting for the write lock), then returns.
     pub fn flush(&self) -> Result<(), String> {
-        let Some(tx) = &self.tx else {
-            return Err("committer stopped".into());
-        };
-        let (ack_tx, ack_rx) = channel();
-        tx.send(Msg::Flush(ack_tx))
-            .map_err(|_| "committer stopped".to_string())?;
-        ack_rx.recv().map_err(|_| "committer stopped".to_string())?
+        let mut st = self.shared.lock();
+        st.flush_requested += 1;
+        let ticket = st.flush_requested;
+        self.shared.wake.notify_one();
+        while st.flush_done < ticket {
+            if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
+                return Err("committer stopped".into());
+            }
+            st = self
+                .shared
+                .done
+                .wait_timeout(st, Duration::from_millis(200))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        match st.last_error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     pub fn last_error(&self) -> Option<String> {
-        self.last_error.lock().ok().and_then(|e| e.clone())
+        self.shared.lock().last_error.clone()
     }
 }
 
 impl Drop for Committer {
     fn drop(&mut self) {
-        // Closing the channel makes the thread commit what is left and exit.
-        self.tx.take();
+        self.shared.lock().closed = true;
+        self.shared.wake.notify_one();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
 }
 
-fn commit(
-    ws: &Workspace,
-    buf: &mut Vec<WriteOp>,
-    blocking: bool,
-) -> Result<Option<CommitInfo>, StoreError> {
-    if buf.is_empty() {
-        return Ok(Some(CommitInfo::default()));
-    }
-    let res = if blocking {
-        ws.write(buf).map(Some)
-    } else {
-        ws.try_write(buf)
-    };
-    match res {
-        Ok(Some(info)) => {
-            buf.clear();
-            Ok(Some(info))
-        }
-        Ok(None) => Ok(None),
-        Err(e) => {
-            // A bad op would poison every later batch: drop the batch, report it.
-            buf.clear();
-            Err(e)
-        }
-    }
-}
-
-fn run(
-    ws: Arc<Workspace>,
-    policy: CommitPolicy,
-    rx: Receiver<Msg>,
-    last_error: Arc<std::sync::Mutex<Option<String>>>,
-) {
-    let mut buf: Vec<WriteOp> = Vec::new();
-    let mut oldest: Option<Instant> = None;
+fn run(ws: Arc<Workspace>, policy: CommitPolicy, shared: Arc<Shared>) {
     let mut last_commit = Instant::now() - policy.min_gap;
-    let note = |e: StoreError| {
-        if let Ok(mut slot) = last_error.lock() {
-            *slot = Some(e.to_string());
-        }
-    };
+    let mut st = shared.lock();
     loop {
-        let due = oldest.map(|t| {
-            if buf.len() >= policy.max_batch {
-                last_commit + policy.min_gap
-            } else {
-                (t + policy.interval).max(last_commit + policy.min_gap)
-            }
-        });
-        if let Some(due) = due
-            && Instant::now() >= due
-        {
-            match commit(&ws, &mut buf, false) {
-                Ok(Some(_)) => {
-                    last_commit = Instant::now();
-                    oldest = None;
-                }
-                // Another process holds the lock: keep buffering, try again shortly.
-                Ok(None) => {
-                    last_commit = Instant::now() - policy.min_gap + Duration::from_millis(20)
-                }
-                Err(e) => {
-                    note(e);
-                    oldest = None;
-                }
-            }
+        let urgent = st.closed || st.flush_requested > st.flush_done;
+        if st.buf.is_empty() && !urgent {
+            st = shared.wake.wait(st).unwrap_or_else(|e| e.into_inner());
             continue;
         }
-        let timeout = due
-            .map(|d| d.saturating_duration_since(Instant::now()))
-            .unwrap_or(Duration::from_secs(3600));
-        match rx.recv_timeout(timeout) {
-            Ok(Msg::Op(op)) => {
-                buf.push(op);
-                oldest.get_or_insert_with(Instant::now);
+        let now = Instant::now();
+        let due = if urgent {
+            now
+        } else if st.buf.len() >= policy.max_batch {
+            last_commit + policy.min_gap
+        } else {
+            let oldest = st.oldest.unwrap_or(now);
+            (oldest + policy.interval).max(last_commit + policy.min_gap)
+        };
+        if now < due {
+            st = shared
+                .wake
+                .wait_timeout(st, due - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+            continue;
+        }
+        let mut batch = std::mem::take(&mut st.buf);
+        st.oldest = None;
+        let ticket = st.flush_requested;
+        let closing = st.closed;
+        drop(st);
+
+        let result: Result<bool, StoreError> = if batch.is_empty() {
+            Ok(true)
+        } else if urgent {
+            ws.write(&batch).map(|_| true)
+        } else {
+            ws.try_write(&batch).map(|c| c.is_some())
+        };
+        last_commit = Instant::now();
+
+        st = shared.lock();
+        match result {
+            Ok(true) => {}
+            Ok(false) => {
+                // Another process is writing: put the batch back in front and retry shortly.
+                batch.append(&mut st.buf);
+                st.buf = batch;
+                st.oldest = Some(Instant::now() - policy.interval + Duration::from_millis(20));
+                continue;
             }
-            Ok(Msg::Flush(ack)) => {
-                let r = commit(&ws, &mut buf, true);
-                last_commit = Instant::now();
-                oldest = None;
-                let _ = ack.send(r.map(|_| ()).map_err(|e| e.to_string()));
-            }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => {
-                if let Err(e) = commit(&ws, &mut buf, true) {
-                    note(e);
-                }
-                return;
-            }
+            // A batch the store refuses would poison every later one: drop it, report it.
+            Err(e) => st.last_error = Some(e.to_string()),
+        }
+        if urgent {
+            st.flush_done = st.flush_done.max(ticket);
+            shared.done.notify_all();
+        }
+        if closing && st.buf.is_empty() {
+            return;
         }
     }
 }

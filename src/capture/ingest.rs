@@ -82,10 +82,7 @@ pub fn parse_line(text: &str) -> Result<Option<WriteOp>, ValidationError> {
     };
     if obj.contains_key("envelope") {
         let record = Record::from_json(serde_json::Value::Object(obj))?;
-        return Ok(Some(WriteOp::Record {
-            record,
-            generated_ref: false,
-        }));
+        return Ok(Some(WriteOp::Record(record)));
     }
     if let Some(rec) = obj.remove("record") {
         // A reference segment line: `sequence` and `appended_at` are the old store's bookkeeping.
@@ -107,10 +104,7 @@ pub fn parse_line(text: &str) -> Result<Option<WriteOp>, ValidationError> {
             field: format!("record.{}", e.field),
             reason: e.reason,
         })?;
-        return Ok(Some(WriteOp::Record {
-            record,
-            generated_ref: false,
-        }));
+        return Ok(Some(WriteOp::Record(record)));
     }
     let Some(kind) = obj.remove("entity") else {
         return Err(ValidationError::new(
@@ -161,7 +155,7 @@ fn validate_op(op: &WriteOp) -> Result<(), ValidationError> {
         WriteOp::Relation(x) => x.validate(),
         WriteOp::Provenance(x) => x.validate(),
         WriteOp::Artifact(x) => x.validate(),
-        WriteOp::Record { record, .. } => record.validate(),
+        WriteOp::Record(record) | WriteOp::Captured(record) => record.validate(),
     }
 }
 
@@ -180,7 +174,7 @@ pub fn entity_line(op: &WriteOp) -> Option<serde_json::Value> {
         WriteOp::Relation(x) => ("relation", entity_json(x)),
         WriteOp::Provenance(x) => ("provenance", entity_json(x)),
         WriteOp::Artifact(x) => ("artifact", entity_json(x)),
-        WriteOp::Record { .. } => return None,
+        WriteOp::Record(_) | WriteOp::Captured(_) => return None,
     };
     v.as_object_mut()?
         .insert("entity".into(), serde_json::Value::String(kind.into()));
@@ -250,10 +244,7 @@ fn loss_marker(err: &LineError, run: &Ref) -> Option<WriteOp> {
             attributes,
         }),
     };
-    Some(WriteOp::Record {
-        record,
-        generated_ref: false,
-    })
+    Some(WriteOp::Record(record))
 }
 
 /// Ingests everything `reader` yields. `file` names the input in messages.
@@ -286,7 +277,7 @@ pub fn ingest(
                 match parse_line(&line) {
                     Ok(None) => {}
                     Ok(Some(op)) => {
-                        let is_record = matches!(op, WriteOp::Record { .. });
+                        let is_record = matches!(op, WriteOp::Record(_) | WriteOp::Captured(_));
                         batch.push(&op).map_err(|e| match e {
                             StoreError::Invalid(reason) => IngestError::Line(LineError {
                                 file: file.to_string(),
@@ -361,7 +352,7 @@ pub fn ingest(
         match parse_line(&line) {
             Ok(None) => {}
             Ok(Some(op)) => {
-                if matches!(op, WriteOp::Record { .. }) {
+                if matches!(op, WriteOp::Record(_) | WriteOp::Captured(_)) {
                     report.records += 1;
                 } else {
                     report.entities += 1;

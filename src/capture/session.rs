@@ -120,13 +120,17 @@ pub struct RunHandle<'s> {
     session: &'s Session,
     run: Mutex<Run>,
     run_ref: Ref,
+    /// Stand-in record ref; the store generates the real one at commit.
+    pending_ref: Ref,
     finished: Mutex<bool>,
 }
 
 impl<'s> RunHandle<'s> {
     fn new(session: &'s Session, run: Run) -> Self {
+        let pending_ref = run.run_ref.child("record", "pending").unwrap_or_else(|_| run.run_ref.clone());
         RunHandle {
             session,
+            pending_ref,
             run_ref: run.run_ref.clone(),
             run: Mutex::new(run),
             finished: Mutex::new(false),
@@ -161,9 +165,8 @@ impl<'s> RunHandle<'s> {
 
     fn envelope(&self, t: RecordType, stage: Option<&Ref>, at: Timestamp) -> Envelope {
         Envelope {
-            // Replaced by `record:<run>.seq-<n>` when committed (generated_ref).
-            record_ref: Ref::parse(&format!("record:{}.pending", self.run_ref.value()))
-                .unwrap_or_else(|_| self.run_ref.clone()),
+            // Replaced by `record:<run>.seq-<n>` when committed (WriteOp::Captured).
+            record_ref: self.pending_ref.clone(),
             record_type: t,
             recorded_at: at,
             observed_at: at,
@@ -185,10 +188,7 @@ impl<'s> RunHandle<'s> {
     fn emit(&self, envelope: Envelope, payload: Payload) -> Result<(), CaptureError> {
         let record = Record { envelope, payload };
         record.validate()?;
-        self.session.send(WriteOp::Record {
-            record,
-            generated_ref: true,
-        });
+        self.session.send(WriteOp::Captured(record));
         Ok(())
     }
 

@@ -63,10 +63,7 @@ impl<'a> Gen<'a> {
 
     fn push(&mut self, envelope: Envelope, payload: Payload) {
         self.summary.records += 1;
-        self.ops.push(WriteOp::Record {
-            record: Record { envelope, payload },
-            generated_ref: false,
-        });
+        self.ops.push(WriteOp::Record(Record { envelope, payload }));
     }
 
     fn metric(

@@ -3,7 +3,7 @@
 
 use super::error::StoreError;
 use redb::{ReadableTable, Table};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 #[derive(Default)]
@@ -44,7 +44,7 @@ impl<'t> Interner<'t> {
             names,
             ids,
             meta,
-            fresh: HashMap::new(),
+            fresh: HashMap::default(),
             next: None,
         }
     }

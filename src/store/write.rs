@@ -10,7 +10,7 @@ use super::workspace::{Db, Workspace};
 use crate::model::*;
 use redb::{ReadableTable, Table, WriteTransaction};
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 #[derive(Clone, Debug)]
 pub enum WriteOp {
@@ -25,11 +25,11 @@ pub enum WriteOp {
     Relation(Relation),
     Provenance(ProvenanceRecord),
     Artifact(ArtifactManifest),
-    /// A record; with `generated_ref` the stored ref becomes `record:<run>.seq-<n>`.
-    Record {
-        record: Record,
-        generated_ref: bool,
-    },
+    /// A record from outside (ingest, import): validated here, its ref kept.
+    Record(Record),
+    /// A record from our capture API: validated by the caller when it was logged; its ref is
+    /// generated at commit as `record:<run>.seq-<n>`.
+    Captured(Record),
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -176,11 +176,11 @@ impl<'a, 't> Writer<'a, 't> {
             metric_keys: txn.open_table(METRIC_KEYS)?,
             record_refs: txn.open_table(RECORD_REFS)?,
             duplicates: txn.open_table(DUPLICATES)?,
-            run_cache: HashMap::new(),
-            stage_cache: HashMap::new(),
-            stage_span: HashMap::new(),
-            type_span: HashMap::new(),
-            series_cache: HashMap::new(),
+            run_cache: HashMap::default(),
+            stage_cache: HashMap::default(),
+            stage_span: HashMap::default(),
+            type_span: HashMap::default(),
+            series_cache: HashMap::default(),
             info: CommitInfo::default(),
             now: Timestamp::now().0,
         })
@@ -288,10 +288,11 @@ impl<'a, 't> Writer<'a, 't> {
                 self.provenance.insert(id, encode(p)?.as_slice())?;
                 self.provenance_by_relation.insert((rel, id), ())?;
             }
-            WriteOp::Record {
-                record,
-                generated_ref,
-            } => self.append(record, *generated_ref)?,
+            WriteOp::Record(record) => {
+                record.validate().map_err(Self::invalid)?;
+                self.append(record, false)?
+            }
+            WriteOp::Captured(record) => self.append(record, true)?,
         }
         Ok(())
     }
@@ -417,7 +418,6 @@ impl<'a, 't> Writer<'a, 't> {
     }
 
     fn append(&mut self, rec: &Record, generated: bool) -> Result<(), StoreError> {
-        rec.validate().map_err(Self::invalid)?;
         let env = &rec.envelope;
         let observed = env.observed_at;
         let run = self.ensure_run(&env.run_ref, observed)?;

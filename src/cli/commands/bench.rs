@@ -1,3 +1,240 @@
-pub fn run(_ctx: &super::super::Ctx, _a: &super::super::args::BenchArgs) -> anyhow::Result<i32> {
+//! `contexta bench`: the workspace core's speed on fixed, generated data sets, as medians.
+//! Data sets are generated once under `--data` and reused. Figures:
+//! capture (metric points/s through the capture API into a shared-mode workspace),
+//! ingest (canonical JSONL records/s), query (last 1,000 records of one run and one metric's
+//! 10,000-point series from a 10M-record workspace, warm), runs (the `runs` command over
+//! 10,000 runs, whole process), size (bytes on disk per metric point).
+
+use super::super::Ctx;
+use super::super::args::BenchArgs;
+use super::super::output;
+use crate::capture::ingest::{IngestOptions, ingest};
+use crate::capture::{CommitPolicy, Session};
+use crate::model::*;
+use crate::query::{self, Anchor, RecordFilter};
+use crate::store::{Access, DB_FILE, Workspace, WriteOp};
+use anyhow::Context;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() { 0.0 } else { v[v.len() / 2] }
+}
+
+fn fresh(dir: &Path) -> anyhow::Result<PathBuf> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir)?;
+    Ok(dir.join(".contexta"))
+}
+
+fn report(ctx: &Ctx, name: &str, value: f64, unit: &str, detail: &str) {
+    if ctx.json() {
+        output::json_line(&serde_json::json!({"bench": name, "median": value, "unit": unit, "detail": detail}));
+    } else {
+        output::line(&format!("{name:<28} {value:>14.3} {unit:<12} {detail}"));
+    }
+}
+
+const CAPTURE_POINTS: u64 = 1_000_000;
+const CAPTURE_KEYS: u64 = 10;
+
+/// Points/s through `StageHandle::metric`, from the first call until the final flush is durable.
+fn bench_capture(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
+    let mut rates = Vec::new();
+    let mut bytes_per_point = Vec::new();
+    for rep in 0..a.reps.clamp(1, 5) {
+        let root = fresh(&a.data.join("capture"))?;
+        let session = Session::open_with(&root, CommitPolicy::default())?;
+        let run = session.start_run("bench", &format!("capture-{rep}"))?;
+        let stage = run.stage("train")?;
+        let t = Instant::now();
+        for i in 0..CAPTURE_POINTS {
+            let key = KEYS[(i % CAPTURE_KEYS) as usize];
+            stage.metric(key, (i as f64).sin(), Some((i / CAPTURE_KEYS) as i64))?;
+        }
+        drop(stage);
+        run.finish(Status::Completed)?;
+        let secs = t.elapsed().as_secs_f64();
+        rates.push(CAPTURE_POINTS as f64 / secs);
+        drop(run);
+        drop(session);
+        let size = std::fs::metadata(root.join(DB_FILE))?.len();
+        bytes_per_point.push(size as f64 / CAPTURE_POINTS as f64);
+    }
+    report(ctx, "capture", median(rates), "points/s", &format!("{CAPTURE_POINTS} points, {CAPTURE_KEYS} keys, one run, default commit policy"));
+    report(ctx, "size", median(bytes_per_point), "bytes/point", "database file size / metric points (capture data set)");
+    Ok(())
+}
+
+const KEYS: [&str; 10] = [
+    "train-loss", "val-loss", "accuracy", "learning-rate", "grad-norm", "throughput", "gpu-util",
+    "memory-gb", "epoch-time", "tokens-per-s",
+];
+
+fn metric_line(run: &str, n: u64, key: &str, v: f64, step: u64) -> String {
+    format!(
+        r#"{{"envelope":{{"completeness_marker":"complete","correlation_refs":{{}},"degradation_marker":"none","extensions":[],"observed_at":"2026-03-02T09:00:{:02}.{:06}Z","producer_ref":"bench.writer","record_ref":"record:{run}.r{n}","record_type":"metric","recorded_at":"2026-03-02T09:00:{:02}.{:06}Z","run_ref":"run:{run}","schema_version":"1.0.0","stage_execution_ref":"stage:{run}.train"}},"payload":{{"aggregation_scope":"step","metric_key":"{key}","tags":{{"step":"{step}"}},"value":{v},"value_type":"float64"}}}}"#,
+        n % 60,
+        n % 1_000_000,
+        n % 60,
+        n % 1_000_000
+    )
+}
+
+fn bench_ingest(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
+    let n = 500_000u64;
+    let file = a.data.join("ingest.jsonl");
+    if !file.exists() {
+        std::fs::create_dir_all(&a.data)?;
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&file)?);
+        for i in 0..n {
+            let run = format!("bench.run-{}", i / 50_000);
+            writeln!(w, "{}", metric_line(&run, i, KEYS[(i % 10) as usize], (i as f64).cos(), i / 10))?;
+        }
+        w.flush()?;
+    }
+    let mut rates = Vec::new();
+    for _ in 0..a.reps.clamp(1, 5) {
+        let root = fresh(&a.data.join("ingest"))?;
+        let ws = Workspace::open(&root, Access::Write)?;
+        let t = Instant::now();
+        let f = std::fs::File::open(&file)?;
+        let r = ingest(&ws, "ingest.jsonl", std::io::BufReader::with_capacity(1 << 20, f), IngestOptions::default(), &mut |_| {})
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        rates.push(r.records as f64 / t.elapsed().as_secs_f64());
+    }
+    report(ctx, "ingest", median(rates), "records/s", &format!("{n} canonical metric lines, strict (one transaction), in-process"));
+    Ok(())
+}
+
+/// 10,000 runs; run 0 holds a 10,000-point series of `train-loss`; `total` records in all.
+fn query_dataset(a: &BenchArgs) -> anyhow::Result<PathBuf> {
+    let dir = a.data.join(format!("query-{}-{}", a.runs, a.records));
+    let root = dir.join(".contexta");
+    if root.join(DB_FILE).exists() && dir.join("complete").exists() {
+        return Ok(root);
+    }
+    let root = fresh(&dir)?;
+    let ws = Workspace::open(&root, Access::Write)?;
+    let per_run = (a.records / a.runs as u64).max(1);
+    let base = Timestamp::parse("2026-01-01T00:00:00Z").map_err(anyhow::Error::msg)?;
+    let mut ops = Vec::with_capacity(200_000);
+    let started = Instant::now();
+    for r in 0..a.runs {
+        let pref = Ref::build("project", &[&format!("proj-{}", r % 20)])?;
+        let rref = pref.child("run", &format!("run-{r:05}"))?;
+        let start = Timestamp(base.0 + r as i64 * 60_000_000);
+        let mut run = Run::new(rref.clone(), &format!("run {r}"), start);
+        run.status = Status::Completed;
+        run.ended_at = Some(Timestamp(start.0 + 3_600_000_000));
+        ops.push(WriteOp::Run(run));
+        let stage = rref.child("stage", "train")?;
+        let keys_here: u64 = if r == 0 { 1 } else { 10 };
+        for i in 0..per_run {
+            let key = KEYS[(i % keys_here) as usize];
+            let at = Timestamp(start.0 + i as i64 * 1_000_000);
+            let record = Record {
+                envelope: Envelope {
+                    record_ref: rref.child("record", "pending")?,
+                    record_type: RecordType::Metric,
+                    recorded_at: at,
+                    observed_at: at,
+                    producer_ref: "bench.writer".into(),
+                    run_ref: rref.clone(),
+                    deployment_execution_ref: None,
+                    stage_execution_ref: Some(stage.clone()),
+                    batch_execution_ref: None,
+                    sample_observation_ref: None,
+                    operation_context_ref: None,
+                    correlation_refs: Default::default(),
+                    completeness_marker: Default::default(),
+                    degradation_marker: Default::default(),
+                    schema_version: SCHEMA_VERSION.into(),
+                    extensions: vec![],
+                },
+                payload: Payload::Metric(MetricPayload {
+                    metric_key: key.into(),
+                    value: (i as f64 * 0.01).sin(),
+                    integral: false,
+                    value_type: "float64".into(),
+                    unit: None,
+                    aggregation_scope: AggregationScope::Step,
+                    subject_ref: None,
+                    slice_ref: None,
+                    tags: [("step".to_string(), (i / keys_here).to_string())].into(),
+                    summary_basis: None,
+                }),
+            };
+            ops.push(WriteOp::Captured(record));
+        }
+        if ops.len() >= 100_000 {
+            ws.write(&ops)?;
+            ops.clear();
+            if r % 500 == 0 {
+                eprint!("\rgenerating query data set: {r}/{} runs ({:.0}s)   ", a.runs, started.elapsed().as_secs_f64());
+            }
+        }
+    }
+    ws.write(&ops)?;
+    eprintln!();
+    std::fs::write(dir.join("complete"), b"")?;
+    Ok(root)
+}
+
+fn bench_query(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
+    let root = query_dataset(a)?;
+    let ws = Workspace::open(&root, Access::Read)?;
+    let run = Ref::parse("run:proj-0.run-00000")?;
+    let mid = Ref::parse(&format!("run:proj-{}.run-{:05}", (a.runs / 2) % 20, a.runs / 2))?;
+    let mut tail = Vec::new();
+    let mut series = Vec::new();
+    let mut points = 0;
+    for _ in 0..a.reps {
+        let t = Instant::now();
+        let page = query::records_page(&ws, &mid, &RecordFilter::default(), Anchor::Tail, 1000)?;
+        tail.push(t.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(page.rows.len(), 1000.min(page.total as usize));
+        let t = Instant::now();
+        points = ws.read()?.series(&run, "train-loss")?.len();
+        series.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let size = std::fs::metadata(root.join(DB_FILE))?.len();
+    report(ctx, "query tail 1000 (warm)", median(tail), "ms", &format!("last 1,000 records of one run, {} records, {} runs, {:.2} GB", a.records, a.runs, size as f64 / 1e9));
+    report(ctx, "query series (warm)", median(series), "ms", &format!("one metric key, {points} points"));
+    // Whole process: `contexta runs` and a cold-ish tail, as a user would run them.
+    let exe = std::env::current_exe()?;
+    let mut runs_ms = Vec::new();
+    let mut tail_ms = Vec::new();
+    for _ in 0..a.reps {
+        let t = Instant::now();
+        let st = std::process::Command::new(&exe).arg("--workspace").arg(&root).arg("runs").stdout(std::process::Stdio::null()).status()?;
+        runs_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        anyhow::ensure!(st.success(), "runs failed");
+        let t = Instant::now();
+        let st = std::process::Command::new(&exe).arg("--workspace").arg(&root).args(["records", mid.as_str(), "--tail", "1000"]).stdout(std::process::Stdio::null()).status()?;
+        tail_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        anyhow::ensure!(st.success(), "records failed");
+    }
+    report(ctx, "runs (whole process)", median(runs_ms), "ms", &format!("`contexta runs` over {} runs, output to /dev/null", a.runs));
+    report(ctx, "records --tail 1000 (process)", median(tail_ms), "ms", "start, open, read, print to /dev/null");
+    let _ = Duration::ZERO;
+    Ok(())
+}
+
+pub fn run(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<i32> {
+    let all = a.what == "all";
+    if all || a.what == "capture" || a.what == "size" {
+        bench_capture(ctx, a)?;
+    }
+    if all || a.what == "ingest" {
+        bench_ingest(ctx, a)?;
+    }
+    if all || a.what == "query" || a.what == "runs" {
+        bench_query(ctx, a)?;
+    }
     Ok(0)
 }
