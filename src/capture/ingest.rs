@@ -75,6 +75,38 @@ pub fn parse_line(text: &str) -> Result<Option<WriteOp>, ValidationError> {
     if text.is_empty() {
         return Ok(None);
     }
+    // Hot path: record and segment lines parsed straight from text.
+    if let Ok(top) =
+        serde_json::from_str::<std::collections::BTreeMap<&str, &serde_json::value::RawValue>>(text)
+    {
+        if top.contains_key("envelope") {
+            return Record::from_raw_parts(&top).map(|r| Some(WriteOp::Record(r)));
+        }
+        if let Some(rec) = top.get("record") {
+            for k in top.keys() {
+                if !matches!(*k, "appended_at" | "sequence" | "record") {
+                    return Err(ValidationError::new(*k, "unknown field in a segment line"));
+                }
+            }
+            let seq_ok = top
+                .get("sequence")
+                .is_some_and(|s| s.get().bytes().all(|b| b.is_ascii_digit()));
+            if !seq_ok {
+                return Err(ValidationError::new(
+                    "sequence",
+                    "a segment line needs an integer sequence",
+                ));
+            }
+            return Record::from_json_str(rec.get())
+                .map(|r| Some(WriteOp::Record(r)))
+                .map_err(|e| ValidationError {
+                    field: format!("record.{}", e.field)
+                        .trim_end_matches('.')
+                        .to_string(),
+                    reason: e.reason,
+                });
+        }
+    }
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| ValidationError::new("", format!("not JSON: {e}")))?;
     let serde_json::Value::Object(mut obj) = value else {

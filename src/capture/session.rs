@@ -127,7 +127,10 @@ pub struct RunHandle<'s> {
 
 impl<'s> RunHandle<'s> {
     fn new(session: &'s Session, run: Run) -> Self {
-        let pending_ref = run.run_ref.child("record", "pending").unwrap_or_else(|_| run.run_ref.clone());
+        let pending_ref = run
+            .run_ref
+            .child("record", "pending")
+            .unwrap_or_else(|_| run.run_ref.clone());
         RunHandle {
             session,
             pending_ref,

@@ -380,6 +380,80 @@ impl Record {
         Ok(record)
     }
 
+    /// Reads canonical record JSON from text without building a `Value` tree first (the
+    /// ingest hot path); same rules and errors as `from_json`.
+    pub fn from_json_str(text: &str) -> Result<Record, RecordError> {
+        use serde_json::value::RawValue;
+        let parts: BTreeMap<&str, &RawValue> = serde_json::from_str(text)
+            .map_err(|e| ValidationError::new("", format!("not a JSON object: {e}")))?;
+        Self::from_raw_parts(&parts)
+    }
+
+    pub fn from_raw_parts(
+        parts: &BTreeMap<&str, &serde_json::value::RawValue>,
+    ) -> Result<Record, RecordError> {
+        fn typed<T: serde::de::DeserializeOwned>(
+            prefix: &str,
+            raw: &serde_json::value::RawValue,
+        ) -> Result<T, ValidationError> {
+            let mut de = serde_json::Deserializer::from_str(raw.get());
+            serde_path_to_error::deserialize(&mut de).map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let mut err = field_of_serde(prefix, &inner);
+                if path != "." && !path.is_empty() {
+                    err.field = format!("{prefix}.{path}");
+                }
+                err
+            })
+        }
+        for k in parts.keys() {
+            if *k != "envelope" && *k != "payload" {
+                return Err(ValidationError::new(*k, "unknown field"));
+            }
+        }
+        let env = parts
+            .get("envelope")
+            .ok_or_else(|| ValidationError::new("envelope", "missing"))?;
+        let payload = parts
+            .get("payload")
+            .ok_or_else(|| ValidationError::new("payload", "missing"))?;
+        let envelope: Envelope = typed("envelope", env)?;
+        let payload = match envelope.record_type {
+            RecordType::Event => Payload::Event(typed("payload", payload)?),
+            RecordType::Span => Payload::Span(typed("payload", payload)?),
+            RecordType::Degraded => Payload::Degraded(typed("payload", payload)?),
+            RecordType::Metric => {
+                #[derive(Deserialize)]
+                struct ValueOnly<'a> {
+                    #[serde(borrow)]
+                    value: Option<&'a serde_json::value::RawValue>,
+                }
+                let probe: ValueOnly<'_> = serde_json::from_str(payload.get())
+                    .map_err(|e| ValidationError::new("payload", e.to_string()))?;
+                let integral = probe.value.is_some_and(|v| {
+                    let t = v.get();
+                    !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+                });
+                if let Some(v) = probe.value {
+                    let t = v.get();
+                    if t.starts_with('"') || t == "true" || t == "false" || t == "null" {
+                        return Err(ValidationError::new(
+                            "payload.value",
+                            "must be a finite number (not a bool or string)",
+                        ));
+                    }
+                }
+                let mut m: MetricPayload = typed("payload", payload)?;
+                m.integral = integral;
+                Payload::Metric(m)
+            }
+        };
+        let record = Record { envelope, payload };
+        record.validate()?;
+        Ok(record)
+    }
+
     pub fn to_json(&self) -> serde_json::Value {
         let env = serde_json::to_value(&self.envelope).unwrap_or_default();
         let payload = match &self.payload {

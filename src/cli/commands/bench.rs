@@ -33,7 +33,9 @@ fn fresh(dir: &Path) -> anyhow::Result<PathBuf> {
 
 fn report(ctx: &Ctx, name: &str, value: f64, unit: &str, detail: &str) {
     if ctx.json() {
-        output::json_line(&serde_json::json!({"bench": name, "median": value, "unit": unit, "detail": detail}));
+        output::json_line(
+            &serde_json::json!({"bench": name, "median": value, "unit": unit, "detail": detail}),
+        );
     } else {
         output::line(&format!("{name:<28} {value:>14.3} {unit:<12} {detail}"));
     }
@@ -65,14 +67,34 @@ fn bench_capture(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
         let size = std::fs::metadata(root.join(DB_FILE))?.len();
         bytes_per_point.push(size as f64 / CAPTURE_POINTS as f64);
     }
-    report(ctx, "capture", median(rates), "points/s", &format!("{CAPTURE_POINTS} points, {CAPTURE_KEYS} keys, one run, default commit policy"));
-    report(ctx, "size", median(bytes_per_point), "bytes/point", "database file size / metric points (capture data set)");
+    report(
+        ctx,
+        "capture",
+        median(rates),
+        "points/s",
+        &format!("{CAPTURE_POINTS} points, {CAPTURE_KEYS} keys, one run, default commit policy"),
+    );
+    report(
+        ctx,
+        "size",
+        median(bytes_per_point),
+        "bytes/point",
+        "database file size / metric points (capture data set)",
+    );
     Ok(())
 }
 
 const KEYS: [&str; 10] = [
-    "train-loss", "val-loss", "accuracy", "learning-rate", "grad-norm", "throughput", "gpu-util",
-    "memory-gb", "epoch-time", "tokens-per-s",
+    "train-loss",
+    "val-loss",
+    "accuracy",
+    "learning-rate",
+    "grad-norm",
+    "throughput",
+    "gpu-util",
+    "memory-gb",
+    "epoch-time",
+    "tokens-per-s",
 ];
 
 fn metric_line(run: &str, n: u64, key: &str, v: f64, step: u64) -> String {
@@ -93,7 +115,11 @@ fn bench_ingest(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
         let mut w = std::io::BufWriter::new(std::fs::File::create(&file)?);
         for i in 0..n {
             let run = format!("bench.run-{}", i / 50_000);
-            writeln!(w, "{}", metric_line(&run, i, KEYS[(i % 10) as usize], (i as f64).cos(), i / 10))?;
+            writeln!(
+                w,
+                "{}",
+                metric_line(&run, i, KEYS[(i % 10) as usize], (i as f64).cos(), i / 10)
+            )?;
         }
         w.flush()?;
     }
@@ -103,11 +129,23 @@ fn bench_ingest(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
         let ws = Workspace::open(&root, Access::Write)?;
         let t = Instant::now();
         let f = std::fs::File::open(&file)?;
-        let r = ingest(&ws, "ingest.jsonl", std::io::BufReader::with_capacity(1 << 20, f), IngestOptions::default(), &mut |_| {})
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let r = ingest(
+            &ws,
+            "ingest.jsonl",
+            std::io::BufReader::with_capacity(1 << 20, f),
+            IngestOptions::default(),
+            &mut |_| {},
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         rates.push(r.records as f64 / t.elapsed().as_secs_f64());
     }
-    report(ctx, "ingest", median(rates), "records/s", &format!("{n} canonical metric lines, strict (one transaction), in-process"));
+    report(
+        ctx,
+        "ingest",
+        median(rates),
+        "records/s",
+        &format!("{n} canonical metric lines, strict (one transaction), in-process"),
+    );
     Ok(())
 }
 
@@ -175,7 +213,11 @@ fn query_dataset(a: &BenchArgs) -> anyhow::Result<PathBuf> {
             ws.write(&ops)?;
             ops.clear();
             if r % 500 == 0 {
-                eprint!("\rgenerating query data set: {r}/{} runs ({:.0}s)   ", a.runs, started.elapsed().as_secs_f64());
+                eprint!(
+                    "\rgenerating query data set: {r}/{} runs ({:.0}s)   ",
+                    a.runs,
+                    started.elapsed().as_secs_f64()
+                );
             }
         }
     }
@@ -189,7 +231,11 @@ fn bench_query(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
     let root = query_dataset(a)?;
     let ws = Workspace::open(&root, Access::Read)?;
     let run = Ref::parse("run:proj-0.run-00000")?;
-    let mid = Ref::parse(&format!("run:proj-{}.run-{:05}", (a.runs / 2) % 20, a.runs / 2))?;
+    let mid = Ref::parse(&format!(
+        "run:proj-{}.run-{:05}",
+        (a.runs / 2) % 20,
+        a.runs / 2
+    ))?;
     let mut tail = Vec::new();
     let mut series = Vec::new();
     let mut points = 0;
@@ -203,24 +249,63 @@ fn bench_query(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
         series.push(t.elapsed().as_secs_f64() * 1e3);
     }
     let size = std::fs::metadata(root.join(DB_FILE))?.len();
-    report(ctx, "query tail 1000 (warm)", median(tail), "ms", &format!("last 1,000 records of one run, {} records, {} runs, {:.2} GB", a.records, a.runs, size as f64 / 1e9));
-    report(ctx, "query series (warm)", median(series), "ms", &format!("one metric key, {points} points"));
+    report(
+        ctx,
+        "query tail 1000 (warm)",
+        median(tail),
+        "ms",
+        &format!(
+            "last 1,000 records of one run, {} records, {} runs, {:.2} GB",
+            a.records,
+            a.runs,
+            size as f64 / 1e9
+        ),
+    );
+    report(
+        ctx,
+        "query series (warm)",
+        median(series),
+        "ms",
+        &format!("one metric key, {points} points"),
+    );
     // Whole process: `contexta runs` and a cold-ish tail, as a user would run them.
     let exe = std::env::current_exe()?;
     let mut runs_ms = Vec::new();
     let mut tail_ms = Vec::new();
     for _ in 0..a.reps {
         let t = Instant::now();
-        let st = std::process::Command::new(&exe).arg("--workspace").arg(&root).arg("runs").stdout(std::process::Stdio::null()).status()?;
+        let st = std::process::Command::new(&exe)
+            .arg("--workspace")
+            .arg(&root)
+            .arg("runs")
+            .stdout(std::process::Stdio::null())
+            .status()?;
         runs_ms.push(t.elapsed().as_secs_f64() * 1e3);
         anyhow::ensure!(st.success(), "runs failed");
         let t = Instant::now();
-        let st = std::process::Command::new(&exe).arg("--workspace").arg(&root).args(["records", mid.as_str(), "--tail", "1000"]).stdout(std::process::Stdio::null()).status()?;
+        let st = std::process::Command::new(&exe)
+            .arg("--workspace")
+            .arg(&root)
+            .args(["records", mid.as_str(), "--tail", "1000"])
+            .stdout(std::process::Stdio::null())
+            .status()?;
         tail_ms.push(t.elapsed().as_secs_f64() * 1e3);
         anyhow::ensure!(st.success(), "records failed");
     }
-    report(ctx, "runs (whole process)", median(runs_ms), "ms", &format!("`contexta runs` over {} runs, output to /dev/null", a.runs));
-    report(ctx, "records --tail 1000 (process)", median(tail_ms), "ms", "start, open, read, print to /dev/null");
+    report(
+        ctx,
+        "runs (whole process)",
+        median(runs_ms),
+        "ms",
+        &format!("`contexta runs` over {} runs, output to /dev/null", a.runs),
+    );
+    report(
+        ctx,
+        "records --tail 1000 (process)",
+        median(tail_ms),
+        "ms",
+        "start, open, read, print to /dev/null",
+    );
     let _ = Duration::ZERO;
     Ok(())
 }
