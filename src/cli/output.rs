@@ -40,40 +40,48 @@ impl Style {
 /// Prints rows as aligned columns (display width by chars); cells are sanitized.
 pub fn table(header: &[&str], rows: &[Vec<String>], style: Style, color_col: Option<usize>) {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    let clean: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| sanitize(c).into_owned()).collect())
-        .collect();
-    for r in &clean {
+    let mut clean: Vec<Vec<(String, usize)>> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mut row = Vec::with_capacity(r.len());
         for (i, c) in r.iter().enumerate() {
+            let cell = sanitize(c).into_owned();
+            let w = if cell.is_ascii() {
+                cell.len()
+            } else {
+                cell.chars().count()
+            };
             if i < widths.len() {
-                widths[i] = widths[i].max(c.chars().count());
+                widths[i] = widths[i].max(w);
             }
+            row.push((cell, w));
         }
+        clean.push(row);
     }
-    let mut out = std::io::stdout().lock();
+    // Buffered: a line-buffered stdout would make one write per row.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let head: Vec<String> = header
         .iter()
         .enumerate()
         .map(|(i, h)| format!("{:w$}", h, w = widths[i]))
         .collect();
     let _ = writeln!(out, "{}", style.paint("1", head.join("  ").trim_end()));
+    const SPACES: &str = "                                                                ";
+    let mut line = String::with_capacity(256);
     for r in &clean {
-        let mut line = String::new();
-        for (i, c) in r.iter().enumerate() {
-            let pad = widths
-                .get(i)
-                .copied()
-                .unwrap_or(0)
-                .saturating_sub(c.chars().count());
-            let cell = if Some(i) == color_col {
-                style.status(c)
+        line.clear();
+        for (i, (c, w)) in r.iter().enumerate() {
+            if Some(i) == color_col {
+                line.push_str(&style.status(c));
             } else {
-                c.clone()
-            };
-            line.push_str(&cell);
+                line.push_str(c);
+            }
             if i + 1 < r.len() {
-                line.push_str(&" ".repeat(pad + 2));
+                let mut pad = widths.get(i).copied().unwrap_or(0).saturating_sub(*w) + 2;
+                while pad > 0 {
+                    let n = pad.min(SPACES.len());
+                    line.push_str(&SPACES[..n]);
+                    pad -= n;
+                }
             }
         }
         let _ = writeln!(out, "{}", line.trim_end());
@@ -81,7 +89,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>], style: Style, color_col: Opt
 }
 
 pub fn json(value: &serde_json::Value) {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let _ = writeln!(
         out,
         "{}",

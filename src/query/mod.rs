@@ -8,5 +8,8 @@ mod series;
 
 pub use records::{Anchor, RecordFilter, RecordPage, records_page, tail_since};
 pub use resolve::{QueryError, resolve_ref, resolve_run};
-pub use runs::{ProjectNode, RunDetail, RunFilter, RunSort, list_runs, run_detail, workspace_tree};
+pub use runs::{
+    ProjectNode, RunDetail, RunFilter, RunSort, list_run_rows, list_runs, run_detail,
+    workspace_tree,
+};
 pub use series::{MetricInfo, downsample, metric_list, series};

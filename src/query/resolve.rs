@@ -39,9 +39,9 @@ pub fn resolve_run(ws: &Workspace, text: &str) -> Result<Ref, QueryError> {
     let needle = text.strip_prefix("run:").unwrap_or(text);
     let suffix = format!(".{needle}");
     let matches: Vec<Ref> = snap
-        .runs_by_start(false)?
+        .run_rows(false)?
         .into_iter()
-        .map(|i| i.run.run_ref)
+        .map(|row| row.run_ref)
         .filter(|r| r.value() == needle || r.value().ends_with(&suffix))
         .collect();
     match matches.len() {

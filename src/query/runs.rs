@@ -3,7 +3,7 @@
 use super::resolve::QueryError;
 use super::series::{MetricInfo, metric_list_in};
 use crate::model::*;
-use crate::store::{RunInfo, Workspace};
+use crate::store::{RunInfo, RunRow, Workspace};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum RunSort {
@@ -73,6 +73,45 @@ pub fn list_runs(ws: &Workspace, f: &RunFilter) -> Result<Vec<RunInfo>, QueryErr
     Ok(match f.limit {
         Some(n) => runs.take(n).collect(),
         None => runs.collect(),
+    })
+}
+
+/// The run list as rows (no params or extensions): what `contexta runs` prints. Reads one
+/// index range, so it stays fast with tens of thousands of runs.
+pub fn list_run_rows(ws: &Workspace, f: &RunFilter) -> Result<Vec<RunRow>, QueryError> {
+    let project = match &f.project {
+        Some(p) if p.starts_with("project:") => {
+            Some(Ref::parse(p).map_err(|e| QueryError::Invalid(e.to_string()))?)
+        }
+        Some(p) => {
+            Some(Ref::build("project", &[p]).map_err(|e| QueryError::Invalid(e.to_string()))?)
+        }
+        None => None,
+    };
+    let mut rows = ws.read()?.run_rows(false)?;
+    rows.retain(|r| {
+        project.as_ref().is_none_or(|p| &r.project_ref == p)
+            && f.status.is_none_or(|s| r.status == s)
+            && f.after.is_none_or(|a| r.started_at >= a)
+            && f.before.is_none_or(|b| r.started_at <= b)
+    });
+    match f.sort {
+        // Already in (started_at, id) order from the index; make ties stable by ref.
+        RunSort::StartedAt => {
+            rows.sort_by(|a, b| (a.started_at, &a.run_ref).cmp(&(b.started_at, &b.run_ref)))
+        }
+        RunSort::EndedAt => {
+            rows.sort_by(|a, b| (a.ended_at, &a.run_ref).cmp(&(b.ended_at, &b.run_ref)))
+        }
+        RunSort::Name => rows.sort_by(|a, b| (&a.name, &a.run_ref).cmp(&(&b.name, &b.run_ref))),
+    }
+    if f.desc {
+        rows.reverse();
+    }
+    let rows = rows.into_iter().skip(f.offset);
+    Ok(match f.limit {
+        Some(n) => rows.take(n).collect(),
+        None => rows.collect(),
     })
 }
 

@@ -96,6 +96,20 @@ impl RunStats {
     }
 }
 
+/// What a run list shows, stored beside the start-time index so listing 10,000 runs is one
+/// range read instead of two lookups per run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRow {
+    pub run_ref: crate::model::Ref,
+    pub project_ref: crate::model::Ref,
+    pub name: String,
+    pub status: crate::model::Status,
+    pub started_at: crate::model::Timestamp,
+    pub ended_at: Option<crate::model::Timestamp>,
+    pub inferred: bool,
+    pub stats: RunStats,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricSummary {
     pub count: u64,

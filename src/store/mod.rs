@@ -11,7 +11,7 @@ mod tables;
 mod workspace;
 mod write;
 
-pub use codec::{MetricSummary, Point, RunStats};
+pub use codec::{MetricSummary, Point, RunRow, RunStats};
 pub use error::StoreError;
 pub use read::{ReadSnapshot, RecordRow, RunInfo};
 pub use workspace::{Access, DB_FILE, SCHEMA_VERSION, WORKSPACE_DIR, Workspace, locate, testing};

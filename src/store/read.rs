@@ -163,6 +163,20 @@ impl<'w> ReadSnapshot<'w> {
         Ok(open(&self.txn, RUNS)?.len()?)
     }
 
+    /// The run list rows in start order (optionally newest first): one range read.
+    pub fn run_rows(&self, newest_first: bool) -> Result<Vec<RunRow>, StoreError> {
+        let idx = open(&self.txn, RUNS_BY_START)?;
+        let mut out = Vec::with_capacity(idx.len()? as usize);
+        for item in idx.iter()? {
+            let (_, v) = item?;
+            out.push(decode(v.value(), "run row")?);
+        }
+        if newest_first {
+            out.reverse();
+        }
+        Ok(out)
+    }
+
     /// Runs by start time (optionally newest first), through the start-time index.
     pub fn runs_by_start(&self, newest_first: bool) -> Result<Vec<RunInfo>, StoreError> {
         let idx = open(&self.txn, RUNS_BY_START)?;

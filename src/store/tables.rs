@@ -14,8 +14,9 @@ pub(crate) const RUNS: TableDefinition<u32, &[u8]> = TableDefinition::new("runs"
 /// (project, started_at µs, run)
 pub(crate) const RUNS_BY_PROJECT: TableDefinition<(u32, i64, u32), ()> =
     TableDefinition::new("runs_by_project");
-/// (started_at µs, run)
-pub(crate) const RUNS_BY_START: TableDefinition<(i64, u32), ()> =
+/// (started_at µs, run) → `RunRow`: the run list in one range read, kept current by every
+/// commit that touches the run.
+pub(crate) const RUNS_BY_START: TableDefinition<(i64, u32), &[u8]> =
     TableDefinition::new("runs_by_start");
 /// Per-run counters kept on every commit, so counts never need a scan.
 pub(crate) const RUN_STATS: TableDefinition<u32, &[u8]> = TableDefinition::new("run_stats");

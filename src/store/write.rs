@@ -113,7 +113,7 @@ struct Writer<'a, 't> {
     projects: Table<'t, u32, Bytes>,
     runs: Table<'t, u32, Bytes>,
     runs_by_project: Table<'t, (u32, i64, u32), ()>,
-    runs_by_start: Table<'t, (i64, u32), ()>,
+    runs_by_start: Table<'t, (i64, u32), Bytes>,
     run_stats: Table<'t, u32, Bytes>,
     stages: Table<'t, (u32, u32), Bytes>,
     batches: Table<'t, (u32, u32), Bytes>,
@@ -364,7 +364,7 @@ impl<'a, 't> Writer<'a, 't> {
         }
         let started = self.run_cache[&id].run.started_at.0;
         self.runs_by_project.insert((project, started, id), ())?;
-        self.runs_by_start.insert((started, id), ())?;
+        // The RUNS_BY_START row is written in `finish`, with the final stats.
         Ok(id)
     }
 
@@ -435,7 +435,6 @@ impl<'a, 't> Writer<'a, 't> {
                 self.runs_by_project.remove((p, old, run))?;
                 self.runs_by_start.remove((old, run))?;
                 self.runs_by_project.insert((p, observed.0, run), ())?;
-                self.runs_by_start.insert((observed.0, run), ())?;
                 st.dirty = true;
             }
             if st.run.ended_at.is_none_or(|e| e < observed) {
@@ -791,6 +790,18 @@ impl<'a, 't> Writer<'a, 't> {
             if st.touched || st.dirty {
                 st.stats.last_commit = now;
                 self.run_stats.insert(id, encode(&st.stats)?.as_slice())?;
+                let row = RunRow {
+                    run_ref: st.run.run_ref.clone(),
+                    project_ref: st.run.project_ref.clone(),
+                    name: st.run.name.clone(),
+                    status: st.run.status,
+                    started_at: st.run.started_at,
+                    ended_at: st.run.ended_at,
+                    inferred: st.run.inferred,
+                    stats: st.stats.clone(),
+                };
+                self.runs_by_start
+                    .insert((st.run.started_at.0, id), encode(&row)?.as_slice())?;
             }
             if st.touched {
                 self.info

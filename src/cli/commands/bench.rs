@@ -171,8 +171,13 @@ fn query_dataset(a: &BenchArgs) -> anyhow::Result<PathBuf> {
         run.ended_at = Some(Timestamp(start.0 + 3_600_000_000));
         ops.push(WriteOp::Run(run));
         let stage = rref.child("stage", "train")?;
-        let keys_here: u64 = if r == 0 { 1 } else { 10 };
-        for i in 0..per_run {
+        // Run 0 carries one key's 10,000-point series.
+        let (keys_here, n) = if r == 0 {
+            (1, per_run.max(10_000))
+        } else {
+            (10, per_run)
+        };
+        for i in 0..n {
             let key = KEYS[(i % keys_here) as usize];
             let at = Timestamp(start.0 + i as i64 * 1_000_000);
             let record = Record {

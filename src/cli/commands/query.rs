@@ -5,7 +5,7 @@ use super::super::output::{self, table};
 use super::super::{Ctx, UsageError};
 use crate::model::*;
 use crate::query::{self, Anchor, RecordFilter, RunFilter, RunSort};
-use crate::store::{RecordRow, RunInfo, Workspace};
+use crate::store::{RecordRow, RunInfo, RunRow, Workspace};
 use std::time::Duration;
 
 pub(crate) fn open_read(ctx: &Ctx) -> anyhow::Result<Workspace> {
@@ -52,17 +52,37 @@ fn duration(info: &RunInfo) -> String {
     format_duration(end.secs_since(info.run.started_at))
 }
 
+fn row_duration(row: &RunRow, now: Timestamp) -> String {
+    format_duration(row.ended_at.unwrap_or(now).secs_since(row.started_at))
+}
+
 pub fn run_json(info: &RunInfo) -> serde_json::Value {
-    let s = &info.stats;
+    let mut v = row_json(&RunRow {
+        run_ref: info.run.run_ref.clone(),
+        project_ref: info.run.project_ref.clone(),
+        name: info.run.name.clone(),
+        status: info.run.status,
+        started_at: info.run.started_at,
+        ended_at: info.run.ended_at,
+        inferred: info.run.inferred,
+        stats: info.stats.clone(),
+    });
+    if let Some(o) = v.as_object_mut() {
+        o.insert("params".into(), serde_json::json!(info.run.params));
+    }
+    v
+}
+
+pub fn row_json(row: &RunRow) -> serde_json::Value {
+    let s = &row.stats;
     serde_json::json!({
-        "ref": info.run.run_ref.as_str(),
-        "project": info.run.project_ref.as_str(),
-        "name": info.run.name,
-        "status": info.run.status.as_str(),
-        "started_at": info.run.started_at.to_string(),
-        "ended_at": info.run.ended_at.map(|t| t.to_string()),
-        "inferred": info.run.inferred,
-        "params": info.run.params,
+        "ref": row.run_ref.as_str(),
+        "project": row.project_ref.as_str(),
+        "name": row.name,
+        "status": row.status.as_str(),
+        "started_at": row.started_at.to_string(),
+        "ended_at": row.ended_at.map(|t| t.to_string()),
+        "inferred": row.inferred,
         "records": {
             "total": s.total(),
             "event": s.by_type[0], "metric": s.by_type[1], "span": s.by_type[2], "degraded": s.by_type[3],
@@ -73,27 +93,28 @@ pub fn run_json(info: &RunInfo) -> serde_json::Value {
 
 pub fn runs(ctx: &Ctx, a: &RunsArgs) -> anyhow::Result<i32> {
     let ws = open_read(ctx)?;
-    let runs = query::list_runs(&ws, &run_filter(a)?)?;
+    let runs = query::list_run_rows(&ws, &run_filter(a)?)?;
     if ctx.json() {
         output::json(&serde_json::Value::Array(
-            runs.iter().map(run_json).collect(),
+            runs.iter().map(row_json).collect(),
         ));
         return Ok(0);
     }
+    let now = Timestamp::now();
     let rows: Vec<Vec<String>> = runs
         .iter()
         .map(|r| {
-            let mut status = r.run.status.as_str().to_string();
+            let mut status = r.status.as_str().to_string();
             if r.stats.degraded > 0 {
                 status.push('!');
             }
             vec![
-                r.run.run_ref.to_string(),
+                r.run_ref.to_string(),
                 status,
-                r.run.started_at.to_string(),
-                duration(r),
+                r.started_at.to_string(),
+                row_duration(r, now),
                 r.stats.total().to_string(),
-                r.run.name.clone(),
+                r.name.clone(),
             ]
         })
         .collect();
