@@ -16,7 +16,7 @@ pub enum RunSort {
 impl RunSort {
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
-            "started_at" | "start" | "started" => RunSort::StartedAt,
+            "" | "started_at" | "start" | "started" => RunSort::StartedAt,
             "ended_at" | "end" | "ended" => RunSort::EndedAt,
             "name" => RunSort::Name,
             _ => return None,

@@ -2,6 +2,9 @@
 
 use std::path::Path;
 
+/// False until the explorer lands; the CLI then shows the run list instead.
+pub const AVAILABLE: bool = false;
+
 #[derive(Default)]
 pub struct TuiOptions {
     pub no_color: bool,

@@ -126,6 +126,15 @@ pub fn demo(ctx: &Ctx, a: &DemoArgs) -> anyhow::Result<i32> {
         if a.force || !has_data(&root)? {
             write_demo(ctx, &root, a.force)?;
         }
+        if !crate::tui::AVAILABLE {
+            let ctx2 = Ctx {
+                workspace: Some(root.clone()),
+                format: ctx.format,
+                quiet: ctx.quiet,
+                style: ctx.style,
+            };
+            return super::query::runs(&ctx2, &Default::default());
+        }
         // A live run writes in the background while the explorer is open.
         let exe = std::env::current_exe().context("locating the contexta binary")?;
         let mut child = std::process::Command::new(exe)
