@@ -1,10 +1,12 @@
 //! The read side, for the CLI and the explorer: plain synchronous functions over a workspace.
 //! Each opens one read snapshot and drops it before returning, so no reader outlives a query.
 
+mod explorer;
 mod records;
 mod resolve;
 mod runs;
 mod series;
+pub use explorer::*;
 
 pub use records::{Anchor, RecordFilter, RecordPage, records_page, tail_since};
 pub use resolve::{QueryError, resolve_ref, resolve_run};
