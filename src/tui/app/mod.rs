@@ -410,6 +410,12 @@ impl AppState {
     }
 
     fn on_problem(&mut self, p: WorkspaceProblem) -> Vec<Effect> {
+        // Keep showing data already loaded (marked stale by the status line); a pane that never
+        // loaded says what is wrong instead of "loading…".
+        let why = Load::Failed(format!("{}: {}", p.label(), p.message()));
+        if self.tree.load != Load::Ready {
+            self.tree.load = why;
+        }
         self.ws = WsState::Problem(p);
         self.retry_at = Some(Timestamp(self.now.0 + RETRY_MICROS));
         self.requests.clear();

@@ -191,7 +191,7 @@ fn row_line(state: &TreeState, row: &Row, width: usize, ctx: &RenderCtx<'_>) -> 
             } else {
                 pad_left(&count(s.records), 5)
             };
-            let fixed = indent.len() + 4 + stats.chars().count();
+            let fixed = indent.len() + 3 + stats.chars().count();
             let name_w = width.saturating_sub(fixed + 1);
             Line::from(vec![
                 Span::raw(indent),
