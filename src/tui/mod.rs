@@ -34,21 +34,13 @@ pub use headless::HeadlessOptions;
 /// The CLI opens the explorer when this is true (it showed the run list before it landed).
 pub const AVAILABLE: bool = true;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Defaults: colour on (unless `NO_COLOR`), mouse off (so the terminal keeps text selection).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TuiOptions {
     /// Drop every colour (also when `NO_COLOR` is set).
     pub no_color: bool,
     /// Capture the mouse: click to focus and select, wheel to scroll.
     pub mouse: bool,
-}
-
-impl Default for TuiOptions {
-    fn default() -> Self {
-        TuiOptions {
-            no_color: false,
-            mouse: true,
-        }
-    }
 }
 
 /// Opens the explorer on the workspace at `root` (the `.contexta` dir); returns when the user
