@@ -399,3 +399,65 @@ fn metrics_chart_options_change_state_and_zoom_refetches() {
     keys(&mut app, &mut exec, "j <Space>");
     assert_eq!(app.metrics.pinned.len(), 1);
 }
+
+#[test]
+fn a_change_during_a_page_read_waits_for_it_instead_of_replacing_it() {
+    let (_d, root) = demo();
+    let (mut app, mut exec) = start(&root, "3");
+    // Jump to the head: a Head page is now in flight.
+    let fx = app.update(Msg::Key(Key::char('g')));
+    assert!(fx.is_empty());
+    let head = app.update(Msg::Key(Key::char('g')));
+    assert_eq!(head.len(), 1);
+    // A change arrives before the page: no second records request may replace it.
+    let live = app.update(Msg::Changed);
+    assert!(
+        !live
+            .iter()
+            .any(|e| matches!(e, Effect::Query(r) if matches!(r.query, Query::Records { .. }))),
+        "{live:?}"
+    );
+    settle(&mut app, &mut exec, head);
+    settle(&mut app, &mut exec, live);
+    assert_eq!(
+        app.stream.rows.front().unwrap().seq,
+        1,
+        "the head page landed"
+    );
+}
+
+#[test]
+fn mouse_clicks_focus_and_select_and_the_wheel_scrolls() {
+    use contexta::tui::app::{Mouse, MouseKind};
+    let (_d, root) = demo();
+    let (mut app, mut exec) = start(&root, "");
+    app.mouse = true;
+    let screen = app.screen();
+    let stream = screen.area(PaneId::Stream).unwrap().inner();
+    let click = |x, y| {
+        Msg::Mouse(Mouse {
+            kind: MouseKind::Click,
+            x,
+            y,
+        })
+    };
+    send(&mut app, &mut exec, click(stream.x + 2, stream.y));
+    assert_eq!(app.focus, PaneId::Stream);
+    let top = app.stream.rows[app.stream.offset].seq;
+    assert_eq!(app.stream.selected, Some(top));
+    assert!(!app.stream.follow);
+    let wheel = Msg::Mouse(Mouse {
+        kind: MouseKind::ScrollDown,
+        x: stream.x + 2,
+        y: stream.y,
+    });
+    send(&mut app, &mut exec, wheel);
+    assert!(app.stream.selected.unwrap() > top);
+    let tree = screen.area(PaneId::Tree).unwrap().inner();
+    send(&mut app, &mut exec, click(tree.x + 3, tree.y + 1));
+    assert_eq!(app.focus, PaneId::Tree);
+    assert_eq!(
+        app.tree.selected_kind(),
+        Some(contexta::tui::app::tree::RowKind::Run)
+    );
+}

@@ -223,37 +223,33 @@ impl AppState {
         })
     }
 
+    /// A click on the `row`-th visible row of the focused pane selects it.
     pub(super) fn click_row(&mut self, row: usize) -> Vec<Effect> {
-        let current = match self.focus {
+        let (offset, idx, len) = match self.focus {
             PaneId::Tree => {
                 let rows = self.tree.rows();
                 let idx = self.tree.selected_index(&rows).unwrap_or(0);
-                self.tree.offset + row >= rows.len() || idx == self.tree.offset + row
-            }
-            _ => false,
-        };
-        let (offset, idx) = match self.focus {
-            PaneId::Tree => {
-                let rows = self.tree.rows();
-                (
-                    self.tree.offset,
-                    self.tree.selected_index(&rows).unwrap_or(0),
-                )
+                (self.tree.offset, idx, rows.len())
             }
             PaneId::Stream => (
                 self.stream.offset,
                 self.stream.selected_index().unwrap_or(0),
+                self.stream.rows.len(),
             ),
-            PaneId::Metrics => (
-                self.metrics.offset,
-                self.metrics.selected_index().unwrap_or(0),
-            ),
+            PaneId::Metrics => {
+                // Only the key list is clickable, not the chart below it.
+                let keys = self.metrics.visible_keys().len();
+                let shown = (self.metrics.offset + self.metrics_list_height()).min(keys);
+                let idx = self.metrics.selected_index().unwrap_or(0);
+                (self.metrics.offset, idx, shown)
+            }
             PaneId::Overview => return vec![],
         };
-        if current {
+        let target = offset + row;
+        if target >= len || target == idx {
             return vec![];
         }
-        self.move_selection((offset + row) as isize - idx as isize)
+        self.move_selection(target as isize - idx as isize)
     }
 
     fn open(&mut self) -> Vec<Effect> {

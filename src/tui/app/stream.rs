@@ -37,6 +37,9 @@ pub struct StreamState {
     pub behind: u64,
     /// A page request is in flight (so prefetching does not repeat it).
     pub paging: bool,
+    /// The workspace changed while a page was in flight: read the tail when it lands (asking
+    /// now would replace that request in its slot).
+    pub live_pending: bool,
 }
 
 pub struct PageSize {
@@ -177,6 +180,12 @@ impl StreamState {
             self.selected = self.rows.back().map(|r| r.seq);
         }
         self.clamp_view(size.height);
+        if follow_up.is_none() && std::mem::take(&mut self.live_pending) {
+            follow_up = self.live_anchor(None);
+        }
+        if follow_up.is_some() {
+            self.paging = true;
+        }
         follow_up
     }
 
@@ -229,6 +238,10 @@ impl StreamState {
     /// The live tail to read after a workspace change, if the window reaches the end.
     pub fn live_anchor(&mut self, newest_seq: Option<u32>) -> Option<Anchor> {
         self.run.as_ref()?;
+        if self.paging {
+            self.live_pending = true;
+            return None;
+        }
         if self.more_after {
             if let Some(n) = newest_seq {
                 self.behind = u64::from(n.saturating_sub(self.cursor));
