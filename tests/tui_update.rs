@@ -461,3 +461,37 @@ fn mouse_clicks_focus_and_select_and_the_wheel_scrolls() {
         Some(contexta::tui::app::tree::RowKind::Run)
     );
 }
+
+#[test]
+fn a_workspace_deleted_and_recreated_while_open_is_reported_then_reopened() {
+    let (d, root) = demo();
+    let (mut app, mut exec) = start(&root, "");
+    assert_eq!(app.ws, WsState::Ready);
+    std::fs::remove_dir_all(&root).unwrap();
+    send(&mut app, &mut exec, Msg::Changed);
+    assert!(
+        matches!(&app.ws, WsState::Problem(p) if p.label() == "workspace missing"),
+        "{:?}",
+        app.ws
+    );
+    assert!(
+        !app.tree.projects.is_empty(),
+        "what was loaded stays on screen"
+    );
+    // Re-created with different content: the explorer must read the new file, not the old one.
+    let session = Session::open(&root).unwrap();
+    let run = session.start_run("fresh", "start").unwrap();
+    run.event("hello", Level::Info, "new workspace").unwrap();
+    session.flush().unwrap();
+    send(&mut app, &mut exec, Msg::Changed);
+    assert_eq!(app.ws, WsState::Ready);
+    assert_eq!(app.tree.projects.len(), 1);
+    assert_eq!(app.tree.projects[0].runs[0].run.run_ref, *run.run_ref());
+    assert_eq!(
+        app.run.as_ref(),
+        Some(run.run_ref()),
+        "the vanished selection moved on"
+    );
+    assert!(app.overview.detail.is_some());
+    drop(d);
+}

@@ -274,16 +274,28 @@ impl AppState {
                 self.stream.behind = u64::from(last.saturating_sub(self.stream.cursor));
             }
         }
-        if first {
+        // First load, or the selected run is gone (deleted, workspace re-created): start on the
+        // most recently active run, as at startup.
+        let exists = self
+            .tree
+            .selected
+            .as_ref()
+            .is_some_and(|sel| match sel.run_ref() {
+                Some(r) => self.tree.run_info(&r).is_some(),
+                None => self
+                    .tree
+                    .projects
+                    .iter()
+                    .any(|p| &p.project.project_ref == sel),
+            });
+        if !exists {
             if let Some(run) = self.tree.most_recent_run() {
                 fx.extend(self.select_node(run.clone()));
                 self.tree.expanded.insert(run.clone());
                 fx.push(self.requests.issue(Query::Outline { run }));
-            }
-        } else {
-            let rows = self.tree.rows();
-            if self.tree.selected_index(&rows).is_none() {
-                self.tree.selected = rows.first().map(|r| r.node.clone());
+            } else {
+                self.tree.selected = None;
+                fx.extend(self.set_run(None));
             }
         }
         self.clamp_views();
