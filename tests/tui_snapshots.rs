@@ -161,3 +161,9 @@ fn hostile_text_renders_escaped() {
         }
     }
 }
+
+#[test]
+fn readme_key_table() {
+    let km = contexta::tui::keymap::Keymap::defaults();
+    insta::assert_snapshot!(contexta::tui::keymap::markdown_table(&km));
+}

@@ -495,3 +495,24 @@ fn a_workspace_deleted_and_recreated_while_open_is_reported_then_reopened() {
     assert!(app.overview.detail.is_some());
     drop(d);
 }
+
+#[test]
+fn growing_the_terminal_fills_the_taller_stream() {
+    let (_d, root) = demo();
+    let (mut app, mut exec) = drive(
+        &root,
+        &HeadlessOptions {
+            width: 80,
+            height: 24,
+            keys: "3",
+            now: now(),
+            label: None,
+        },
+    )
+    .unwrap();
+    let before = app.stream.rows.len();
+    send(&mut app, &mut exec, Msg::Resize(200, 60));
+    assert!(app.stream.rows.len() > before);
+    assert!(app.stream.rows.len() >= app.stream_height());
+    assert!(app.stream.follow, "still following the tail");
+}

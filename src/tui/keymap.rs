@@ -244,6 +244,30 @@ impl Keymap {
     }
 }
 
+/// The key table for the README, generated like the help overlay (a snapshot test pins it).
+pub fn markdown_table(km: &Keymap) -> String {
+    let mut out = String::from("| where | keys | does |\n|---|---|---|\n");
+    let layers = [
+        Layer::Global,
+        Layer::Pane(PaneId::Tree),
+        Layer::Pane(PaneId::Overview),
+        Layer::Pane(PaneId::Stream),
+        Layer::Pane(PaneId::Metrics),
+        Layer::Overlay,
+    ];
+    for layer in layers {
+        for (keys, desc) in km.help_rows(layer) {
+            let keys = keys
+                .split(", ")
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            out.push_str(&format!("| {} | {keys} | {desc} |\n", layer.name()));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

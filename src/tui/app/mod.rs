@@ -266,7 +266,13 @@ impl AppState {
                 self.size = (w, h);
                 self.clamp_views();
                 // The chart and sparklines are sized to the pane: fetch them at the new width.
-                self.load_metric_series()
+                let mut fx = self.load_metric_series();
+                // A taller stream pane may show more than the window holds.
+                let height = self.stream_height();
+                if let Some(anchor) = self.stream.fill(height) {
+                    fx.extend(self.records(anchor, height.max(10)));
+                }
+                fx
             }
             Msg::Clock(now) => self.on_clock(now),
             Msg::Opened(r) => self.on_opened(r),

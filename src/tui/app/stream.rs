@@ -220,6 +220,15 @@ impl StreamState {
         Some(anchor)
     }
 
+    /// The page to read when the window holds fewer rows than `height` shows.
+    pub fn fill(&mut self, height: usize) -> Option<Anchor> {
+        if self.paging || self.rows.len() >= height || !self.more_before || self.rows.is_empty() {
+            return None;
+        }
+        self.paging = true;
+        Some(Anchor::Before(self.first_seq()))
+    }
+
     /// Jump to the oldest record (paused).
     pub fn first(&mut self) -> Anchor {
         self.follow = false;
