@@ -17,6 +17,7 @@
 //! - `cli`, `tui`: the faces.
 #![forbid(unsafe_code)]
 
+pub mod analysis;
 pub mod capture;
 pub mod cli;
 pub mod demo;

@@ -14,9 +14,9 @@
 //! # Ok(()) }
 //! ```
 
-use super::artifacts::{ArtifactError, IngestMode, put_object};
 use super::committer::{CommitPolicy, Committer};
 use crate::model::*;
+use crate::store::objects::{ArtifactError, IngestMode, put_object};
 use crate::store::{Access, StoreError, Workspace, WriteOp};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,11 +1,15 @@
 //! The read side, for the CLI and the explorer: plain synchronous functions over a workspace.
 //! Each opens one read snapshot and drops it before returning, so no reader outlives a query.
 
+mod investigate;
 mod records;
 mod resolve;
 mod runs;
 mod series;
 
+pub use investigate::{
+    FactsOptions, lineage_edges, metric_across_runs, previous_completed, run_facts, sibling_stages,
+};
 pub use records::{Anchor, RecordFilter, RecordPage, records_page, tail_since};
 pub use resolve::{QueryError, resolve_ref, resolve_run};
 pub use runs::{
