@@ -23,6 +23,7 @@ pub mod cli;
 pub mod demo;
 pub mod model;
 pub mod query;
+pub mod report;
 pub mod sanitize;
 pub mod store;
 pub mod tui;

@@ -157,7 +157,17 @@ fn a_nan_metric_becomes_an_error_finding() {
     ws.ok(&["log", "metric", run, "loss", "0.5", "--step", "1"]);
     ws.ok(&["log", "metric", run, "loss", "NaN", "--step", "2"]);
     let j = ws.json(&["diagnostics", run]);
-    let codes: Vec<&str> = j["issues"].as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = j["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
     assert!(codes.contains(&"non_finite_metric"), "{codes:?}");
-    assert_eq!(ws.run(&["diagnostics", run, "--fail-on", "error"]).status.code(), Some(3));
+    assert_eq!(
+        ws.run(&["diagnostics", run, "--fail-on", "error"])
+            .status
+            .code(),
+        Some(3)
+    );
 }

@@ -218,7 +218,10 @@ impl<'s> RunHandle<'s> {
                 issue_key: "metric.non_finite".into(),
                 category: DegradedCategory::Capture,
                 severity: Severity::Error,
-                summary: format!("{key} was {value}{}", step.map(|s| format!(" at step {s}")).unwrap_or_default()),
+                summary: format!(
+                    "{key} was {value}{}",
+                    step.map(|s| format!(" at step {s}")).unwrap_or_default()
+                ),
                 subject_ref: None,
                 origin_marker: CaptureOrigin::ExplicitCapture,
                 attributes,

@@ -112,6 +112,37 @@ pub enum Command {
     /// Search runs or artifacts by text.
     #[command(subcommand)]
     Search(SearchCommand),
+    /// Write a report: a run snapshot or a comparison of two runs.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// Summary, stages, metrics with curves, events of note, diagnostics, artifacts, lineage,
+    /// provenance.
+    Snapshot {
+        run: String,
+        #[command(flatten)]
+        out: ReportOut,
+    },
+    /// Deltas and verdicts between two runs.
+    Compare {
+        left: String,
+        right: String,
+        #[command(flatten)]
+        out: ReportOut,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ReportOut {
+    /// markdown | json | html | csv
+    #[arg(long, default_value = "markdown")]
+    pub render: String,
+    /// Where to write (default: the workspace's reports folder); `-` prints it.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

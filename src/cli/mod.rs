@@ -131,5 +131,6 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             &severity,
         ),
         Some(Command::Search(c)) => commands::trends::search(&ctx, c),
+        Some(Command::Report(c)) => commands::report::run(&ctx, c),
     }
 }

@@ -6,5 +6,6 @@ pub mod ingest;
 pub mod lineage;
 pub mod open;
 pub mod query;
+pub mod report;
 pub mod trends;
 pub mod write;
