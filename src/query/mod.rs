@@ -1,12 +1,18 @@
 //! The read side, for the CLI and the explorer: plain synchronous functions over a workspace.
 //! Each opens one read snapshot and drops it before returning, so no reader outlives a query.
 
+mod explorer;
 mod investigate;
 mod records;
 mod resolve;
 mod runs;
 mod series;
+pub use explorer::*;
 
+/// The workspace handle the query functions take (opened by the caller).
+pub use crate::store::{
+    Access, MetricSummary, Point, RecordRow, RunInfo, RunRow, RunStats, Workspace,
+};
 pub use investigate::{
     FactsOptions, lineage_edges, metric_across_runs, previous_completed, run_facts, sibling_stages,
 };

@@ -8,8 +8,8 @@ use crate::analysis::diagnostics::{DiagnosticsContext, DiagnosticsOptions, diagn
 use crate::analysis::lineage::build as build_lineage;
 use crate::analysis::provenance::{audit, env_diff};
 use crate::model::*;
+use crate::query::Workspace;
 use crate::query::{self, Anchor, FactsOptions, QueryError, RecordFilter};
-use crate::store::Workspace;
 
 /// Points per chart series; enough for a smooth curve, small enough for a 2 MB report.
 const CHART_POINTS: usize = 200;

@@ -1,23 +1,73 @@
-//! The explorer (being built on the `tui` branch). Until it lands, `contexta` shows the runs.
+//! The explorer: a live, keyboard-driven terminal UI over a workspace.
+//!
+//! Architecture (see `shared/style.md`): `app` holds all state and the pure reducer
+//! `update(Msg) -> Vec<Effect>`; `worker` runs effects (queries through `crate::query`) off the
+//! render loop with latest-wins slots; `watch` (crate level) signals workspace changes; `panes`
+//! render from state only; `runtime` is the loop that blocks on one channel, drains it, updates,
+//! and draws only when dirty inside a synchronized update. `headless` runs the same app on a
+//! `TestBackend` with effects inline, for tests and screenshots.
+//!
+//! Never names `crate::store` internals or redb, and never prints to stdout.
 
+pub mod action;
+pub mod app;
+pub mod config;
+pub mod effect;
+mod event;
+pub mod headless;
+pub mod key;
+pub mod keymap;
+pub mod layout;
+pub mod panes;
+pub mod render;
+mod runtime;
+pub mod terminal;
+pub mod theme;
+pub mod widgets;
+pub mod worker;
+
+use crate::model::Timestamp;
 use std::path::Path;
 
-/// False until the explorer lands; the CLI then shows the run list instead.
-pub const AVAILABLE: bool = false;
+pub use headless::HeadlessOptions;
 
-#[derive(Default)]
+/// The CLI opens the explorer when this is true (it showed the run list before it landed).
+pub const AVAILABLE: bool = true;
+
+/// Defaults: colour on (unless `NO_COLOR`), mouse off (so the terminal keeps text selection).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TuiOptions {
+    /// Drop every colour (also when `NO_COLOR` is set).
     pub no_color: bool,
+    /// Capture the mouse: click to focus and select, wheel to scroll.
     pub mouse: bool,
 }
 
-pub fn run(root: &Path, _opts: &TuiOptions) -> anyhow::Result<()> {
-    anyhow::bail!(
-        "the explorer is not in this build yet; `contexta --workspace {} runs` lists the runs",
-        root.display()
+/// Opens the explorer on the workspace at `root` (the `.contexta` dir); returns when the user
+/// quits (or on SIGTERM/SIGHUP), with the terminal restored.
+pub fn run(root: &Path, opts: &TuiOptions) -> anyhow::Result<()> {
+    runtime::run(root, opts)
+}
+
+/// Headless: starts the app at `width`×`height` on a `TestBackend`, feeds `keys` (grammar in
+/// `headless.rs`: `j j <Enter> <Tab> :q`), runs effects inline, and returns the final frame as
+/// plain text lines. Uses the built-in keymap and theme, and the current time once for ages.
+pub fn headless(root: &Path, width: u16, height: u16, keys: &str) -> anyhow::Result<String> {
+    headless_with(
+        root,
+        &HeadlessOptions {
+            width,
+            height,
+            keys,
+            now: Timestamp::now(),
+            label: None,
+        },
     )
 }
 
-pub fn headless(root: &Path, _w: u16, _h: u16, _keys: &str) -> anyhow::Result<String> {
-    run(root, &TuiOptions::default()).map(|_| String::new())
+/// Headless with every input fixed (time, workspace label), for reproducible frames.
+pub fn headless_with(root: &Path, opts: &HeadlessOptions<'_>) -> anyhow::Result<String> {
+    let (app, _exec) = headless::drive(root, opts).map_err(anyhow::Error::msg)?;
+    let theme = theme::Theme::defaults(true);
+    headless::frame_text(&app, &theme).map_err(anyhow::Error::msg)
 }

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Screenshots of the real explorer on the demo workspace, with a live run writing, captured from
+# tmux with colours (capture-pane -e) and converted to SVG by scripts/ansi2svg.py.
+# Usage: scripts/screenshots.sh [OUT_DIR]   (default: screenshots/)
+# Needs: cargo, tmux, python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-screenshots}"
+mkdir -p "$out"
+cargo build --quiet
+bin="$PWD/target/debug/contexta"
+tmp="$(mktemp -d)"
+sock="contexta-shots-$$"
+writer=""
+cleanup() {
+  tmux -L "$sock" kill-server 2>/dev/null || true
+  if [ -n "$writer" ]; then kill "$writer" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ws="$tmp/.contexta"
+"$bin" --workspace "$ws" demo >/dev/null
+# A live training run keeps writing while we take the pictures.
+"$bin" --workspace "$ws" demo --live --duration 60 >/dev/null 2>&1 &
+writer=$!
+
+# Waits until the screen contains $1 (a fixed string), up to 20 s.
+wait_for() {
+  for _ in $(seq 200); do
+    if tmux -L "$sock" capture-pane -p -t shot | grep -qF -- "$1"; then return 0; fi
+    sleep 0.1
+  done
+  echo "timed out waiting for: $1" >&2
+  tmux -L "$sock" capture-pane -p -t shot >&2
+  return 1
+}
+
+shoot() { # name, title
+  sleep 0.3 # let the last frame land; only for the picture, nothing is asserted
+  tmux -L "$sock" capture-pane -e -p -t shot >"$tmp/$1.ansi"
+  python3 scripts/ansi2svg.py "$tmp/$1.ansi" "$out/$1.svg" --title "$2"
+  echo "wrote $out/$1.svg"
+}
+
+TERM=xterm-256color tmux -L "$sock" new-session -d -s shot -x 160 -y 48 \
+  "env -u NO_COLOR '$bin' --workspace '$ws' tui"
+wait_for "Runs"
+sleep 2 # let the live run write a few steps
+wait_for "live-"
+shoot tree-overview "contexta — run tree, overview, metrics and records (160x48)"
+
+tmux -L "$sock" send-keys -t shot 3
+wait_for "following"
+shoot record-stream "contexta — record stream following a live run"
+
+tmux -L "$sock" send-keys -t shot 1 ':' 'run' Space 'baseline' Enter
+wait_for "mnist-classifier.baseline"
+tmux -L "$sock" send-keys -t shot Space ':' 'run' Space 'cosine-warmup' Enter
+wait_for "mnist-classifier.cosine-warmup"
+tmux -L "$sock" send-keys -t shot Space 4
+wait_for "2 marked"
+shoot metrics-chart "contexta — train-loss of two marked runs overlaid"
+
+tmux -L "$sock" send-keys -t shot '?'
+wait_for "Keys (q or Esc closes)"
+shoot help "contexta — help generated from the keymap"
+tmux -L "$sock" send-keys -t shot q q

@@ -1,0 +1,351 @@
+//! What the user wants, as data. One grammar serves keymap entries (`run = "select next"`) and
+//! the `:` command line (`:select next`), so every command can be bound and every binding typed.
+//! `COMMANDS` is the registry: the command line completes from it and `:help` lists it.
+//!
+//! Parsing never looks at state: whether an action makes sense now is `update`'s business.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PaneId {
+    Tree,
+    Overview,
+    Stream,
+    Metrics,
+}
+
+impl PaneId {
+    pub const ALL: [PaneId; 4] = [
+        PaneId::Tree,
+        PaneId::Overview,
+        PaneId::Stream,
+        PaneId::Metrics,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PaneId::Tree => "tree",
+            PaneId::Overview => "overview",
+            PaneId::Stream => "stream",
+            PaneId::Metrics => "metrics",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            PaneId::Tree => "Runs",
+            PaneId::Overview => "Overview",
+            PaneId::Stream => "Records",
+            PaneId::Metrics => "Metrics",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PaneId> {
+        PaneId::ALL
+            .into_iter()
+            .find(|p| p.name() == s || (s == "records" && *p == PaneId::Stream))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Next,
+    Prev,
+    Pane(PaneId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Motion {
+    Next,
+    Prev,
+    First,
+    Last,
+    PageDown,
+    PageUp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    Start,
+    Name,
+    Toggle,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Zoom {
+    In,
+    Out,
+    Reset,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Refresh,
+    Help,
+    Back,
+    Command,
+    Focus(Focus),
+    Select(Motion),
+    Open,
+    Expand,
+    Collapse,
+    Mark,
+    ClearMarks,
+    Sort(SortKey),
+    /// `None` opens the `/` prompt on the focused pane; `Some` applies the text.
+    Filter(Option<String>),
+    GotoRun(String),
+    Follow,
+    Chart,
+    Smooth,
+    LogScale,
+    XAxis,
+    Zoom(Zoom),
+    /// Does nothing: a user keymap binds a key to it to disable a default.
+    Nop,
+}
+
+/// A command of the grammar, with its argument words (for completion) and what it does.
+pub struct CommandSpec {
+    pub verb: &'static str,
+    pub args: &'static [&'static str],
+    pub usage: &'static str,
+    pub desc: &'static str,
+}
+
+const fn cmd(
+    verb: &'static str,
+    args: &'static [&'static str],
+    usage: &'static str,
+    desc: &'static str,
+) -> CommandSpec {
+    CommandSpec {
+        verb,
+        args,
+        usage,
+        desc,
+    }
+}
+
+pub const COMMANDS: &[CommandSpec] = &[
+    cmd("quit", &[], "quit", "Leave the explorer (also :q)"),
+    cmd("refresh", &[], "refresh", "Reload everything visible"),
+    cmd("help", &[], "help", "Show every key"),
+    cmd("back", &[], "back", "Close, clear or leave (Esc)"),
+    cmd("command", &[], "command", "Open the command line"),
+    cmd(
+        "focus",
+        &["next", "prev", "tree", "overview", "stream", "metrics"],
+        "focus next|prev|PANE",
+        "Move focus",
+    ),
+    cmd(
+        "select",
+        &["next", "prev", "first", "last", "page-down", "page-up"],
+        "select next|prev|first|last|page-down|page-up",
+        "Move the selection",
+    ),
+    cmd(
+        "open",
+        &[],
+        "open",
+        "Open the selection (expand, record JSON, chart)",
+    ),
+    cmd("expand", &[], "expand", "Expand the tree node"),
+    cmd("collapse", &[], "collapse", "Collapse the tree node"),
+    cmd(
+        "mark",
+        &[],
+        "mark",
+        "Mark or unmark the run (chart overlay, compare)",
+    ),
+    cmd("unmark-all", &[], "unmark-all", "Clear every mark"),
+    cmd(
+        "sort",
+        &["start", "name", "toggle"],
+        "sort start|name|toggle",
+        "Sort runs",
+    ),
+    cmd(
+        "filter",
+        &["type:", "stage:", "level:", "key:"],
+        "filter [TEXT]",
+        "Filter the focused pane (empty clears)",
+    ),
+    cmd(
+        "run",
+        &[],
+        "run REF",
+        "Select a run by ref or unique suffix",
+    ),
+    cmd(
+        "follow",
+        &[],
+        "follow",
+        "Follow the newest records (like less +F)",
+    ),
+    cmd(
+        "chart",
+        &[],
+        "chart",
+        "Add or remove the metric from the chart",
+    ),
+    cmd("smooth", &[], "smooth", "Cycle chart smoothing (EMA)"),
+    cmd("log", &[], "log", "Toggle log scale"),
+    cmd("xaxis", &[], "xaxis", "Toggle step / time on the x axis"),
+    cmd(
+        "zoom",
+        &["in", "out", "reset"],
+        "zoom in|out|reset",
+        "Zoom the chart to the last N points",
+    ),
+    cmd("nop", &[], "nop", "Nothing (unbinds a key)"),
+];
+
+impl Action {
+    pub fn parse(text: &str) -> Result<Action, String> {
+        let text = text.trim();
+        let (verb, rest) = match text.split_once(char::is_whitespace) {
+            Some((v, r)) => (v, r.trim()),
+            None => (text, ""),
+        };
+        let arg = |choices: &[&str]| -> Result<String, String> {
+            if choices.contains(&rest) {
+                Ok(rest.to_string())
+            } else {
+                Err(format!("`{verb}` takes one of: {}", choices.join(", ")))
+            }
+        };
+        let no_args = |a: Action| {
+            if rest.is_empty() {
+                Ok(a)
+            } else {
+                Err(format!("`{verb}` takes no arguments"))
+            }
+        };
+        match verb {
+            "q" | "quit" | "q!" => no_args(Action::Quit),
+            "refresh" => no_args(Action::Refresh),
+            "help" => no_args(Action::Help),
+            "back" => no_args(Action::Back),
+            "command" => no_args(Action::Command),
+            "focus" => {
+                let a = arg(&[
+                    "next", "prev", "tree", "overview", "stream", "records", "metrics",
+                ])?;
+                Ok(Action::Focus(match a.as_str() {
+                    "next" => Focus::Next,
+                    "prev" => Focus::Prev,
+                    p => Focus::Pane(PaneId::parse(p).ok_or("unknown pane")?),
+                }))
+            }
+            "select" => Ok(Action::Select(
+                match arg(&["next", "prev", "first", "last", "page-down", "page-up"])?.as_str() {
+                    "next" => Motion::Next,
+                    "prev" => Motion::Prev,
+                    "first" => Motion::First,
+                    "last" => Motion::Last,
+                    "page-down" => Motion::PageDown,
+                    _ => Motion::PageUp,
+                },
+            )),
+            "open" => no_args(Action::Open),
+            "expand" => no_args(Action::Expand),
+            "collapse" => no_args(Action::Collapse),
+            "mark" => no_args(Action::Mark),
+            "unmark-all" => no_args(Action::ClearMarks),
+            "sort" => Ok(Action::Sort(
+                match arg(&["start", "name", "toggle"])?.as_str() {
+                    "start" => SortKey::Start,
+                    "name" => SortKey::Name,
+                    _ => SortKey::Toggle,
+                },
+            )),
+            "filter" if rest.is_empty() => Ok(Action::Filter(None)),
+            "filter" => Ok(Action::Filter(Some(rest.to_string()))),
+            "run" if rest.is_empty() => Err("`run` needs a run ref, e.g. :run baseline".into()),
+            "run" => Ok(Action::GotoRun(rest.to_string())),
+            "follow" => no_args(Action::Follow),
+            "chart" => no_args(Action::Chart),
+            "smooth" => no_args(Action::Smooth),
+            "log" => no_args(Action::LogScale),
+            "xaxis" => no_args(Action::XAxis),
+            "zoom" => Ok(Action::Zoom(match arg(&["in", "out", "reset"])?.as_str() {
+                "in" => Zoom::In,
+                "out" => Zoom::Out,
+                _ => Zoom::Reset,
+            })),
+            "nop" | "none" => no_args(Action::Nop),
+            "" => Err("empty command".into()),
+            other => Err(format!("unknown command `{other}` (try :help)")),
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Quit => write!(f, "quit"),
+            Action::Refresh => write!(f, "refresh"),
+            Action::Help => write!(f, "help"),
+            Action::Back => write!(f, "back"),
+            Action::Command => write!(f, "command"),
+            Action::Focus(Focus::Next) => write!(f, "focus next"),
+            Action::Focus(Focus::Prev) => write!(f, "focus prev"),
+            Action::Focus(Focus::Pane(p)) => write!(f, "focus {}", p.name()),
+            Action::Select(m) => write!(
+                f,
+                "select {}",
+                match m {
+                    Motion::Next => "next",
+                    Motion::Prev => "prev",
+                    Motion::First => "first",
+                    Motion::Last => "last",
+                    Motion::PageDown => "page-down",
+                    Motion::PageUp => "page-up",
+                }
+            ),
+            Action::Open => write!(f, "open"),
+            Action::Expand => write!(f, "expand"),
+            Action::Collapse => write!(f, "collapse"),
+            Action::Mark => write!(f, "mark"),
+            Action::ClearMarks => write!(f, "unmark-all"),
+            Action::Sort(SortKey::Start) => write!(f, "sort start"),
+            Action::Sort(SortKey::Name) => write!(f, "sort name"),
+            Action::Sort(SortKey::Toggle) => write!(f, "sort toggle"),
+            Action::Filter(None) => write!(f, "filter"),
+            Action::Filter(Some(t)) => write!(f, "filter {t}"),
+            Action::GotoRun(r) => write!(f, "run {r}"),
+            Action::Follow => write!(f, "follow"),
+            Action::Chart => write!(f, "chart"),
+            Action::Smooth => write!(f, "smooth"),
+            Action::LogScale => write!(f, "log"),
+            Action::XAxis => write!(f, "xaxis"),
+            Action::Zoom(Zoom::In) => write!(f, "zoom in"),
+            Action::Zoom(Zoom::Out) => write!(f, "zoom out"),
+            Action::Zoom(Zoom::Reset) => write!(f, "zoom reset"),
+            Action::Nop => write!(f, "nop"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_registered_command_parses_and_round_trips() {
+        for c in COMMANDS {
+            let text = match c.verb {
+                "run" => "run baseline".to_string(),
+                v if !c.args.is_empty() && v != "filter" => format!("{v} {}", c.args[0]),
+                v => v.to_string(),
+            };
+            let a = Action::parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(Action::parse(&a.to_string()), Ok(a));
+        }
+        assert!(Action::parse("sort sideways").is_err());
+        assert!(Action::parse("bogus").is_err());
+    }
+}

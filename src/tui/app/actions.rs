@@ -1,0 +1,404 @@
+//! Routing of `Action`s: global ones here, pane-specific ones to the focused pane's state. An
+//! action that does not apply says why in the status line (a disabled action is never silent).
+//!
+//! Pure: returns effects.
+
+use super::cmdline::{Prompt, PromptKind};
+use super::filter::parse_record_filter;
+use super::metrics::ZOOMS;
+use super::tree::{RowKind, TreeSort};
+use super::{AppState, FlashLevel, Overlay, WsState};
+use crate::sanitize::sanitize;
+use crate::tui::action::{Action, Focus, Motion, PaneId, SortKey, Zoom};
+use crate::tui::effect::{Effect, Query};
+
+impl AppState {
+    pub fn apply(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Quit => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
+            Action::Refresh => match self.ws {
+                WsState::Ready => self.refresh_all(),
+                _ => vec![Effect::Open],
+            },
+            Action::Help => {
+                self.overlay = match self.overlay {
+                    Some(Overlay::Help { .. }) => None,
+                    _ => Some(Overlay::Help { scroll: 0 }),
+                };
+                vec![]
+            }
+            Action::Back => self.back(),
+            Action::Command => {
+                self.prompt = Some(Prompt::new(PromptKind::Command, ""));
+                vec![]
+            }
+            Action::Focus(f) => self.focus_to(f),
+            Action::Select(m) => self.select(m),
+            Action::Open => self.open(),
+            Action::Expand => self.expand(true),
+            Action::Collapse => self.expand(false),
+            Action::Mark => self.mark(),
+            Action::ClearMarks => {
+                self.tree.marks.clear();
+                self.load_metric_series()
+            }
+            Action::Sort(k) => {
+                self.tree.sort = match (k, self.tree.sort) {
+                    (SortKey::Start, _) | (SortKey::Toggle, TreeSort::Name) => TreeSort::Start,
+                    (SortKey::Name, _) | (SortKey::Toggle, TreeSort::Start) => TreeSort::Name,
+                };
+                self.clamp_views();
+                vec![]
+            }
+            Action::Filter(None) => {
+                let text = match self.focus {
+                    PaneId::Tree => self.tree.filter.clone(),
+                    PaneId::Stream => self.stream.filter_text.clone(),
+                    PaneId::Metrics => self.metrics.filter.clone(),
+                    PaneId::Overview => {
+                        self.flash(
+                            FlashLevel::Warn,
+                            "filter: the overview has nothing to filter",
+                        );
+                        return vec![];
+                    }
+                };
+                self.prompt = Some(Prompt::new(PromptKind::Filter(self.focus), &text));
+                vec![]
+            }
+            Action::Filter(Some(text)) => self.set_filter(self.focus, &text, true),
+            Action::GotoRun(text) => vec![self.requests.issue(Query::Resolve { text })],
+            Action::Follow => {
+                let anchor = self.stream.resume();
+                let limit = self.page_size().limit();
+                self.records(anchor, limit)
+            }
+            Action::Chart => {
+                self.metrics.toggle_pin();
+                self.load_metric_series()
+            }
+            Action::Smooth => {
+                self.metrics.smoothing = self.metrics.smoothing.next();
+                vec![]
+            }
+            Action::LogScale => {
+                self.metrics.log_y = !self.metrics.log_y;
+                vec![]
+            }
+            Action::XAxis => {
+                self.metrics.x_axis = match self.metrics.x_axis {
+                    super::metrics::XAxis::Step => super::metrics::XAxis::Time,
+                    super::metrics::XAxis::Time => super::metrics::XAxis::Step,
+                };
+                vec![]
+            }
+            Action::Zoom(z) => {
+                self.metrics.zoom = match z {
+                    Zoom::In => (self.metrics.zoom + 1).min(ZOOMS.len() - 1),
+                    Zoom::Out => self.metrics.zoom.saturating_sub(1),
+                    Zoom::Reset => 0,
+                };
+                self.load_metric_series()
+            }
+            Action::Nop => vec![],
+        }
+    }
+
+    fn back(&mut self) -> Vec<Effect> {
+        if self.overlay.take().is_some() {
+            return vec![];
+        }
+        let has_filter = match self.focus {
+            PaneId::Tree => !self.tree.filter.is_empty(),
+            PaneId::Stream => !self.stream.filter_text.is_empty(),
+            PaneId::Metrics => !self.metrics.filter.is_empty(),
+            PaneId::Overview => false,
+        };
+        if has_filter {
+            return self.set_filter(self.focus, "", true);
+        }
+        if self.focus != PaneId::Tree {
+            return self.focus_to(Focus::Pane(PaneId::Tree));
+        }
+        vec![]
+    }
+
+    fn focus_to(&mut self, f: Focus) -> Vec<Effect> {
+        let all = PaneId::ALL;
+        let idx = all.iter().position(|p| *p == self.focus).unwrap_or(0);
+        self.focus = match f {
+            Focus::Next => all[(idx + 1) % all.len()],
+            Focus::Prev => all[(idx + all.len() - 1) % all.len()],
+            Focus::Pane(p) => p,
+        };
+        if self.focus != PaneId::Tree {
+            self.main = self.focus;
+        }
+        self.clamp_views();
+        self.load_panes(false)
+    }
+
+    fn select(&mut self, m: Motion) -> Vec<Effect> {
+        if let Some(overlay) = &mut self.overlay {
+            let scroll = match overlay {
+                Overlay::Help { scroll } | Overlay::Record { scroll, .. } => scroll,
+            };
+            *scroll = match m {
+                Motion::Next => *scroll + 1,
+                Motion::Prev => scroll.saturating_sub(1),
+                Motion::PageDown => *scroll + 10,
+                Motion::PageUp => scroll.saturating_sub(10),
+                Motion::First => 0,
+                Motion::Last => usize::MAX / 2,
+            };
+            return vec![];
+        }
+        let page = self.pane_height(self.focus).max(1) as isize;
+        match m {
+            Motion::Next => self.move_selection(1),
+            Motion::Prev => self.move_selection(-1),
+            Motion::PageDown => self.move_selection(page),
+            Motion::PageUp => self.move_selection(-page),
+            Motion::First => match self.focus {
+                PaneId::Stream => {
+                    let anchor = self.stream.first();
+                    let limit = self.page_size().limit();
+                    self.records(anchor, limit)
+                }
+                _ => self.move_selection(-(isize::MAX / 2)),
+            },
+            Motion::Last => match self.focus {
+                PaneId::Stream => self.apply(Action::Follow),
+                _ => self.move_selection(isize::MAX / 2),
+            },
+        }
+    }
+
+    pub(super) fn move_selection(&mut self, delta: isize) -> Vec<Effect> {
+        match self.focus {
+            PaneId::Tree => {
+                let rows = self.tree.rows();
+                if rows.is_empty() {
+                    return vec![];
+                }
+                let idx = self.tree.selected_index(&rows).unwrap_or(0) as isize;
+                let new = idx.saturating_add(delta).clamp(0, rows.len() as isize - 1) as usize;
+                self.tree.selected = Some(rows[new].node.clone());
+                self.clamp_views();
+                self.tree_selection_changed()
+            }
+            PaneId::Overview => {
+                let s = self.overview.scroll as isize;
+                self.overview.scroll = s.saturating_add(delta).clamp(0, 10_000) as usize;
+                vec![]
+            }
+            PaneId::Stream => {
+                let size = self.page_size();
+                match self.stream.move_by(delta, &size) {
+                    Some(anchor) => self.records(anchor, size.limit()),
+                    None => vec![],
+                }
+            }
+            PaneId::Metrics => {
+                let before = self.metrics.selected.clone();
+                let h = self.metrics_list_height();
+                self.metrics.move_by(delta, h);
+                if self.metrics.selected != before && self.metrics.pinned.is_empty() {
+                    self.load_metric_series()
+                } else {
+                    vec![]
+                }
+            }
+        }
+    }
+
+    fn metrics_list_height(&self) -> usize {
+        self.screen().area(PaneId::Metrics).map_or(0, |a| {
+            crate::tui::layout::metrics_split(a.inner(), self.metrics.keys.len())
+                .0
+                .h as usize
+        })
+    }
+
+    pub(super) fn click_row(&mut self, row: usize) -> Vec<Effect> {
+        let current = match self.focus {
+            PaneId::Tree => {
+                let rows = self.tree.rows();
+                let idx = self.tree.selected_index(&rows).unwrap_or(0);
+                self.tree.offset + row >= rows.len() || idx == self.tree.offset + row
+            }
+            _ => false,
+        };
+        let (offset, idx) = match self.focus {
+            PaneId::Tree => {
+                let rows = self.tree.rows();
+                (
+                    self.tree.offset,
+                    self.tree.selected_index(&rows).unwrap_or(0),
+                )
+            }
+            PaneId::Stream => (
+                self.stream.offset,
+                self.stream.selected_index().unwrap_or(0),
+            ),
+            PaneId::Metrics => (
+                self.metrics.offset,
+                self.metrics.selected_index().unwrap_or(0),
+            ),
+            PaneId::Overview => return vec![],
+        };
+        if current {
+            return vec![];
+        }
+        self.move_selection((offset + row) as isize - idx as isize)
+    }
+
+    fn open(&mut self) -> Vec<Effect> {
+        match self.focus {
+            PaneId::Tree => self.toggle_node(),
+            PaneId::Stream => {
+                let Some(row) = self.stream.selected_row() else {
+                    self.flash(FlashLevel::Warn, "open: no record selected");
+                    return vec![];
+                };
+                let json = serde_json::to_string_pretty(&row.record.to_json())
+                    .unwrap_or_else(|e| format!("cannot show record: {e}"));
+                let title = format!(
+                    "{} · seq {}",
+                    sanitize(row.record.envelope.record_ref.as_str()),
+                    row.seq
+                );
+                self.overlay = Some(Overlay::Record {
+                    title,
+                    lines: json.lines().map(str::to_string).collect(),
+                    scroll: 0,
+                });
+                vec![]
+            }
+            PaneId::Metrics => self.apply(Action::Chart),
+            PaneId::Overview => vec![],
+        }
+    }
+
+    fn toggle_node(&mut self) -> Vec<Effect> {
+        let Some(kind) = self.tree.selected_kind() else {
+            return vec![];
+        };
+        let Some(node) = self.tree.selected.clone() else {
+            return vec![];
+        };
+        let open = match kind {
+            RowKind::Project => self.tree.collapsed.contains(&node),
+            RowKind::Run | RowKind::Stage => !self.tree.expanded.contains(&node),
+            RowKind::Batch | RowKind::Operation => return vec![],
+        };
+        self.expand(open)
+    }
+
+    fn expand(&mut self, open: bool) -> Vec<Effect> {
+        if self.focus != PaneId::Tree {
+            self.flash(FlashLevel::Warn, "expand/collapse: only in the run tree");
+            return vec![];
+        }
+        let (Some(kind), Some(node)) = (self.tree.selected_kind(), self.tree.selected.clone())
+        else {
+            return vec![];
+        };
+        let mut fx = Vec::new();
+        match (kind, open) {
+            (RowKind::Project, true) => {
+                self.tree.collapsed.remove(&node);
+            }
+            (RowKind::Project, false) => {
+                self.tree.collapsed.insert(node);
+            }
+            (RowKind::Run | RowKind::Stage, true) => {
+                if kind == RowKind::Run && !self.tree.outlines.contains_key(&node) {
+                    fx.push(self.requests.issue(Query::Outline { run: node.clone() }));
+                }
+                self.tree.expanded.insert(node);
+            }
+            (_, false) if self.tree.expanded.contains(&node) => {
+                self.tree.expanded.remove(&node);
+            }
+            (_, false) => {
+                // Collapsing a leaf moves to its parent, as in a file tree.
+                let parent = match kind {
+                    RowKind::Run => node.project_ref(),
+                    RowKind::Stage => node.run_ref(),
+                    _ => node.stage_ref(),
+                };
+                if let Some(p) = parent {
+                    self.tree.selected = Some(p);
+                }
+            }
+            _ => {}
+        }
+        self.clamp_views();
+        fx
+    }
+
+    fn mark(&mut self) -> Vec<Effect> {
+        let run = match (self.tree.selected_kind(), &self.tree.selected) {
+            (Some(RowKind::Run), Some(r)) => r.clone(),
+            _ => {
+                self.flash(FlashLevel::Warn, "mark: select a run in the tree first");
+                return vec![];
+            }
+        };
+        if !self.tree.marks.remove(&run) {
+            self.tree.marks.insert(run);
+        }
+        self.load_metric_series()
+    }
+
+    pub(super) fn set_filter(&mut self, pane: PaneId, text: &str, submitted: bool) -> Vec<Effect> {
+        match pane {
+            PaneId::Tree => {
+                self.tree.filter = text.to_string();
+                let rows = self.tree.rows();
+                if self.tree.selected_index(&rows).is_none() {
+                    self.tree.selected = rows
+                        .iter()
+                        .find(|r| r.kind == RowKind::Run)
+                        .or(rows.first())
+                        .map(|r| r.node.clone());
+                }
+                self.clamp_views();
+                self.tree_selection_changed()
+            }
+            PaneId::Stream => match parse_record_filter(text, self.run.as_ref()) {
+                Ok(f) => {
+                    if f == self.stream.filter && text == self.stream.filter_text {
+                        return vec![];
+                    }
+                    self.stream.filter = f;
+                    self.stream.filter_text = text.to_string();
+                    let run = self.stream.run.clone();
+                    self.stream.reset(run);
+                    let limit = self.page_size().limit();
+                    self.records(crate::query::Anchor::Tail, limit)
+                }
+                Err(e) => {
+                    if submitted {
+                        self.flash(FlashLevel::Error, format!("filter: {e}"));
+                    }
+                    vec![]
+                }
+            },
+            PaneId::Metrics => {
+                self.metrics.filter = text.to_string();
+                if self.metrics.selected_index().is_none() {
+                    self.metrics.selected =
+                        self.metrics.visible_keys().first().map(|k| k.key.clone());
+                    return self.load_metric_series();
+                }
+                vec![]
+            }
+            PaneId::Overview => vec![],
+        }
+    }
+}

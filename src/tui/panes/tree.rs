@@ -1,0 +1,234 @@
+//! The run tree: projects → runs → stages → batches/operations. A run row reads
+//! `*● name   ! • 1.2k  12m05s`: mark, status glyph (● running, ✓ completed, ✗ failed,
+//! ⊘ cancelled), name, degraded `!`, changed-since-seen `•`, record count, duration.
+//! Rows changed by a live refresh are highlighted for two seconds.
+//!
+//! Reads `TreeState` only.
+
+use super::{RenderCtx, clean, count, fit, frame, pad, pad_left, placeholder, title_span};
+use crate::model::{Status, Timestamp, format_duration};
+use crate::tui::app::TreeState;
+use crate::tui::app::tree::{Row, RowKind, TreeSort};
+use crate::tui::theme::Role;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+pub fn status_glyph(status: Status) -> (&'static str, Role) {
+    match status {
+        Status::Open => ("●", Role::RunOpen),
+        Status::Completed => ("✓", Role::RunCompleted),
+        Status::Failed => ("✗", Role::RunFailed),
+        Status::Cancelled => ("⊘", Role::RunCancelled),
+    }
+}
+
+fn duration(start: Timestamp, end: Option<Timestamp>, last_seen: i64) -> String {
+    let end = end.map_or(last_seen.max(start.0), |e| e.0);
+    format_duration((end - start.0) as f64 / 1e6)
+}
+
+pub fn render(state: &TreeState, focused: bool, ctx: &RenderCtx<'_>, area: Rect, buf: &mut Buffer) {
+    let mut title = vec![title_span("Runs", focused, ctx)];
+    let sort = match state.sort {
+        TreeSort::Start => "newest",
+        TreeSort::Name => "name",
+    };
+    title.push(Span::styled(format!("{sort} "), ctx.theme.get(Role::Dim)));
+    if !state.filter.is_empty() {
+        title.push(Span::styled(
+            format!("/{} ", clean(&fit(&state.filter, 16))),
+            ctx.theme.get(Role::Key),
+        ));
+    }
+    if !state.marks.is_empty() {
+        title.push(Span::styled(
+            format!("{} marked ", state.marks.len()),
+            ctx.theme.get(Role::Mark),
+        ));
+    }
+    let inner = frame(title, focused, ctx, area, buf);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    let rows = state.rows();
+    let empty = if state.projects.is_empty() {
+        Some("no projects yet: runs appear here as soon as something writes to the workspace")
+    } else if rows.is_empty() {
+        Some("no run matches the filter (Esc clears it)")
+    } else {
+        None
+    };
+    if placeholder(&state.load, empty, ctx, inner, buf) {
+        return;
+    }
+    let selected = state.selected_index(&rows);
+    for (i, row) in rows
+        .iter()
+        .enumerate()
+        .skip(state.offset)
+        .take(inner.height as usize)
+    {
+        let y = inner.y + (i - state.offset) as u16;
+        let line = row_line(state, row, inner.width as usize, ctx);
+        let line_area = Rect::new(inner.x, y, inner.width, 1);
+        let mut st = Style::default();
+        if state.fresh.get(&row.node).is_some_and(|t| *t > ctx.now) {
+            st = ctx.theme.get(Role::Fresh);
+        }
+        if Some(i) == selected {
+            st = st.patch(ctx.theme.get(if focused {
+                Role::Selected
+            } else {
+                Role::SelectedUnfocused
+            }));
+        }
+        buf.set_style(line_area, st);
+        line.style(st).render(line_area, buf);
+    }
+}
+
+fn row_line(state: &TreeState, row: &Row, width: usize, ctx: &RenderCtx<'_>) -> Line<'static> {
+    let t = ctx.theme;
+    let indent = "  ".repeat(row.depth as usize);
+    match row.kind {
+        RowKind::Project => {
+            let p = state
+                .projects
+                .iter()
+                .find(|p| p.project.project_ref == row.node);
+            let (name, runs) = p.map_or((row.node.value().to_string(), 0), |p| {
+                (p.project.name.clone(), p.runs.len())
+            });
+            let arrow = if state.collapsed.contains(&row.node) {
+                "▸"
+            } else {
+                "▾"
+            };
+            let tail = format!(" {runs}");
+            let name_w = width.saturating_sub(2 + tail.chars().count());
+            Line::from(vec![
+                Span::styled(format!("{arrow} "), t.get(Role::Dim)),
+                Span::styled(pad(&clean(&name), name_w), t.get(Role::Project)),
+                Span::styled(tail, t.get(Role::Count)),
+            ])
+        }
+        RowKind::Run => {
+            let Some(info) = state.run_info(&row.node) else {
+                return Line::from(clean(row.node.as_str()));
+            };
+            let (glyph, role) = status_glyph(info.run.status);
+            let mark = if state.marks.contains(&row.node) {
+                "*"
+            } else {
+                " "
+            };
+            let degraded = if info.stats.degraded > 0 { "!" } else { " " };
+            let changed = if state.changed_since_seen(info) {
+                "•"
+            } else {
+                " "
+            };
+            let took = duration(
+                info.run.started_at,
+                info.run.ended_at,
+                info.stats.last_observed,
+            );
+            // Narrow trees keep the name readable and drop the duration first.
+            let stats = if width >= 36 {
+                format!(
+                    "{} {}",
+                    pad_left(&count(info.stats.total()), 5),
+                    pad_left(&took, 6)
+                )
+            } else {
+                pad_left(&count(info.stats.total()), 5)
+            };
+            let fixed = indent.len() + 2 + 3 + stats.chars().count();
+            let name_w = width.saturating_sub(fixed + 1);
+            Line::from(vec![
+                Span::raw(indent),
+                Span::styled(mark.to_string(), t.get(Role::Mark)),
+                Span::styled(glyph.to_string(), t.get(role)),
+                Span::raw(" "),
+                Span::styled(pad(&clean(&info.run.name), name_w), t.get(Role::Text)),
+                Span::styled(degraded.to_string(), t.get(Role::Degraded)),
+                Span::styled(changed.to_string(), t.get(Role::Changed)),
+                Span::raw(" "),
+                Span::styled(stats, t.get(Role::Count)),
+            ])
+        }
+        RowKind::Stage => {
+            let run = row.node.run_ref();
+            let stage = run
+                .as_ref()
+                .and_then(|r| state.outlines.get(r))
+                .and_then(|o| {
+                    o.stages
+                        .iter()
+                        .find(|s| s.stage.stage_execution_ref == row.node)
+                });
+            let Some(s) = stage else {
+                return Line::from(clean(row.node.last()));
+            };
+            let run_last = run
+                .as_ref()
+                .and_then(|r| state.run_info(r))
+                .map_or(s.stage.started_at.0, |i| i.stats.last_observed);
+            let (glyph, role) = status_glyph(s.stage.status);
+            let arrow = if s.batches.is_empty() && s.operations.is_empty() {
+                " "
+            } else if state.expanded.contains(&row.node) {
+                "▾"
+            } else {
+                "▸"
+            };
+            let took = duration(s.stage.started_at, s.stage.ended_at, run_last);
+            let stats = if width >= 36 {
+                format!("{} {}", pad_left(&count(s.records), 5), pad_left(&took, 6))
+            } else {
+                pad_left(&count(s.records), 5)
+            };
+            let fixed = indent.len() + 3 + stats.chars().count();
+            let name_w = width.saturating_sub(fixed + 1);
+            Line::from(vec![
+                Span::raw(indent),
+                Span::styled(arrow.to_string(), t.get(Role::Dim)),
+                Span::styled(glyph.to_string(), t.get(role)),
+                Span::raw(" "),
+                Span::styled(pad(&clean(&s.stage.stage_name), name_w), t.get(Role::Stage)),
+                Span::raw(" "),
+                Span::styled(stats, t.get(Role::Count)),
+            ])
+        }
+        RowKind::Batch | RowKind::Operation => {
+            let label = clean(row.node.last());
+            let status = row
+                .node
+                .run_ref()
+                .and_then(|r| state.outlines.get(&r))
+                .and_then(|o| {
+                    o.stages
+                        .iter()
+                        .flat_map(|s| s.batches.iter())
+                        .find(|b| b.batch_execution_ref == row.node)
+                })
+                .map(|b| b.status);
+            let (glyph, role) = match status {
+                Some(s) => status_glyph(s),
+                None => ("◦", Role::Dim),
+            };
+            Line::from(vec![
+                Span::raw(indent),
+                Span::styled(glyph.to_string(), t.get(role)),
+                Span::raw(" "),
+                Span::styled(
+                    fit(&label, width.saturating_sub(row.depth as usize * 2 + 2)),
+                    t.get(Role::Dim),
+                ),
+            ])
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Small reusable drawing pieces shared by panes. Pure functions of their inputs.
+
+pub mod sparkline;

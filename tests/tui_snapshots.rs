@@ -1,0 +1,163 @@
+//! Frames of the real explorer on the fixed demo workspace, rendered headless (effects inline)
+//! at 80×24 and 160×48 with a fixed clock and workspace label, pinned with insta. Also: tiny
+//! sizes never panic, and hostile text from the workspace is shown escaped, never obeyed.
+
+use contexta::capture::Session;
+use contexta::model::*;
+use contexta::store::{Access, Workspace};
+use contexta::tui::{HeadlessOptions, headless_with};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+fn now() -> Timestamp {
+    Timestamp::parse("2026-11-23T12:00:00Z").unwrap()
+}
+
+/// One demo workspace for every snapshot (the explorer only reads it).
+fn demo_root() -> &'static Path {
+    static DEMO: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &DEMO
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path().join(".contexta");
+            let ws = Workspace::open(&root, Access::Write).unwrap();
+            contexta::demo::generate(&ws, Timestamp::parse("2026-11-20T09:00:00Z").unwrap(), 42)
+                .unwrap();
+            (dir, root)
+        })
+        .1
+}
+
+fn frame(root: &Path, w: u16, h: u16, keys: &str) -> String {
+    headless_with(
+        root,
+        &HeadlessOptions {
+            width: w,
+            height: h,
+            keys,
+            now: now(),
+            label: Some("~/demo/.contexta".into()),
+        },
+    )
+    .unwrap()
+}
+
+macro_rules! snap {
+    ($name:ident, $w:expr, $h:expr, $keys:expr) => {
+        #[test]
+        fn $name() {
+            insta::assert_snapshot!(frame(demo_root(), $w, $h, $keys));
+        }
+    };
+}
+
+snap!(start_80x24, 80, 24, "");
+snap!(start_160x48, 160, 48, "");
+snap!(stream_80x24, 80, 24, "3");
+snap!(stream_paused_160x48, 160, 48, "3 k k k k k k");
+snap!(
+    stream_filtered_80x24,
+    80,
+    24,
+    "3 / type:event,degraded <Enter>"
+);
+snap!(
+    stream_empty_filter_80x24,
+    80,
+    24,
+    "3 / key:nothing-has-this-key <Enter>"
+);
+snap!(record_json_80x24, 80, 24, "3 <Enter>");
+snap!(metrics_80x24, 80, 24, "4");
+snap!(
+    metrics_overlay_marked_160x48,
+    160,
+    48,
+    "<Space> j j j j <Space> 4 j j j"
+);
+snap!(metrics_log_smooth_time_80x24, 80, 24, "4 e L x");
+snap!(
+    tree_expanded_failed_run_80x24,
+    80,
+    24,
+    ":run <Space> wide-resnet <Enter> l j l"
+);
+snap!(tree_filtered_80x24, 80, 24, "/ mnist <Enter>");
+snap!(help_80x24, 80, 24, "?");
+snap!(help_160x48, 160, 48, "?");
+snap!(command_line_80x24, 80, 24, ":so <Tab>");
+snap!(
+    degraded_run_overview_160x48,
+    160,
+    48,
+    ":run <Space> dropout-0-3 <Enter>"
+);
+
+#[test]
+fn missing_workspace_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = frame(&dir.path().join(".contexta"), 80, 24, "");
+    let status = text.lines().last().unwrap();
+    assert!(status.contains("workspace missing"), "{text}");
+    // The tree says why it is empty instead of "loading…" (no snapshot: the text holds the
+    // temporary path, which wraps differently from machine to machine).
+    assert!(
+        text.lines().nth(1).unwrap().contains("workspace missing"),
+        "{text}"
+    );
+}
+
+#[test]
+fn tiny_and_odd_sizes_never_panic() {
+    for (w, h) in [
+        (1, 1),
+        (10, 5),
+        (20, 3),
+        (59, 8),
+        (80, 24),
+        (140, 36),
+        (200, 60),
+    ] {
+        let text = frame(demo_root(), w, h, "3 <Enter> <Esc> 4 ? <Esc> 1 j l");
+        assert_eq!(text.lines().count(), h as usize, "{w}x{h}");
+    }
+    let resized = frame(
+        demo_root(),
+        80,
+        24,
+        "<resize:1x1> 3 j <resize:10x5> 4 <resize:200x60>",
+    );
+    assert_eq!(resized.lines().count(), 60);
+}
+
+#[test]
+fn hostile_text_renders_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(".contexta");
+    let session = Session::open(&root).unwrap();
+    let run = session.start_run("evil", "titles").unwrap();
+    run.event(
+        "pwn",
+        Level::Error,
+        "boom \x1b]0;pwned\x07 then \x1b[2J cleared",
+    )
+    .unwrap();
+    session.flush().unwrap();
+    drop(run);
+    drop(session);
+    for keys in ["3", "3 <Enter>", "2"] {
+        let text = frame(&root, 160, 48, keys);
+        assert!(
+            !text.contains('\x1b'),
+            "raw ESC reached the screen:\n{text}"
+        );
+        assert!(
+            !text.contains('\x07'),
+            "raw BEL reached the screen:\n{text}"
+        );
+        if keys == "3" {
+            assert!(text.contains("\\x1b]0;pwned\\x07"), "{text}");
+            assert!(text.contains("\\x1b[2J"), "{text}");
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! End to end through the real binary in a real terminal (tmux): the explorer follows a run
+//! while another writer appends to it, quits on `q` and on SIGTERM, and leaves the terminal as
+//! it found it (main screen, cooked mode, echo). Waits on conditions with a deadline, never on
+//! fixed sleeps. Skipped, with a note, when tmux is not installed.
+
+use contexta::capture::Session;
+use contexta::model::Level;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+fn have_tmux() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// A tmux server of our own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new(tag: &str) -> Tmux {
+        Tmux {
+            socket: format!("contexta-test-{tag}-{}", std::process::id()),
+        }
+    }
+
+    fn cmd(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .env("TERM", "xterm-256color")
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A 160×48 window running a plain `sh` (no line editing, so `stty` shows what the
+    /// explorer left behind).
+    fn start(&self) {
+        self.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "160",
+            "-y",
+            "48",
+            "sh",
+        ]);
+    }
+
+    fn type_line(&self, line: &str) {
+        self.cmd(&["send-keys", "-t", "t", "-l", line]);
+        self.cmd(&["send-keys", "-t", "t", "Enter"]);
+    }
+
+    fn keys(&self, keys: &str) {
+        self.cmd(&["send-keys", "-t", "t", keys]);
+    }
+
+    fn screen(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    fn alternate_on(&self) -> bool {
+        self.cmd(&["display-message", "-p", "-t", "t", "#{alternate_on}"])
+            .trim()
+            == "1"
+    }
+
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {what}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+/// Writes `tick N` events to `live.writer` every 100 ms until stopped; returns the last N.
+fn writer(root: PathBuf, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let session = Session::open(&root).unwrap();
+        let run = session.start_run("live", "writer").unwrap();
+        let mut n = 0;
+        while !stop.load(Ordering::Relaxed) {
+            n += 1;
+            run.event("tick", Level::Info, &format!("tick {n:04}"))
+                .unwrap();
+            session.flush().unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        n
+    })
+}
+
+fn highest_tick(screen: &str) -> u64 {
+    screen
+        .split("tick ")
+        .skip(1)
+        .filter_map(|s| s.get(..4)?.parse().ok())
+        .max()
+        .unwrap_or(0)
+}
+
+fn shell_quote(p: &Path) -> String {
+    format!("'{}'", p.display().to_string().replace('\'', "'\\''"))
+}
+
+fn assert_restored(t: &Tmux) {
+    let start = Instant::now();
+    while t.alternate_on() && start.elapsed() < DEADLINE {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!t.alternate_on(), "still on the alternate screen");
+    // Cooked mode and echo are back: `stty -a` prints `icanon` and `echo`, not `-icanon`.
+    let before = t.screen().matches("STTY-DONE").count();
+    t.type_line("stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo STTY-DONE");
+    let s = t.wait_for("stty output", |s| {
+        s.matches("STTY-DONE").count() >= before + 2
+    });
+    let last = s
+        .lines()
+        .rev()
+        .find(|l| l.trim_end().ends_with("STTY-DONE") && !l.contains("echo STTY-DONE;"))
+        .unwrap_or_default();
+    assert_eq!(last.trim(), "icanon echo STTY-DONE", "{s}");
+}
+
+#[test]
+fn follows_a_live_writer_and_restores_the_terminal_on_q_and_sigterm() {
+    if !have_tmux() {
+        eprintln!("note: tmux is not installed; skipping the terminal end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(".contexta");
+    let stop = Arc::new(AtomicBool::new(false));
+    let w = writer(root.clone(), stop.clone());
+    // Wait until the writer's run exists, so the explorer opens on it.
+    let start = Instant::now();
+    while !root.join("contexta.redb").exists() && start.elapsed() < DEADLINE {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let bin = env!("CARGO_BIN_EXE_contexta");
+    let t = Tmux::new("q");
+    t.start();
+    t.type_line(&format!(
+        "{} --workspace {} tui; echo EXIT=$?",
+        shell_quote(Path::new(bin)),
+        shell_quote(&root)
+    ));
+    let first = t.wait_for("the explorer with the writer's ticks", |s| {
+        s.contains("Runs") && highest_tick(s) > 0
+    });
+    assert!(t.alternate_on());
+    let seen = highest_tick(&first);
+    // Focus the records pane; new ticks must arrive without a key press.
+    t.keys("3");
+    let later = t.wait_for("newer ticks", |s| highest_tick(s) >= seen + 10);
+    assert!(later.contains("following"), "{later}");
+    t.keys("q");
+    t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
+    assert_restored(&t);
+
+    // SIGTERM (as a supervisor or a dropped SSH session sends) also quits cleanly.
+    let pidfile = dir.path().join("pid");
+    t.type_line(&format!(
+        "sh -c 'echo $$ > {}; exec {} --workspace {} tui'; echo EXIT=$?",
+        pidfile.display(),
+        bin,
+        root.display()
+    ));
+    t.wait_for("the explorer again", |s| {
+        s.contains("Runs") && highest_tick(s) > 0
+    });
+    let pid = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .to_string();
+    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success());
+    t.wait_for("the shell after SIGTERM", |s| {
+        s.matches("EXIT=0").count() >= 2
+    });
+    assert_restored(&t);
+
+    stop.store(true, Ordering::Relaxed);
+    assert!(w.join().unwrap() > 0);
+}
