@@ -17,11 +17,13 @@
 //! - `cli`, `tui`: the faces.
 #![forbid(unsafe_code)]
 
+pub mod analysis;
 pub mod capture;
 pub mod cli;
 pub mod demo;
 pub mod model;
 pub mod query;
+pub mod report;
 pub mod sanitize;
 pub mod store;
 pub mod tui;

@@ -148,3 +148,26 @@ fn sigkill_loses_nothing_committed() {
         recs.len() + 1
     );
 }
+
+#[test]
+fn a_nan_metric_becomes_an_error_finding() {
+    let ws = Ws::new();
+    let run = ws.ok(&["run", "start", "p", "diverged"]);
+    let run = run.trim();
+    ws.ok(&["log", "metric", run, "loss", "0.5", "--step", "1"]);
+    ws.ok(&["log", "metric", run, "loss", "NaN", "--step", "2"]);
+    let j = ws.json(&["diagnostics", run]);
+    let codes: Vec<&str> = j["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"non_finite_metric"), "{codes:?}");
+    assert_eq!(
+        ws.run(&["diagnostics", run, "--fail-on", "error"])
+            .status
+            .code(),
+        Some(3)
+    );
+}

@@ -1,13 +1,12 @@
 //! Writing into a workspace: the Rust capture API (buffered, committed in the background),
 //! JSONL ingest from any language, artifacts and provenance.
 
-pub mod artifacts;
 mod committer;
 pub mod ingest;
 pub mod provenance;
 mod session;
 
-pub use artifacts::{IngestMode, hash_file, put_object};
+pub use crate::store::objects::{ArtifactError, IngestMode, StoredObject, hash_file, put_object};
 pub use committer::CommitPolicy;
 pub use session::{CaptureError, RunHandle, Session, SpanGuard, StageHandle};
 

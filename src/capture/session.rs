@@ -14,9 +14,9 @@
 //! # Ok(()) }
 //! ```
 
-use super::artifacts::{ArtifactError, IngestMode, put_object};
 use super::committer::{CommitPolicy, Committer};
 use crate::model::*;
+use crate::store::objects::{ArtifactError, IngestMode, put_object};
 use crate::store::{Access, StoreError, Workspace, WriteOp};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -203,6 +203,31 @@ impl<'s> RunHandle<'s> {
         step: Option<i64>,
         at: Timestamp,
     ) -> Result<(), CaptureError> {
+        if !value.is_finite() {
+            // Canonical JSON cannot carry NaN or infinity; a diverging loss is still worth
+            // knowing about, so it becomes an error marker that diagnostics reports.
+            let mut env = self.envelope(RecordType::Degraded, stage, at);
+            env.degradation_marker = Degradation::PartialFailure;
+            let mut attributes = JsonMap::default();
+            attributes.insert("metric_key", key);
+            attributes.insert("value", value.to_string());
+            if let Some(s) = step {
+                attributes.insert("step", s);
+            }
+            let payload = Payload::Degraded(DegradedPayload {
+                issue_key: "metric.non_finite".into(),
+                category: DegradedCategory::Capture,
+                severity: Severity::Error,
+                summary: format!(
+                    "{key} was {value}{}",
+                    step.map(|s| format!(" at step {s}")).unwrap_or_default()
+                ),
+                subject_ref: None,
+                origin_marker: CaptureOrigin::ExplicitCapture,
+                attributes,
+            });
+            return self.emit(env, payload);
+        }
         let mut tags = BTreeMap::new();
         if let Some(s) = step {
             tags.insert("step".to_string(), s.to_string());

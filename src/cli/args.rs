@@ -57,6 +57,165 @@ pub enum Command {
     Artifact(ArtifactCommand),
     /// Measure the workspace core on generated data (medians, fixed data sets).
     Bench(BenchArgs),
+    /// Two runs side by side: metrics (deltas, verdicts), stages, params, provenance, artifacts.
+    Compare { left: String, right: String },
+    /// Many runs in one table: metrics and params as columns, best value per column marked.
+    CompareMulti {
+        #[arg(required = true, num_args = 2..)]
+        runs: Vec<String>,
+    },
+    /// The run with the best latest value of KEY (direction from the key's goal or name).
+    Best {
+        key: String,
+        #[arg(long)]
+        project: Option<String>,
+        #[arg(long)]
+        stage: Option<String>,
+    },
+    /// Findings about a run; exits 3 when one at or above --fail-on exists.
+    Diagnostics(DiagnosticsArgs),
+    /// The lineage graph around an entity.
+    Lineage(LineageArgs),
+    /// Reproducibility: audit one run, or diff two runs' environments.
+    #[command(subcommand)]
+    Provenance(ProvenanceCommand),
+    /// One metric across a project's runs (or a run's step series with --run).
+    Trend(TrendArgs),
+    /// count, mean, std, min, percentiles, max of one metric across runs.
+    Aggregate(TrendArgs),
+    /// A run's metrics scored against the project's other runs (robust z).
+    Anomaly {
+        run: String,
+        #[arg(long = "metric")]
+        metrics: Vec<String>,
+        /// Baseline project (default: the run's own).
+        #[arg(long)]
+        project: Option<String>,
+        #[arg(long, default_value_t = 2.5)]
+        threshold: f64,
+    },
+    /// Evaluate a threshold rule on a run's metric; exits 3 when it fires.
+    Alert {
+        run: String,
+        #[arg(long)]
+        metric: String,
+        /// gt | lt | gte | lte | eq | ne
+        #[arg(long)]
+        operator: String,
+        #[arg(long)]
+        threshold: f64,
+        #[arg(long)]
+        stage: Option<String>,
+        #[arg(long, default_value = "warning")]
+        severity: String,
+    },
+    /// Search runs or artifacts by text.
+    #[command(subcommand)]
+    Search(SearchCommand),
+    /// Write a report: a run snapshot or a comparison of two runs.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// Summary, stages, metrics with curves, events of note, diagnostics, artifacts, lineage,
+    /// provenance.
+    Snapshot {
+        run: String,
+        #[command(flatten)]
+        out: ReportOut,
+    },
+    /// Deltas and verdicts between two runs.
+    Compare {
+        left: String,
+        right: String,
+        #[command(flatten)]
+        out: ReportOut,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ReportOut {
+    /// markdown | json | html | csv
+    #[arg(long, default_value = "markdown")]
+    pub render: String,
+    /// Where to write (default: the workspace's reports folder); `-` prints it.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DiagnosticsArgs {
+    pub run: String,
+    /// info | warning | error
+    #[arg(long)]
+    pub fail_on: Option<String>,
+    /// Compare metrics against this run instead of the project's previous completed run.
+    #[arg(long)]
+    pub baseline: Option<String>,
+    /// An open run idle longer than this is stale.
+    #[arg(long, default_value_t = 600.0, value_name = "SECS")]
+    pub stale_after: f64,
+    /// Skip re-hashing artifact files.
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct LineageArgs {
+    /// Any ref (`artifact:…`, `deployment:…`) or a run.
+    pub target: String,
+    /// upstream | downstream | both (also inbound | outbound)
+    #[arg(long, default_value = "both")]
+    pub direction: String,
+    #[arg(long, default_value_t = 3)]
+    pub depth: usize,
+    /// Also `dot` (Graphviz), besides the global --format text|json.
+    #[arg(long)]
+    pub dot: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProvenanceCommand {
+    /// Which reproducibility signals a run carries, with a score.
+    Audit { run: String },
+    /// What differs between two runs' environments and code.
+    Diff { left: String, right: String },
+}
+
+#[derive(Args, Debug)]
+pub struct TrendArgs {
+    pub key: String,
+    /// A run's step series instead of a trend across runs.
+    #[arg(long)]
+    pub run: Option<String>,
+    #[arg(long)]
+    pub stage: Option<String>,
+    #[command(flatten)]
+    pub runs: RunsArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SearchCommand {
+    /// Case-insensitive text in run ref, name or project.
+    Runs {
+        text: String,
+        #[arg(long)]
+        project: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Case-insensitive text in artifact ref, kind or file name.
+    Artifacts {
+        text: String,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
 }
 
 #[derive(Args, Debug, Default)]

@@ -3,6 +3,7 @@
 
 pub mod entities;
 pub mod error;
+pub mod facts;
 pub mod json;
 pub mod records;
 pub mod refs;
@@ -10,6 +11,7 @@ pub mod time;
 
 pub use entities::*;
 pub use error::ValidationError;
+pub use facts::{ArtifactState, EdgeFact, RunFacts, SeriesFacts};
 pub use json::{Extension, JsonMap};
 pub use records::*;
 pub use refs::{Ref, RefError, slug};

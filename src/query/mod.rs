@@ -2,12 +2,20 @@
 //! Each opens one read snapshot and drops it before returning, so no reader outlives a query.
 
 mod explorer;
+mod investigate;
 mod records;
 mod resolve;
 mod runs;
 mod series;
 pub use explorer::*;
 
+/// The workspace handle the query functions take (opened by the caller).
+pub use crate::store::{
+    Access, MetricSummary, Point, RecordRow, RunInfo, RunRow, RunStats, Workspace,
+};
+pub use investigate::{
+    FactsOptions, lineage_edges, metric_across_runs, previous_completed, run_facts, sibling_stages,
+};
 pub use records::{Anchor, RecordFilter, RecordPage, records_page, tail_since};
 pub use resolve::{QueryError, resolve_ref, resolve_run};
 pub use runs::{

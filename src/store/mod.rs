@@ -6,6 +6,7 @@
 mod codec;
 mod error;
 mod names;
+pub mod objects;
 mod read;
 mod tables;
 mod workspace;

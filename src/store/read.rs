@@ -418,6 +418,35 @@ impl<'w> ReadSnapshot<'w> {
         Ok(out)
     }
 
+    /// Seq ranges of records of other types that carry a degradation marker.
+    pub fn marked_ranges(&self, run: &Ref) -> Result<Vec<(u32, u32)>, StoreError> {
+        let Some(rid) = self.id_of(run.as_str())? else {
+            return Ok(vec![]);
+        };
+        let tab = open(&self.txn, TYPE_SPANS)?;
+        let mut out = Vec::new();
+        for item in tab.range((rid, MARKED_TYPE, 0)..=(rid, MARKED_TYPE, u32::MAX))? {
+            let (k, v) = item?;
+            out.push((k.value().2, v.value()));
+        }
+        Ok(out)
+    }
+
+    /// One metric key's summary in a run (count, last, min, max) without reading its points.
+    pub fn metric_summary(
+        &self,
+        run: &Ref,
+        key: &str,
+    ) -> Result<Option<MetricSummary>, StoreError> {
+        let (Some(rid), Some(kid)) = (self.id_of(run.as_str())?, self.id_of(key)?) else {
+            return Ok(None);
+        };
+        let t = open(&self.txn, METRIC_KEYS)?;
+        t.get((rid, kid))?
+            .map(|v| decode(v.value(), "metric summary"))
+            .transpose()
+    }
+
     /// Records of `run` with seq in `lo..=hi`, ascending or descending, at most `limit` of
     /// those for which `keep` returns true. Only the rows walked are decoded.
     pub fn records_in(

@@ -608,6 +608,11 @@ impl<'a, 't> Writer<'a, 't> {
         if rec.record_type() != RecordType::Metric {
             self.extend_type_span(run, rec.record_type().index() as u8, seq)?;
         }
+        if rec.record_type() != RecordType::Degraded && env.degradation_marker != Degradation::None
+        {
+            // Pseudo-type 4: records of other types that carry a degradation marker.
+            self.extend_type_span(run, MARKED_TYPE, seq)?;
+        }
         Ok(())
     }
 

@@ -98,9 +98,6 @@ pub fn log(ctx: &Ctx, c: LogCommand) -> anyhow::Result<i32> {
         LogCommand::Metric {
             key, value, step, ..
         } => {
-            if !value.is_finite() {
-                return Err(UsageError(format!("metric value must be finite, got {value}")).into());
-            }
             run.metric_at(stage.as_ref(), &key, value, step, Timestamp::now())?;
         }
         LogCommand::Event {

@@ -8,8 +8,8 @@
 use super::Load;
 use super::tree::clamp_offset;
 use crate::model::{Ref, Timestamp};
+use crate::query::RecordRow;
 use crate::query::{Anchor, RecordFilter, RecordPage};
-use crate::store::RecordRow;
 use std::collections::{BTreeMap, VecDeque};
 
 /// How long new rows stay highlighted.

@@ -6,8 +6,8 @@
 
 use super::Load;
 use crate::model::{Ref, Timestamp};
+use crate::query::RunInfo;
 use crate::query::{ProjectNode, RunOutline};
-use crate::store::RunInfo;
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

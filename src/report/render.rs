@@ -1,0 +1,352 @@
+//! Renderings of a report document: markdown (renders on a code host), JSON, CSV
+//! (`section_title,body`, as the reference), and one self-contained HTML file (inline CSS and
+//! SVG charts; no script, no network).
+
+use super::types::*;
+use std::fmt::Write;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Render {
+    Markdown,
+    Json,
+    Html,
+    Csv,
+}
+
+impl Render {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "markdown" | "md" => Render::Markdown,
+            "json" => Render::Json,
+            "html" => Render::Html,
+            "csv" => Render::Csv,
+            _ => return None,
+        })
+    }
+    pub fn extension(self) -> &'static str {
+        match self {
+            Render::Markdown => "md",
+            Render::Json => "json",
+            Render::Html => "html",
+            Render::Csv => "csv",
+        }
+    }
+}
+
+pub fn render(doc: &ReportDocument, how: Render) -> String {
+    match how {
+        Render::Markdown => markdown(doc),
+        Render::Json => serde_json::to_string_pretty(doc).unwrap_or_default(),
+        Render::Html => html(doc),
+        Render::Csv => csv_text(doc),
+    }
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn markdown(doc: &ReportDocument) -> String {
+    let mut out = format!("# {}\n", doc.title);
+    for s in &doc.sections {
+        let _ = write!(out, "\n## {}\n\n", s.title);
+        for l in &s.body {
+            let _ = writeln!(out, "- {}", md_cell(l));
+        }
+        if let Some(tl) = &s.timeline {
+            let end = tl.bars.iter().map(|b| b.2).fold(0.0f64, f64::max).max(1e-9);
+            out.push_str("\n```text\n");
+            for (label, a, b, status) in &tl.bars {
+                let (x0, x1) = (
+                    (a / end * 40.0) as usize,
+                    ((b / end * 40.0) as usize).max((a / end * 40.0) as usize + 1),
+                );
+                let _ = writeln!(
+                    out,
+                    "{label:>12} |{}{}{}| {status}",
+                    " ".repeat(x0),
+                    "#".repeat(x1 - x0),
+                    " ".repeat(40usize.saturating_sub(x1))
+                );
+            }
+            out.push_str("```\n");
+        }
+        if let Some(t) = &s.table {
+            let _ = writeln!(
+                out,
+                "\n| {} |",
+                t.header
+                    .iter()
+                    .map(|h| md_cell(h))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            );
+            let _ = writeln!(out, "|{}", "---|".repeat(t.header.len()));
+            for r in &t.rows {
+                let _ = writeln!(
+                    out,
+                    "| {} |",
+                    r.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ")
+                );
+            }
+        }
+        for c in &s.charts {
+            // Markdown has no charts: a sparkline of each series keeps the shape visible.
+            for (name, pts) in &c.series {
+                let _ = writeln!(
+                    out,
+                    "\n`{}` {} {}",
+                    md_cell(&c.title),
+                    md_cell(name),
+                    sparkline(pts)
+                );
+            }
+        }
+        if !s.evidence_links.is_empty() {
+            out.push_str("\nEvidence:\n");
+            for l in &s.evidence_links {
+                let _ = writeln!(
+                    out,
+                    "- {} ({}: {})",
+                    md_cell(&l.label),
+                    l.kind,
+                    md_cell(&l.target)
+                );
+            }
+        }
+    }
+    out
+}
+
+fn sparkline(pts: &[(f64, f64)]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let (lo, hi) = pts
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.1), b.max(p.1))
+        });
+    let n = pts.len().min(60);
+    (0..n)
+        .map(|i| {
+            let v = pts[i * pts.len() / n].1;
+            let k = if hi > lo {
+                ((v - lo) / (hi - lo) * 7.0).round() as usize
+            } else {
+                3
+            };
+            BARS[k.min(7)]
+        })
+        .collect()
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#1d2430}\
+h1{font-size:1.5em}h2{font-size:1.15em;border-bottom:1px solid #dde;padding-bottom:.2em;margin-top:1.6em}\
+table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #dde;padding:.2em .6em;text-align:left}\
+th{background:#f3f5f9}ul{padding-left:1.2em}li{margin:.1em 0}.ev{color:#667;font-size:.9em}\
+.charts{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0}figcaption{font-size:.85em;color:#445}\
+.better{color:#16803c}.worse{color:#b42318}";
+
+const COLORS: [&str; 4] = ["#2f6fdf", "#e2711d", "#16803c", "#9b3dd6"];
+
+fn svg_chart(c: &Chart) -> String {
+    let (w, h, pad) = (320.0, 170.0, 34.0);
+    let all: Vec<(f64, f64)> = c
+        .series
+        .iter()
+        .flat_map(|s| s.1.iter().copied())
+        .filter(|p| p.1.is_finite())
+        .collect();
+    if all.is_empty() {
+        return String::new();
+    }
+    let (x0, x1) = all
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.0), b.max(p.0))
+        });
+    let (y0, y1) = all
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.1), b.max(p.1))
+        });
+    let sx = |x: f64| pad + if x1 > x0 { (x - x0) / (x1 - x0) } else { 0.5 } * (w - pad - 8.0);
+    let sy = |y: f64| h - 22.0 - if y1 > y0 { (y - y0) / (y1 - y0) } else { 0.5 } * (h - 34.0);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\"><rect width=\"100%\" height=\"100%\" fill=\"#fbfcfe\" stroke=\"#dde\"/>"
+    );
+    let _ = write!(
+        svg,
+        "<text x=\"4\" y=\"14\" font-size=\"10\" fill=\"#445\">{}</text><text x=\"4\" y=\"{}\" font-size=\"10\" fill=\"#445\">{}</text>",
+        esc(&fmt(y1)),
+        h - 22.0,
+        esc(&fmt(y0))
+    );
+    let _ = write!(
+        svg,
+        "<text x=\"{pad}\" y=\"{}\" font-size=\"10\" fill=\"#445\">{} {}</text><text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#445\" text-anchor=\"end\">{}</text>",
+        h - 6.0,
+        esc(&c.x_label),
+        esc(&fmt(x0)),
+        w - 8.0,
+        h - 6.0,
+        esc(&fmt(x1))
+    );
+    for (i, (name, pts)) in c.series.iter().enumerate() {
+        let color = COLORS[i % COLORS.len()];
+        let path: Vec<String> = pts
+            .iter()
+            .filter(|p| p.1.is_finite())
+            .map(|p| format!("{:.1},{:.1}", sx(p.0), sy(p.1)))
+            .collect();
+        let _ = write!(
+            svg,
+            "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\" points=\"{}\"><title>{}</title></polyline>",
+            path.join(" "),
+            esc(name)
+        );
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"{color}\" text-anchor=\"end\">{}</text>",
+            w - 8.0,
+            14.0 + 12.0 * i as f64,
+            esc(name)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn fmt(v: f64) -> String {
+    if v.abs() >= 1000.0 || (v != 0.0 && v.abs() < 0.001) {
+        format!("{v:.3e}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+fn svg_timeline(t: &Timeline) -> String {
+    let end = t.bars.iter().map(|b| b.2).fold(0.0f64, f64::max).max(1e-9);
+    let (w, row) = (640.0, 22.0);
+    let h = row * t.bars.len() as f64 + 8.0;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" role=\"img\">"
+    );
+    for (i, (label, a, b, status)) in t.bars.iter().enumerate() {
+        let y = 4.0 + row * i as f64;
+        let color = match status.as_str() {
+            "failed" => "#b42318",
+            "open" => "#2f6fdf",
+            "cancelled" => "#a0a4ad",
+            _ => "#16803c",
+        };
+        let x = 110.0 + a / end * (w - 120.0);
+        let bw = ((b - a) / end * (w - 120.0)).max(2.0);
+        let _ = write!(
+            svg,
+            "<text x=\"104\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{}</text><rect x=\"{x:.1}\" y=\"{y}\" width=\"{bw:.1}\" height=\"{}\" fill=\"{color}\"><title>{} {}</title></rect>",
+            y + 13.0,
+            esc(label),
+            row - 6.0,
+            esc(label),
+            esc(status)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+pub fn html(doc: &ReportDocument) -> String {
+    let mut out = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{CSS}</style></head><body><article><h1>{}</h1>",
+        esc(&doc.title),
+        esc(&doc.title)
+    );
+    for s in &doc.sections {
+        let _ = write!(out, "<section><h2>{}</h2>", esc(&s.title));
+        if !s.body.is_empty() {
+            out.push_str("<ul>");
+            for l in &s.body {
+                let _ = write!(out, "<li>{}</li>", esc(l));
+            }
+            out.push_str("</ul>");
+        }
+        if let Some(t) = &s.timeline {
+            out.push_str(&svg_timeline(t));
+        }
+        if let Some(t) = &s.table {
+            out.push_str("<table><thead><tr>");
+            for h in &t.header {
+                let _ = write!(out, "<th>{}</th>", esc(h));
+            }
+            out.push_str("</tr></thead><tbody>");
+            for r in &t.rows {
+                out.push_str("<tr>");
+                for c in r {
+                    let class = match c.as_str() {
+                        "better" => " class=\"better\"",
+                        "worse" => " class=\"worse\"",
+                        _ => "",
+                    };
+                    let _ = write!(out, "<td{class}>{}</td>", esc(c));
+                }
+                out.push_str("</tr>");
+            }
+            out.push_str("</tbody></table>");
+        }
+        if !s.charts.is_empty() {
+            out.push_str("<div class=\"charts\">");
+            for c in &s.charts {
+                let _ = write!(
+                    out,
+                    "<figure>{}<figcaption>{}</figcaption></figure>",
+                    svg_chart(c),
+                    esc(&c.title)
+                );
+            }
+            out.push_str("</div>");
+        }
+        if !s.evidence_links.is_empty() {
+            out.push_str("<ul class=\"ev\">");
+            for l in &s.evidence_links {
+                let _ = write!(
+                    out,
+                    "<li>{} ({}: {})</li>",
+                    esc(&l.label),
+                    esc(&l.kind),
+                    esc(&l.target)
+                );
+            }
+            out.push_str("</ul>");
+        }
+        out.push_str("</section>");
+    }
+    out.push_str("</article></body></html>\n");
+    out
+}
+
+pub fn csv_text(doc: &ReportDocument) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(vec![]);
+    let _ = w.write_record(["section_title", "body"]);
+    for s in &doc.sections {
+        let mut body = s.body.join("\n");
+        if let Some(t) = &s.table {
+            for r in std::iter::once(&t.header).chain(&t.rows) {
+                if !body.is_empty() {
+                    body.push('\n');
+                }
+                body.push_str(&r.join(", "));
+            }
+        }
+        let _ = w.write_record([s.title.as_str(), body.as_str()]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
