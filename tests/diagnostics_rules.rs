@@ -144,9 +144,9 @@ fn degraded_record_honours_payload_severity() {
 #[test]
 fn non_finite_metric() {
     let mut f = healthy();
-    f.series[0]
-        .points
-        .push((t("2026-01-01T00:30:00Z"), 3, f64::NAN, 3));
+    let mut pts = f.series[0].points.clone();
+    pts.push((t("2026-01-01T00:30:00Z"), 3, f64::NAN, 3));
+    f.series[0] = SeriesFacts::from_points(Some("train".into()), "val-loss", pts);
     assert!(has(&f, "non_finite_metric"));
     let mut f = healthy();
     f.degraded
@@ -269,7 +269,11 @@ fn metric_regression_against_a_baseline() {
     let f = healthy();
     let mut base = healthy();
     base.run.name = "r0".into();
-    base.series[0].points = vec![(t("2026-01-01T00:10:00Z"), 1, 0.2, 1)]; // lower loss before
+    base.series[0] = SeriesFacts::from_points(
+        Some("train".into()),
+        "val-loss",
+        vec![(t("2026-01-01T00:10:00Z"), 1, 0.2, 1)],
+    ); // lower loss before
     let ctx = DiagnosticsContext {
         sibling_stages: vec![],
         baseline: Some(&base),
@@ -279,7 +283,11 @@ fn metric_regression_against_a_baseline() {
             .iter()
             .any(|(c, _)| c == "metric_regression")
     );
-    base.series[0].points = vec![(t("2026-01-01T00:10:00Z"), 1, 0.29, 1)]; // within 5%
+    base.series[0] = SeriesFacts::from_points(
+        Some("train".into()),
+        "val-loss",
+        vec![(t("2026-01-01T00:10:00Z"), 1, 0.29, 1)],
+    ); // within 5%
     let ctx = DiagnosticsContext {
         sibling_stages: vec![],
         baseline: Some(&base),

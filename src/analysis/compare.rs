@@ -21,7 +21,7 @@ fn side(s: &SeriesFacts) -> Option<SideStats> {
         last: s.latest()?,
         min: s.min()?,
         max: s.max()?,
-        count: s.points.len(),
+        count: s.count,
     })
 }
 
@@ -365,15 +365,11 @@ pub fn best_run<'a>(
         let v = f
             .series
             .iter()
-            .filter(|s| s.key == key && stage.is_none_or(|st| s.stage.as_deref() == Some(st)))
-            .filter_map(|s| {
-                s.points
-                    .iter()
-                    .max_by_key(|p| (p.0, p.3))
-                    .map(|p| (p.0, p.3, p.2))
+            .filter(|s| {
+                s.count > 0 && s.key == key && stage.is_none_or(|st| s.stage.as_deref() == Some(st))
             })
-            .max_by_key(|p| (p.0, p.1))
-            .map(|p| p.2);
+            .max_by_key(|s| s.last_at)
+            .map(|s| s.last);
         if let Some(v) = v
             && best.is_none_or(|(_, b)| beats(dir, v, b))
         {

@@ -4,32 +4,61 @@
 use super::*;
 use std::collections::BTreeMap;
 
-/// One metric series of a run, split by stage (None = run-level points).
+/// One metric series of a run, split by stage (None = run-level points). The summary fields
+/// are always set; `points` only when the caller asked for them (charts, step series).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SeriesFacts {
     pub stage: Option<String>,
     pub key: String,
+    pub count: usize,
+    /// The reference's "latest": greatest observed_at, ties broken by the later record.
+    pub last: f64,
+    pub last_at: Timestamp,
+    pub min: f64,
+    pub max: f64,
     /// (observed_at, step, value, seq) in record order.
     pub points: Vec<(Timestamp, i64, f64, u32)>,
 }
 
 impl SeriesFacts {
-    /// The reference's "latest": greatest observed_at, ties broken by the later record.
-    pub fn latest(&self) -> Option<f64> {
-        self.points
+    pub fn from_points(
+        stage: Option<String>,
+        key: &str,
+        points: Vec<(Timestamp, i64, f64, u32)>,
+    ) -> Self {
+        let latest = points
             .iter()
             .max_by(|a, b| (a.0, a.3).cmp(&(b.0, b.3)))
-            .map(|p| p.2)
+            .copied();
+        // f64::min would skip a NaN; a non-finite point must show in the summary.
+        let finite = points.iter().all(|p| p.2.is_finite());
+        SeriesFacts {
+            stage,
+            key: key.to_string(),
+            count: points.len(),
+            last: latest.map(|p| p.2).unwrap_or(f64::NAN),
+            last_at: latest.map(|p| p.0).unwrap_or_default(),
+            min: if finite {
+                points.iter().map(|p| p.2).fold(f64::INFINITY, f64::min)
+            } else {
+                f64::NAN
+            },
+            max: if finite {
+                points.iter().map(|p| p.2).fold(f64::NEG_INFINITY, f64::max)
+            } else {
+                f64::NAN
+            },
+            points,
+        }
+    }
+    pub fn latest(&self) -> Option<f64> {
+        (self.count > 0).then_some(self.last)
     }
     pub fn min(&self) -> Option<f64> {
-        self.points.iter().map(|p| p.2).reduce(f64::min)
+        (self.count > 0).then_some(self.min)
     }
     pub fn max(&self) -> Option<f64> {
-        self.points.iter().map(|p| p.2).reduce(f64::max)
-    }
-    pub fn mean(&self) -> Option<f64> {
-        (!self.points.is_empty())
-            .then(|| self.points.iter().map(|p| p.2).sum::<f64>() / self.points.len() as f64)
+        (self.count > 0).then_some(self.max)
     }
 }
 

@@ -11,6 +11,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 pub struct FactsOptions {
     /// Re-hash artifact bodies (slow for big files; diagnostics asks for it).
     pub verify_artifacts: bool,
+    /// Load every metric point (charts); otherwise only per-stage summaries are built, and
+    /// points are read only for keys whose records span more than one stage.
+    pub points: bool,
 }
 
 /// Which stage each seq belongs to, from the stage span index.
@@ -31,44 +34,36 @@ impl StageMap {
         v.sort_by_key(|x| x.0);
         Ok(StageMap(v))
     }
+    /// The stage whose one contiguous range holds every seq in `lo..=hi`, if any; `Some(None)`
+    /// when no stage range touches them (run-level records).
+    fn single(&self, lo: u32, hi: u32) -> Option<Option<&(u32, u32, String, Ref)>> {
+        let a = self.of(lo);
+        match a {
+            Some(r) if hi <= r.1 => Some(Some(r)),
+            Some(_) => None,
+            None => {
+                let touches = self.0.iter().any(|r| r.1 >= lo && r.0 <= hi);
+                (!touches).then_some(None)
+            }
+        }
+    }
+
     fn of(&self, seq: u32) -> Option<&(u32, u32, String, Ref)> {
-        let i = self.0.partition_point(|x| x.0 <= seq);
-        let cand = self.0.get(i.checked_sub(1)?)?;
-        (seq <= cand.1).then_some(cand)
+        self.index_of(seq).map(|i| &self.0[i])
+    }
+
+    fn index_of(&self, seq: u32) -> Option<usize> {
+        let i = self.0.partition_point(|x| x.0 <= seq).checked_sub(1)?;
+        (seq <= self.0[i].1).then_some(i)
     }
 }
 
+fn snap_single(map: &StageMap, lo: u32, hi: u32) -> Option<Option<&(u32, u32, String, Ref)>> {
+    map.single(lo, hi)
+}
+
 fn exists(snap: &ReadSnapshot<'_>, r: &Ref) -> Result<bool, QueryError> {
-    let owner_run = r.run_ref();
-    Ok(match r.kind() {
-        "project" => snap.project(r)?.is_some(),
-        "run" => snap.run(r)?.is_some(),
-        "stage" => owner_run.is_some_and(|o| {
-            snap.stages(&o)
-                .is_ok_and(|v| v.iter().any(|s| &s.stage_execution_ref == r))
-        }),
-        "batch" => owner_run.is_some_and(|o| {
-            snap.batches(&o)
-                .is_ok_and(|v| v.iter().any(|s| &s.batch_execution_ref == r))
-        }),
-        "artifact" => owner_run.is_some_and(|o| {
-            snap.artifacts(&o)
-                .is_ok_and(|v| v.iter().any(|s| &s.artifact_ref == r))
-        }),
-        "environment" => owner_run.is_some_and(|o| {
-            snap.environments(&o)
-                .is_ok_and(|v| v.iter().any(|s| &s.environment_snapshot_ref == r))
-        }),
-        "deployment" => match r.project_ref() {
-            Some(p) => snap
-                .deployments(&p)?
-                .iter()
-                .any(|d| &d.deployment_execution_ref == r),
-            None => false,
-        },
-        // Operations, samples, records and free kinds are not tracked as entities on their own.
-        _ => true,
-    })
+    Ok(snap.entity_exists(r)?)
 }
 
 fn artifact_state(root: &std::path::Path, a: &ArtifactManifest) -> ArtifactState {
@@ -100,26 +95,58 @@ pub fn run_facts(ws: &Workspace, run: &Ref, opts: FactsOptions) -> Result<RunFac
         .ok_or_else(|| QueryError::NoRun(run.to_string()))?;
     let stages = snap.stages(run)?;
     let map = StageMap::load(&snap, run, &stages)?;
-    let mut series: BTreeMap<(Option<String>, String), SeriesFacts> = BTreeMap::new();
+    let mut series: Vec<SeriesFacts> = Vec::new();
     let mut with_metrics: BTreeSet<Ref> = BTreeSet::new();
-    for (key, _) in snap.metric_keys(run)? {
-        for p in snap.series(run, &key)? {
-            let stage = map.of(p.seq);
+    for (key, sum) in snap.metric_keys(run)? {
+        let one = snap_single(&map, sum.first_seq, sum.last_seq);
+        if let (Some(stage), false) = (one, opts.points) {
+            // Every point of this key lies in one stage: the stored summary is the answer.
             if let Some(s) = stage {
                 with_metrics.insert(s.3.clone());
             }
-            let name = stage.map(|s| s.2.clone());
-            series
-                .entry((name.clone(), key.clone()))
-                .or_insert_with(|| SeriesFacts {
-                    stage: name,
-                    key: key.clone(),
-                    points: vec![],
-                })
-                .points
-                .push((Timestamp(p.at), p.step, p.value, p.seq));
+            series.push(SeriesFacts {
+                stage: stage.map(|s| s.2.clone()),
+                key: key.clone(),
+                count: sum.count as usize,
+                last: sum.last,
+                last_at: Timestamp(sum.last_at),
+                min: sum.min,
+                max: sum.max,
+                points: vec![],
+            });
+            continue;
+        }
+        // Split the points by stage, walking both in seq order.
+        let mut groups: Vec<(Option<usize>, Vec<(Timestamp, i64, f64, u32)>)> = Vec::new();
+        for p in snap.series(run, &key)? {
+            let idx = map.index_of(p.seq);
+            match groups.iter_mut().find(|g| g.0 == idx) {
+                Some(g) => g.1.push((Timestamp(p.at), p.step, p.value, p.seq)),
+                None => groups.push((idx, vec![(Timestamp(p.at), p.step, p.value, p.seq)])),
+            }
+        }
+        let mut by_stage: BTreeMap<Option<String>, Vec<(Timestamp, i64, f64, u32)>> =
+            BTreeMap::new();
+        for (idx, pts) in groups {
+            let stage = idx.map(|i| &map.0[i]);
+            if let Some(s) = stage {
+                with_metrics.insert(s.3.clone());
+            }
+            by_stage
+                .entry(stage.map(|s| s.2.clone()))
+                .or_default()
+                .extend(pts);
+        }
+        for (stage, mut pts) in by_stage {
+            pts.sort_by_key(|p| p.3);
+            let mut f = SeriesFacts::from_points(stage, &key, pts);
+            if !opts.points {
+                f.points = vec![];
+            }
+            series.push(f);
         }
     }
+    series.sort_by(|a, b| (&a.stage, &a.key).cmp(&(&b.stage, &b.key)));
     let mut degraded = Vec::new();
     let mut ranges = snap.type_ranges(run, RecordType::Degraded)?;
     ranges.extend(snap.marked_ranges(run)?);
@@ -218,7 +245,7 @@ pub fn run_facts(ws: &Workspace, run: &Ref, opts: FactsOptions) -> Result<RunFac
         last_commit: Timestamp(info.stats.last_commit),
         batches: snap.batches(run)?,
         environments: snap.environments(run)?,
-        series: series.into_values().collect(),
+        series,
         stages_with_metrics: with_metrics.into_iter().collect(),
         run: info.run,
         stages,

@@ -124,12 +124,12 @@ fn metrics(f: &RunFacts) -> Section {
         t.rows.push(vec![
             sr.stage.clone().unwrap_or_else(|| "(run)".into()),
             sr.key.clone(),
-            sr.points.len().to_string(),
+            sr.count.to_string(),
             opt(sr.latest()),
             opt(sr.min()),
             opt(sr.max()),
         ]);
-        if sr.points.len() > 1 && !keys.contains(&sr.key.as_str()) {
+        if sr.count > 1 && !keys.contains(&sr.key.as_str()) {
             keys.push(&sr.key);
         }
     }
@@ -271,6 +271,7 @@ pub fn snapshot(ws: &Workspace, run: &Ref) -> Result<ReportDocument, QueryError>
         run,
         FactsOptions {
             verify_artifacts: true,
+            points: true,
         },
     )?;
     Ok(ReportDocument {
@@ -289,8 +290,12 @@ pub fn snapshot(ws: &Workspace, run: &Ref) -> Result<ReportDocument, QueryError>
 }
 
 pub fn comparison(ws: &Workspace, left: &Ref, right: &Ref) -> Result<ReportDocument, QueryError> {
-    let l = query::run_facts(ws, left, FactsOptions::default())?;
-    let r = query::run_facts(ws, right, FactsOptions::default())?;
+    let with_points = FactsOptions {
+        points: true,
+        ..Default::default()
+    };
+    let l = query::run_facts(ws, left, with_points)?;
+    let r = query::run_facts(ws, right, with_points)?;
     let c = compare(&l, &r);
     let mut deltas = Section::new("Metric Deltas");
     let mut t = Table {

@@ -118,6 +118,10 @@ pub struct MetricSummary {
     pub last: f64,
     pub min: f64,
     pub max: f64,
+    /// seq of the first and last point, and observed_at (µs) of the last.
+    pub first_seq: u32,
+    pub last_seq: u32,
+    pub last_at: i64,
     /// Number of the chunk that takes the next point, and how many points it holds.
     pub(crate) open_chunk: u32,
     pub(crate) open_len: u32,

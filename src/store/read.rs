@@ -432,6 +432,43 @@ impl<'w> ReadSnapshot<'w> {
         Ok(out)
     }
 
+    /// Whether the entity a ref names is stored, by direct key lookup (kinds without their own
+    /// table — operations of records, samples, free kinds — count as existing when their run
+    /// exists).
+    pub fn entity_exists(&self, r: &Ref) -> Result<bool, StoreError> {
+        let Some(id) = self.id_of(r.as_str())? else {
+            return Ok(false);
+        };
+        let owner = |o: Option<Ref>| -> Result<Option<u32>, StoreError> {
+            match o {
+                Some(o) => self.id_of(o.as_str()),
+                None => Ok(None),
+            }
+        };
+        let keyed = |def: redb::TableDefinition<(u32, u32), &'static [u8]>,
+                     o: Option<u32>|
+         -> Result<bool, StoreError> {
+            match o {
+                Some(o) => Ok(open(&self.txn, def)?.get((o, id))?.is_some()),
+                None => Ok(false),
+            }
+        };
+        Ok(match r.kind() {
+            "project" => open(&self.txn, PROJECTS)?.get(id)?.is_some(),
+            "run" => open(&self.txn, RUNS)?.get(id)?.is_some(),
+            "stage" => keyed(STAGES, owner(r.run_ref())?)?,
+            "batch" => keyed(BATCHES, owner(r.run_ref())?)?,
+            "artifact" => keyed(ARTIFACTS, owner(r.run_ref())?)?,
+            "environment" => keyed(ENVIRONMENTS, owner(r.run_ref())?)?,
+            "deployment" => keyed(DEPLOYMENTS, owner(r.project_ref())?)?,
+            "relation" => open(&self.txn, RELATIONS)?.get(id)?.is_some(),
+            _ => match r.run_ref() {
+                Some(run) => self.id_of(run.as_str())?.is_some(),
+                None => true,
+            },
+        })
+    }
+
     /// One metric key's summary in a run (count, last, min, max) without reading its points.
     pub fn metric_summary(
         &self,

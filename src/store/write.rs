@@ -714,6 +714,9 @@ impl<'a, 't> Writer<'a, 't> {
                     last: value,
                     min: value,
                     max: value,
+                    first_seq: seq,
+                    last_seq: seq,
+                    last_at: at,
                     open_chunk: 0,
                     open_len: 0,
                 },
@@ -734,11 +737,14 @@ impl<'a, 't> Writer<'a, 't> {
         // Our step rule: tags.step when it is an integer, else the point's index in its series.
         let step = tagged_step.unwrap_or(s.summary.count as i64);
         if s.summary.count == 0 {
+            s.summary.first_seq = seq;
             s.summary.first_step = step;
             s.summary.min = value;
             s.summary.max = value;
         }
         s.summary.count += 1;
+        s.summary.last_seq = seq;
+        s.summary.last_at = at;
         s.summary.last_step = step;
         s.summary.last = value;
         s.summary.min = s.summary.min.min(value);

@@ -315,7 +315,249 @@ fn bench_query(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn metric_record(
+    run: &Ref,
+    stage: &Ref,
+    key: &str,
+    value: f64,
+    step: u64,
+    at: Timestamp,
+) -> anyhow::Result<WriteOp> {
+    Ok(WriteOp::Captured(Record {
+        envelope: Envelope {
+            record_ref: run.child("record", "pending")?,
+            record_type: RecordType::Metric,
+            recorded_at: at,
+            observed_at: at,
+            producer_ref: "bench.writer".into(),
+            run_ref: run.clone(),
+            deployment_execution_ref: None,
+            stage_execution_ref: Some(stage.clone()),
+            batch_execution_ref: None,
+            sample_observation_ref: None,
+            operation_context_ref: None,
+            correlation_refs: Default::default(),
+            completeness_marker: Default::default(),
+            degradation_marker: Default::default(),
+            schema_version: SCHEMA_VERSION.into(),
+            extensions: vec![],
+        },
+        payload: Payload::Metric(MetricPayload {
+            metric_key: key.into(),
+            value,
+            integral: false,
+            value_type: "float64".into(),
+            unit: None,
+            aggregation_scope: AggregationScope::Step,
+            subject_ref: None,
+            slice_ref: None,
+            tags: [("step".to_string(), step.to_string())].into(),
+            summary_basis: None,
+        }),
+    }))
+}
+
+/// Two runs of 100 metric keys × 10,000 points, and a lineage graph of 100,000 artifacts
+/// (1,000 runs × 100, each derived from two recent ones).
+fn investigate_dataset(a: &BenchArgs) -> anyhow::Result<PathBuf> {
+    let dir = a.data.join("investigate");
+    let root = dir.join(".contexta");
+    if dir.join("complete").exists() {
+        return Ok(root);
+    }
+    let root = fresh(&dir)?;
+    let ws = Workspace::open(&root, Access::Write)?;
+    let base = Timestamp::parse("2026-01-01T00:00:00Z").map_err(anyhow::Error::msg)?;
+    for (i, name) in ["left", "right"].iter().enumerate() {
+        let run = Ref::parse(&format!("run:bench.{name}"))?;
+        let mut r = Run::new(run.clone(), name, base);
+        r.status = Status::Completed;
+        r.ended_at = Some(Timestamp(base.0 + 20_000_000_000));
+        let mut stage =
+            StageExecution::new(&run, "train", base).map_err(|e| anyhow::anyhow!("{e}"))?;
+        stage.status = Status::Completed;
+        stage.ended_at = r.ended_at;
+        let sref = stage.stage_execution_ref.clone();
+        let mut ops = vec![WriteOp::Run(r), WriteOp::Stage(stage)];
+        for step in 0..10_000u64 {
+            for k in 0..100 {
+                let at = Timestamp(base.0 + (step * 1_000_000 + k) as i64);
+                let v = (1.0 + i as f64 * 0.1) / (1.0 + step as f64 * 0.001) + k as f64;
+                ops.push(metric_record(
+                    &run,
+                    &sref,
+                    &format!("metric-{k:03}-loss"),
+                    v,
+                    step,
+                    at,
+                )?);
+            }
+            if ops.len() >= 100_000 {
+                ws.write(&ops)?;
+                ops.clear();
+            }
+        }
+        ws.write(&ops)?;
+    }
+    let mut ops = Vec::new();
+    let mut rng = fastrand::Rng::with_seed(5);
+    for r in 0..1000u32 {
+        let run = Ref::parse(&format!("run:graph.run-{r:04}"))?;
+        let mut rr = Run::new(
+            run.clone(),
+            &format!("run {r}"),
+            Timestamp(base.0 + r as i64 * 1_000_000),
+        );
+        rr.status = Status::Completed;
+        rr.ended_at = Some(rr.started_at);
+        ops.push(WriteOp::Run(rr));
+        for k in 0..100u32 {
+            let n = r * 100 + k;
+            let aref = run.child("artifact", &format!("a{k:03}"))?;
+            ops.push(WriteOp::Artifact(ArtifactManifest {
+                artifact_ref: aref.clone(),
+                artifact_kind: "dataset_snapshot".into(),
+                created_at: base,
+                producer_ref: "bench.writer".into(),
+                run_ref: run.clone(),
+                location_ref: format!("a{n}.bin"),
+                deployment_execution_ref: None,
+                stage_execution_ref: None,
+                batch_execution_ref: None,
+                sample_observation_ref: None,
+                operation_context_ref: None,
+                hash_value: None,
+                size_bytes: Some(n as u64),
+                attributes: JsonMap::default(),
+                schema_version: SCHEMA_VERSION.into(),
+                extensions: vec![],
+            }));
+            if n > 0 {
+                for _ in 0..2 {
+                    // Parents among the ~200 artifacts made just before: a pipeline's
+                    // lineage is local, so out-degree stays about 2 as in the in-degree.
+                    let src = n - 1 - rng.u32(0..n.min(200));
+                    let sref = Ref::parse(&format!(
+                        "artifact:graph.run-{:04}.a{:03}",
+                        src / 100,
+                        src % 100
+                    ))?;
+                    ops.push(WriteOp::Relation(Relation {
+                        relation_ref: Ref::parse(&format!("relation:graph.e{n}-{src}"))?,
+                        relation_type: RelationType::DerivedFrom,
+                        source_ref: sref,
+                        target_ref: aref.clone(),
+                        recorded_at: base,
+                        origin_marker: OriginMarker::Explicit,
+                        confidence_marker: Confidence::High,
+                        operation_context_ref: None,
+                        evidence_refs: vec![],
+                        schema_version: SCHEMA_VERSION.into(),
+                        extensions: vec![],
+                    }));
+                }
+            }
+        }
+        if ops.len() > 50_000 {
+            ws.write(&ops)?;
+            ops.clear();
+        }
+    }
+    ws.write(&ops)?;
+    std::fs::write(dir.join("complete"), b"")?;
+    Ok(root)
+}
+
+fn process_ms(root: &Path, args: &[&str], reps: usize) -> anyhow::Result<f64> {
+    let exe = std::env::current_exe()?;
+    let mut v = Vec::new();
+    for _ in 0..reps {
+        let t = Instant::now();
+        let out = std::process::Command::new(&exe)
+            .arg("--workspace")
+            .arg(root)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .status()?;
+        v.push(t.elapsed().as_secs_f64() * 1e3);
+        anyhow::ensure!(out.success() || out.code() == Some(3), "{args:?} failed");
+    }
+    Ok(median(v))
+}
+
+fn bench_investigate(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
+    let root = investigate_dataset(a)?;
+    let reps = a.reps.min(11);
+    report(
+        ctx,
+        "compare (process)",
+        process_ms(
+            &root,
+            &["--format", "json", "compare", "bench.left", "bench.right"],
+            reps,
+        )?,
+        "ms",
+        "two runs, 100 keys x 10,000 points each",
+    );
+    report(
+        ctx,
+        "diagnostics (process)",
+        process_ms(
+            &root,
+            &[
+                "--format",
+                "json",
+                "diagnostics",
+                "bench.right",
+                "--baseline",
+                "bench.left",
+            ],
+            reps,
+        )?,
+        "ms",
+        "100 keys x 10,000 points, with a baseline run",
+    );
+    let ws = Workspace::open(&root, Access::Read)?;
+    let probe = Ref::parse("artifact:graph.run-0500.a050")?;
+    let (edges, _) = query::lineage_edges(&ws, &probe, true, true, 5)?;
+    drop(ws);
+    report(
+        ctx,
+        "lineage depth 5 (process)",
+        process_ms(
+            &root,
+            &[
+                "--format",
+                "json",
+                "lineage",
+                probe.as_str(),
+                "--depth",
+                "5",
+            ],
+            reps,
+        )?,
+        "ms",
+        &format!(
+            "100,000 artifacts, 200,000 relations; the answer has {} edges",
+            edges.len()
+        ),
+    );
+    let q = query_dataset(a)?;
+    report(
+        ctx,
+        "trend (process)",
+        process_ms(&q, &["--format", "json", "trend", "train-loss"], reps)?,
+        "ms",
+        &format!("one key over {} runs", a.runs),
+    );
+    Ok(())
+}
+
 pub fn run(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<i32> {
+    if a.what == "investigate" {
+        bench_investigate(ctx, a)?;
+        return Ok(0);
+    }
     let all = a.what == "all";
     if all || a.what == "capture" || a.what == "size" {
         bench_capture(ctx, a)?;

@@ -27,6 +27,7 @@ pub fn run(ctx: &Ctx, a: &DiagnosticsArgs) -> anyhow::Result<i32> {
         &run,
         FactsOptions {
             verify_artifacts: !a.no_verify,
+            points: false,
         },
     )?;
     let baseline_ref = match &a.baseline {
