@@ -4,6 +4,9 @@
 use super::*;
 use std::collections::BTreeMap;
 
+/// (observed_at, step, value, seq) of one metric point.
+pub type SeriesPoint = (Timestamp, i64, f64, u32);
+
 /// One metric series of a run, split by stage (None = run-level points). The summary fields
 /// are always set; `points` only when the caller asked for them (charts, step series).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -17,7 +20,7 @@ pub struct SeriesFacts {
     pub min: f64,
     pub max: f64,
     /// (observed_at, step, value, seq) in record order.
-    pub points: Vec<(Timestamp, i64, f64, u32)>,
+    pub points: Vec<SeriesPoint>,
 }
 
 impl SeriesFacts {

@@ -11,7 +11,7 @@ pub mod time;
 
 pub use entities::*;
 pub use error::ValidationError;
-pub use facts::{ArtifactState, EdgeFact, RunFacts, SeriesFacts};
+pub use facts::{ArtifactState, EdgeFact, RunFacts, SeriesFacts, SeriesPoint};
 pub use json::{Extension, JsonMap};
 pub use records::*;
 pub use refs::{Ref, RefError, slug};

@@ -117,7 +117,7 @@ pub fn run_facts(ws: &Workspace, run: &Ref, opts: FactsOptions) -> Result<RunFac
             continue;
         }
         // Split the points by stage, walking both in seq order.
-        let mut groups: Vec<(Option<usize>, Vec<(Timestamp, i64, f64, u32)>)> = Vec::new();
+        let mut groups: Vec<(Option<usize>, Vec<SeriesPoint>)> = Vec::new();
         for p in snap.series(run, &key)? {
             let idx = map.index_of(p.seq);
             match groups.iter_mut().find(|g| g.0 == idx) {
@@ -125,8 +125,7 @@ pub fn run_facts(ws: &Workspace, run: &Ref, opts: FactsOptions) -> Result<RunFac
                 None => groups.push((idx, vec![(Timestamp(p.at), p.step, p.value, p.seq)])),
             }
         }
-        let mut by_stage: BTreeMap<Option<String>, Vec<(Timestamp, i64, f64, u32)>> =
-            BTreeMap::new();
+        let mut by_stage: BTreeMap<Option<String>, Vec<SeriesPoint>> = BTreeMap::new();
         for (idx, pts) in groups {
             let stage = idx.map(|i| &map.0[i]);
             if let Some(s) = stage {
