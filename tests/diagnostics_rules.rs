@@ -37,14 +37,14 @@ fn healthy() -> RunFacts {
         counts: [0, 2, 0, 0],
         last_commit: t("2026-01-01T01:00:00Z"),
         stages_with_metrics: vec![stage.stage_execution_ref.clone()],
-        series: vec![SeriesFacts {
-            stage: Some("train".into()),
-            key: "val-loss".into(),
-            points: vec![
+        series: vec![SeriesFacts::from_points(
+            Some("train".into()),
+            "val-loss",
+            vec![
                 (t("2026-01-01T00:10:00Z"), 1, 0.5, 1),
                 (t("2026-01-01T00:20:00Z"), 2, 0.3, 2),
             ],
-        }],
+        )],
         stages: vec![stage],
         batches: vec![batch],
         run,
