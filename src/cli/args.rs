@@ -378,7 +378,7 @@ pub enum ArtifactCommand {
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// capture | ingest | query | runs | size | all
+    /// capture | ingest | query | runs | size | all (the core), investigate, explorer
     #[arg(default_value = "all")]
     pub what: String,
     /// Where to build the generated data sets (kept for reuse).

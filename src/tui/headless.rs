@@ -122,3 +122,37 @@ pub fn frame_text(app: &AppState, theme: &Theme) -> Result<String, String> {
     }
     Ok(out)
 }
+
+/// For the explorer benchmark: opens the app at `width`×`height`, runs `setup` keys, then
+/// presses `key` `n` times, each time running the effects it asks for (the page query) and
+/// drawing the frame; returns each press-to-frame time in milliseconds.
+pub fn keypress_times(
+    root: &Path,
+    width: u16,
+    height: u16,
+    setup: &str,
+    key: &str,
+    n: usize,
+) -> Result<Vec<f64>, String> {
+    let opts = HeadlessOptions {
+        width,
+        height,
+        keys: setup,
+        now: Timestamp::now(),
+        label: None,
+    };
+    let (mut app, mut exec) = drive(root, &opts)?;
+    let theme = Theme::defaults(false);
+    let msgs = parse_script(key)?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = std::time::Instant::now();
+        for m in &msgs {
+            let fx = app.update(m.clone());
+            settle(&mut app, &mut exec, fx);
+        }
+        frame_text(&app, &theme)?;
+        out.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    Ok(out)
+}

@@ -553,7 +553,90 @@ fn bench_investigate(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The explorer on the 10M-record workspace: first complete frame (whole process, headless),
+/// a keypress in the record stream (query + draw), peak memory.
+fn bench_explorer(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
+    let root = query_dataset(a)?;
+    let exe = std::env::current_exe()?;
+    let mut first = Vec::new();
+    for _ in 0..a.reps.min(11) {
+        let t = Instant::now();
+        let st = std::process::Command::new(&exe)
+            .arg("--workspace")
+            .arg(&root)
+            .args(["tui", "--headless", "160x48"])
+            .stdout(std::process::Stdio::null())
+            .status()?;
+        first.push(t.elapsed().as_secs_f64() * 1e3);
+        anyhow::ensure!(st.success(), "headless explorer failed");
+    }
+    report(
+        ctx,
+        "explorer first frame",
+        median(first),
+        "ms",
+        &format!(
+            "process start to first complete 160x48 frame (headless), {} runs, {} records",
+            a.runs, a.records
+        ),
+    );
+    // Scroll up through the newest run's stream: each press pages the visible window.
+    let times = crate::tui::headless::keypress_times(&root, 160, 48, "3", "k", 200)
+        .map_err(anyhow::Error::msg)?;
+    report(
+        ctx,
+        "stream keypress (k)",
+        median(times.clone()),
+        "ms",
+        "select previous record: query of the window + full redraw, 200 presses",
+    );
+    let times = crate::tui::headless::keypress_times(&root, 160, 48, "3", "<PageUp>", 200)
+        .map_err(anyhow::Error::msg)?;
+    report(
+        ctx,
+        "stream keypress (PgUp)",
+        median(times),
+        "ms",
+        "one page up, 200 presses",
+    );
+    let out = std::process::Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("%M")
+        .arg(&exe)
+        .arg("--workspace")
+        .arg(&root)
+        .args([
+            "tui",
+            "--headless",
+            "160x48",
+            "--keys",
+            "3 <PageUp> <PageUp> 4 1 j j j",
+        ])
+        .stdout(std::process::Stdio::null())
+        .output();
+    if let Ok(o) = out {
+        let kb: f64 = String::from_utf8_lossy(&o.stderr)
+            .trim()
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or(f64::NAN);
+        report(
+            ctx,
+            "explorer peak memory",
+            kb / 1024.0,
+            "MB",
+            "max RSS of a headless session (open, page, switch panes)",
+        );
+    }
+    Ok(())
+}
+
 pub fn run(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<i32> {
+    if a.what == "explorer" {
+        bench_explorer(ctx, a)?;
+        return Ok(0);
+    }
     if a.what == "investigate" {
         bench_investigate(ctx, a)?;
         return Ok(0);
