@@ -244,25 +244,17 @@ fn loss_marker(err: &LineError, run: &Ref) -> Option<WriteOp> {
     attributes.insert("file", err.file.clone());
     attributes.insert("line", err.line as u64);
     attributes.insert("field", err.field.clone());
+    let mut envelope = Envelope::new(
+        run.child("record", &token).ok()?,
+        RecordType::Degraded,
+        run.clone(),
+        "contexta.ingest",
+        now,
+    );
+    envelope.completeness_marker = Completeness::Partial;
+    envelope.degradation_marker = Degradation::ImportLoss;
     let record = Record {
-        envelope: Envelope {
-            record_ref: run.child("record", &token).ok()?,
-            record_type: RecordType::Degraded,
-            recorded_at: now,
-            observed_at: now,
-            producer_ref: "contexta.ingest".into(),
-            run_ref: run.clone(),
-            deployment_execution_ref: None,
-            stage_execution_ref: None,
-            batch_execution_ref: None,
-            sample_observation_ref: None,
-            operation_context_ref: None,
-            correlation_refs: CorrelationRefs::default(),
-            completeness_marker: Completeness::Partial,
-            degradation_marker: Degradation::ImportLoss,
-            schema_version: SCHEMA_VERSION.into(),
-            extensions: vec![],
-        },
+        envelope,
         payload: Payload::Degraded(DegradedPayload {
             issue_key: "ingest.line_rejected".into(),
             category: DegradedCategory::Import,

@@ -167,25 +167,15 @@ impl<'s> RunHandle<'s> {
     }
 
     fn envelope(&self, t: RecordType, stage: Option<&Ref>, at: Timestamp) -> Envelope {
-        Envelope {
-            // Replaced by `record:<run>.seq-<n>` when committed (WriteOp::Captured).
-            record_ref: self.pending_ref.clone(),
-            record_type: t,
-            recorded_at: at,
-            observed_at: at,
-            producer_ref: self.session.producer.clone(),
-            run_ref: self.run_ref.clone(),
-            deployment_execution_ref: None,
-            stage_execution_ref: stage.cloned(),
-            batch_execution_ref: None,
-            sample_observation_ref: None,
-            operation_context_ref: None,
-            correlation_refs: CorrelationRefs::default(),
-            completeness_marker: Completeness::Complete,
-            degradation_marker: Degradation::None,
-            schema_version: SCHEMA_VERSION.into(),
-            extensions: vec![],
-        }
+        // The pending ref is replaced by `record:<run>.seq-<n>` at commit (WriteOp::Captured).
+        Envelope::new(
+            self.pending_ref.clone(),
+            t,
+            self.run_ref.clone(),
+            &self.session.producer,
+            at,
+        )
+        .in_stage(stage)
     }
 
     fn emit(&self, envelope: Envelope, payload: Payload) -> Result<(), CaptureError> {
@@ -228,22 +218,7 @@ impl<'s> RunHandle<'s> {
             });
             return self.emit(env, payload);
         }
-        let mut tags = BTreeMap::new();
-        if let Some(s) = step {
-            tags.insert("step".to_string(), s.to_string());
-        }
-        let payload = Payload::Metric(MetricPayload {
-            metric_key: key.to_string(),
-            value,
-            integral: false,
-            value_type: "float64".into(),
-            unit: None,
-            aggregation_scope: AggregationScope::Step,
-            subject_ref: None,
-            slice_ref: None,
-            tags,
-            summary_basis: None,
-        });
+        let payload = Payload::Metric(MetricPayload::new(key, value, step));
         self.emit(self.envelope(RecordType::Metric, stage, at), payload)
     }
 

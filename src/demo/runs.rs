@@ -39,26 +39,10 @@ impl<'a> Gen<'a> {
         at: Timestamp,
     ) -> Envelope {
         self.n += 1;
-        Envelope {
-            record_ref: run
-                .child("record", &format!("r{:05}", self.n))
-                .expect("valid"),
-            record_type: t,
-            recorded_at: at,
-            observed_at: at,
-            producer_ref: "contexta.demo".into(),
-            run_ref: run.clone(),
-            deployment_execution_ref: None,
-            stage_execution_ref: stage.cloned(),
-            batch_execution_ref: None,
-            sample_observation_ref: None,
-            operation_context_ref: None,
-            correlation_refs: CorrelationRefs::default(),
-            completeness_marker: Completeness::Complete,
-            degradation_marker: Degradation::None,
-            schema_version: SCHEMA_VERSION.into(),
-            extensions: vec![],
-        }
+        let rref = run
+            .child("record", &format!("r{:05}", self.n))
+            .expect("valid");
+        Envelope::new(rref, t, run.clone(), "contexta.demo", at).in_stage(stage)
     }
 
     fn push(&mut self, envelope: Envelope, payload: Payload) {
@@ -76,29 +60,11 @@ impl<'a> Gen<'a> {
         at: Timestamp,
     ) {
         let env = self.envelope(run, RecordType::Metric, stage, at);
-        let mut tags = BTreeMap::new();
-        if let Some(s) = step {
-            tags.insert("step".into(), s.to_string());
+        let mut m = MetricPayload::new(key, v, step);
+        if step.is_none() {
+            m.aggregation_scope = AggregationScope::Stage;
         }
-        self.push(
-            env,
-            Payload::Metric(MetricPayload {
-                metric_key: key.into(),
-                value: v,
-                integral: false,
-                value_type: "float64".into(),
-                unit: None,
-                aggregation_scope: if step.is_some() {
-                    AggregationScope::Step
-                } else {
-                    AggregationScope::Stage
-                },
-                subject_ref: None,
-                slice_ref: None,
-                tags,
-                summary_basis: None,
-            }),
-        );
+        self.push(env, Payload::Metric(m));
     }
 
     fn event(

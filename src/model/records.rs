@@ -119,6 +119,42 @@ pub struct Envelope {
     pub extensions: Vec<Extension>,
 }
 
+impl Envelope {
+    /// An envelope with the reference's defaults: complete, not degraded, recorded when
+    /// observed, no stage or other context refs.
+    pub fn new(
+        record_ref: Ref,
+        record_type: RecordType,
+        run_ref: Ref,
+        producer_ref: &str,
+        at: Timestamp,
+    ) -> Self {
+        Envelope {
+            record_ref,
+            record_type,
+            recorded_at: at,
+            observed_at: at,
+            producer_ref: producer_ref.to_string(),
+            run_ref,
+            deployment_execution_ref: None,
+            stage_execution_ref: None,
+            batch_execution_ref: None,
+            sample_observation_ref: None,
+            operation_context_ref: None,
+            correlation_refs: CorrelationRefs::default(),
+            completeness_marker: Completeness::Complete,
+            degradation_marker: Degradation::None,
+            schema_version: super::entities::SCHEMA_VERSION.to_string(),
+            extensions: vec![],
+        }
+    }
+
+    pub fn in_stage(mut self, stage: Option<&Ref>) -> Self {
+        self.stage_execution_ref = stage.cloned();
+        self
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
@@ -212,6 +248,26 @@ pub struct MetricPayload {
 }
 
 impl MetricPayload {
+    /// A float64 step-scoped metric; `step`, when given, goes to `tags.step` (our step rule).
+    pub fn new(key: &str, value: f64, step: Option<i64>) -> Self {
+        let mut tags = BTreeMap::new();
+        if let Some(s) = step {
+            tags.insert("step".to_string(), s.to_string());
+        }
+        MetricPayload {
+            metric_key: key.to_string(),
+            value,
+            integral: false,
+            value_type: "float64".into(),
+            unit: None,
+            aggregation_scope: AggregationScope::Step,
+            subject_ref: None,
+            slice_ref: None,
+            tags,
+            summary_basis: None,
+        }
+    }
+
     /// Our step rule: `tags.step` when it is an integer.
     pub fn tagged_step(&self) -> Option<i64> {
         self.tags.get("step").and_then(|s| s.trim().parse().ok())

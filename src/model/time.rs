@@ -121,6 +121,17 @@ pub fn format_duration(secs: f64) -> String {
     }
 }
 
+/// A metric value for people: integers as integers, 4 decimals, scientific when tiny or huge.
+pub fn format_value(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e12 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1000.0 || v.abs() < 0.001 {
+        format!("{v:.4e}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,13 +15,7 @@ use crate::query::{self, Anchor, FactsOptions, QueryError, RecordFilter};
 const CHART_POINTS: usize = 200;
 
 fn num(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e12 {
-        format!("{v:.0}")
-    } else if v.abs() >= 1000.0 || v.abs() < 0.001 {
-        format!("{v:.4e}")
-    } else {
-        format!("{v:.4}")
-    }
+    format_value(v)
 }
 
 fn opt(v: Option<f64>) -> String {

@@ -409,7 +409,7 @@ impl<'w> ReadSnapshot<'w> {
             return Ok(if last == 0 { vec![] } else { vec![(1, last)] });
         }
         let tab = open(&self.txn, TYPE_SPANS)?;
-        let ti = t.index() as u8;
+        let ti = t.index() as u32;
         let mut out = Vec::new();
         for item in tab.range((rid, ti, 0)..=(rid, ti, u32::MAX))? {
             let (k, v) = item?;

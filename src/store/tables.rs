@@ -54,8 +54,8 @@ pub(crate) const STAGE_SPANS: TableDefinition<(u32, u32, u32), u32> =
 /// (run, record type, first seq) → last seq, for event, span and degraded records. Metrics are
 /// the bulk of a run, so a metric filter walks `RECORDS` and skips the rare others.
 /// Pseudo record type in `TYPE_SPANS`: non-degraded records that carry a degradation marker.
-pub(crate) const MARKED_TYPE: u8 = 4;
-pub(crate) const TYPE_SPANS: TableDefinition<(u32, u8, u32), u32> =
+pub(crate) const MARKED_TYPE: u32 = 4;
+pub(crate) const TYPE_SPANS: TableDefinition<(u32, u32, u32), u32> =
     TableDefinition::new("type_spans");
 /// (run, metric key, chunk) → delta-encoded points in record order.
 pub(crate) const SERIES: TableDefinition<(u32, u32, u32), &[u8]> = TableDefinition::new("series");

@@ -129,7 +129,7 @@ struct Writer<'a, 't> {
     provenance_by_relation: Table<'t, (u32, u32), ()>,
     records: Table<'t, (u32, u32), Bytes>,
     stage_spans: Table<'t, (u32, u32, u32), u32>,
-    type_spans: Table<'t, (u32, u8, u32), u32>,
+    type_spans: Table<'t, (u32, u32, u32), u32>,
     series: Table<'t, (u32, u32, u32), Bytes>,
     metric_keys: Table<'t, (u32, u32), Bytes>,
     record_refs: Table<'t, (u32, &'static str), u32>,
@@ -137,10 +137,63 @@ struct Writer<'a, 't> {
     run_cache: HashMap<u32, RunState>,
     stage_cache: HashMap<(u32, u32), StageState>,
     stage_span: HashMap<(u32, u32), (u32, u32, bool)>,
-    type_span: HashMap<(u32, u8), (u32, u32, bool)>,
+    type_span: HashMap<(u32, u32), (u32, u32, bool)>,
     series_cache: HashMap<(u32, u32), SeriesState>,
     info: CommitInfo,
     now: i64,
+}
+
+/// The open span of (run, group) in a run-length index: (first seq, last seq, dirty).
+type OpenSpans = HashMap<(u32, u32), (u32, u32, bool)>;
+
+/// Extends the run of consecutive seqs of (run, group) with `seq`, or starts a new run; the
+/// open run lives in `open` and reaches the table when a new one starts or the commit ends.
+fn extend_span(
+    table: &mut Table<'_, (u32, u32, u32), u32>,
+    open: &mut OpenSpans,
+    run: u32,
+    group: u32,
+    seq: u32,
+) -> Result<(), StoreError> {
+    let slot = match open.entry((run, group)) {
+        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::hash_map::Entry::Vacant(v) => {
+            // First record of this group in this commit: continue the stored last span.
+            let last = match table
+                .range((run, group, 0)..=(run, group, u32::MAX))?
+                .next_back()
+            {
+                Some(item) => {
+                    let (k, v) = item?;
+                    (k.value().2, v.value())
+                }
+                None => (0, 0),
+            };
+            v.insert((last.0, last.1, false))
+        }
+    };
+    if slot.0 != 0 && slot.1 + 1 == seq {
+        slot.1 = seq;
+        slot.2 = true;
+    } else {
+        if slot.2 {
+            table.insert((run, group, slot.0), slot.1)?;
+        }
+        *slot = (seq, seq, true);
+    }
+    Ok(())
+}
+
+fn flush_spans(
+    table: &mut Table<'_, (u32, u32, u32), u32>,
+    open: &mut OpenSpans,
+) -> Result<(), StoreError> {
+    for ((run, group), (s, e, dirty)) in std::mem::take(open) {
+        if dirty {
+            table.insert((run, group, s), e)?;
+        }
+    }
+    Ok(())
 }
 
 impl<'a, 't> Writer<'a, 't> {
@@ -603,79 +656,22 @@ impl<'a, 't> Writer<'a, 't> {
         self.info.records += 1;
 
         if let Some(sid) = stage {
-            self.extend_stage_span(run, sid, seq)?;
+            extend_span(&mut self.stage_spans, &mut self.stage_span, run, sid, seq)?;
         }
         if rec.record_type() != RecordType::Metric {
-            self.extend_type_span(run, rec.record_type().index() as u8, seq)?;
+            let t = rec.record_type().index() as u32;
+            extend_span(&mut self.type_spans, &mut self.type_span, run, t, seq)?;
         }
         if rec.record_type() != RecordType::Degraded && env.degradation_marker != Degradation::None
         {
-            // Pseudo-type 4: records of other types that carry a degradation marker.
-            self.extend_type_span(run, MARKED_TYPE, seq)?;
-        }
-        Ok(())
-    }
-
-    fn extend_stage_span(&mut self, run: u32, stage: u32, seq: u32) -> Result<(), StoreError> {
-        if !self.stage_span.contains_key(&(run, stage)) {
-            let prev = match self
-                .stage_spans
-                .range((run, stage, 0)..=(run, stage, u32::MAX))?
-                .next_back()
-            {
-                Some(item) => {
-                    let (k, v) = item?;
-                    Some((k.value().2, v.value()))
-                }
-                None => None,
-            };
-            let (s, e) = prev.unwrap_or((0, 0));
-            self.stage_span.insert((run, stage), (s, e, false));
-        }
-        let slot = self
-            .stage_span
-            .get_mut(&(run, stage))
-            .ok_or_else(|| StoreError::Db("span".into()))?;
-        if slot.0 != 0 && slot.1 + 1 == seq {
-            slot.1 = seq;
-            slot.2 = true;
-        } else {
-            if slot.2 {
-                self.stage_spans.insert((run, stage, slot.0), slot.1)?;
-            }
-            *slot = (seq, seq, true);
-        }
-        Ok(())
-    }
-
-    fn extend_type_span(&mut self, run: u32, t: u8, seq: u32) -> Result<(), StoreError> {
-        if !self.type_span.contains_key(&(run, t)) {
-            let prev = match self
-                .type_spans
-                .range((run, t, 0)..=(run, t, u32::MAX))?
-                .next_back()
-            {
-                Some(item) => {
-                    let (k, v) = item?;
-                    Some((k.value().2, v.value()))
-                }
-                None => None,
-            };
-            let (s, e) = prev.unwrap_or((0, 0));
-            self.type_span.insert((run, t), (s, e, false));
-        }
-        let slot = self
-            .type_span
-            .get_mut(&(run, t))
-            .ok_or_else(|| StoreError::Db("span".into()))?;
-        if slot.0 != 0 && slot.1 + 1 == seq {
-            slot.1 = seq;
-            slot.2 = true;
-        } else {
-            if slot.2 {
-                self.type_spans.insert((run, t, slot.0), slot.1)?;
-            }
-            *slot = (seq, seq, true);
+            // A pseudo-type: records of other types that carry a degradation marker.
+            extend_span(
+                &mut self.type_spans,
+                &mut self.type_span,
+                run,
+                MARKED_TYPE,
+                seq,
+            )?;
         }
         Ok(())
     }
@@ -768,16 +764,8 @@ impl<'a, 't> Writer<'a, 't> {
     }
 
     fn finish(mut self) -> Result<(CommitInfo, HashMap<String, u32>), StoreError> {
-        for ((run, stage), (s, e, dirty)) in std::mem::take(&mut self.stage_span) {
-            if dirty {
-                self.stage_spans.insert((run, stage, s), e)?;
-            }
-        }
-        for ((run, t), (s, e, dirty)) in std::mem::take(&mut self.type_span) {
-            if dirty {
-                self.type_spans.insert((run, t, s), e)?;
-            }
-        }
+        flush_spans(&mut self.stage_spans, &mut self.stage_span)?;
+        flush_spans(&mut self.type_spans, &mut self.type_span)?;
         for ((run, key), st) in std::mem::take(&mut self.series_cache) {
             if !st.points.is_empty() {
                 let bytes = encode_chunk(&st.points, st.time_base)?;

@@ -180,39 +180,14 @@ fn query_dataset(a: &BenchArgs) -> anyhow::Result<PathBuf> {
         for i in 0..n {
             let key = KEYS[(i % keys_here) as usize];
             let at = Timestamp(start.0 + i as i64 * 1_000_000);
-            let record = Record {
-                envelope: Envelope {
-                    record_ref: rref.child("record", "pending")?,
-                    record_type: RecordType::Metric,
-                    recorded_at: at,
-                    observed_at: at,
-                    producer_ref: "bench.writer".into(),
-                    run_ref: rref.clone(),
-                    deployment_execution_ref: None,
-                    stage_execution_ref: Some(stage.clone()),
-                    batch_execution_ref: None,
-                    sample_observation_ref: None,
-                    operation_context_ref: None,
-                    correlation_refs: Default::default(),
-                    completeness_marker: Default::default(),
-                    degradation_marker: Default::default(),
-                    schema_version: SCHEMA_VERSION.into(),
-                    extensions: vec![],
-                },
-                payload: Payload::Metric(MetricPayload {
-                    metric_key: key.into(),
-                    value: (i as f64 * 0.01).sin(),
-                    integral: false,
-                    value_type: "float64".into(),
-                    unit: None,
-                    aggregation_scope: AggregationScope::Step,
-                    subject_ref: None,
-                    slice_ref: None,
-                    tags: [("step".to_string(), (i / keys_here).to_string())].into(),
-                    summary_basis: None,
-                }),
-            };
-            ops.push(WriteOp::Captured(record));
+            ops.push(metric_record(
+                &rref,
+                &stage,
+                key,
+                (i as f64 * 0.01).sin(),
+                i / keys_here,
+                at,
+            )?);
         }
         if ops.len() >= 100_000 {
             ws.write(&ops)?;
@@ -323,37 +298,17 @@ fn metric_record(
     step: u64,
     at: Timestamp,
 ) -> anyhow::Result<WriteOp> {
+    let env = Envelope::new(
+        run.child("record", "pending")?,
+        RecordType::Metric,
+        run.clone(),
+        "bench.writer",
+        at,
+    )
+    .in_stage(Some(stage));
     Ok(WriteOp::Captured(Record {
-        envelope: Envelope {
-            record_ref: run.child("record", "pending")?,
-            record_type: RecordType::Metric,
-            recorded_at: at,
-            observed_at: at,
-            producer_ref: "bench.writer".into(),
-            run_ref: run.clone(),
-            deployment_execution_ref: None,
-            stage_execution_ref: Some(stage.clone()),
-            batch_execution_ref: None,
-            sample_observation_ref: None,
-            operation_context_ref: None,
-            correlation_refs: Default::default(),
-            completeness_marker: Default::default(),
-            degradation_marker: Default::default(),
-            schema_version: SCHEMA_VERSION.into(),
-            extensions: vec![],
-        },
-        payload: Payload::Metric(MetricPayload {
-            metric_key: key.into(),
-            value,
-            integral: false,
-            value_type: "float64".into(),
-            unit: None,
-            aggregation_scope: AggregationScope::Step,
-            subject_ref: None,
-            slice_ref: None,
-            tags: [("step".to_string(), step.to_string())].into(),
-            summary_basis: None,
-        }),
+        envelope: env,
+        payload: Payload::Metric(MetricPayload::new(key, value, Some(step as i64))),
     }))
 }
 

@@ -300,13 +300,7 @@ fn show(ctx: &Ctx, text: &str) -> anyhow::Result<i32> {
 }
 
 pub fn fmt_num(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e12 {
-        format!("{v:.0}")
-    } else if v.abs() >= 1000.0 || v.abs() < 0.001 {
-        format!("{v:.4e}")
-    } else {
-        format!("{v:.4}")
-    }
+    format_value(v)
 }
 
 /// One line about a record: type, key and value or message.
