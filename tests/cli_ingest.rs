@@ -188,3 +188,48 @@ fn stdin_and_segment_lines_are_accepted() {
     assert!(child.wait().unwrap().success());
     assert_eq!(ws.total_records(), 22);
 }
+
+#[test]
+fn follow_tails_a_growing_file_and_survives_rotation() {
+    use std::io::Write;
+    let ws = Ws::new();
+    ws.ok(&["init"]);
+    let file = ws.dir.path().join("live.jsonl");
+    std::fs::write(&file, format!("{}\n", good(1))).unwrap();
+    let mut child = ws
+        .cmd(&["--quiet", "ingest", file.to_str().unwrap(), "--follow"])
+        .spawn()
+        .unwrap();
+    let wait_for = |n: u64| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            if ws.run(&["--format", "json", "runs"]).status.success() && ws.total_records() >= n {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("never saw {n} records");
+    };
+    wait_for(1);
+    // Append, including a line written in two halves.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap();
+    writeln!(f, "{}", good(2)).unwrap();
+    let third = good(3);
+    let (a, b) = third.split_at(40);
+    write!(f, "{a}").unwrap();
+    f.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    writeln!(f, "{b}").unwrap();
+    wait_for(3);
+    // Rotate: the file is replaced by a new one, as logrotate does.
+    drop(f);
+    std::fs::rename(&file, ws.dir.path().join("live.jsonl.1")).unwrap();
+    std::fs::write(&file, format!("{}\n", good(4))).unwrap();
+    wait_for(4);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(ws.total_records(), 4);
+}
