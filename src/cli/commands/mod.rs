@@ -1,5 +1,10 @@
 //! One file per group of commands.
+pub mod artifacts;
+pub mod backup;
 pub mod bench;
+pub mod doctor;
+pub mod export;
+pub mod import;
 pub mod ingest;
 pub mod open;
 pub mod query;

@@ -1,0 +1,1 @@
+//! `import contexta-py`: reads a workspace written by the reference Python package.

@@ -1,0 +1,1 @@
+//! Reading the reference ledger (DuckDB) through DuckDB itself.
