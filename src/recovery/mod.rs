@@ -8,6 +8,7 @@
 pub mod archive;
 pub mod backup;
 pub mod export;
+mod import_artifacts;
 pub mod import_py;
 mod ledger;
 pub mod replay;

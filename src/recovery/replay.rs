@@ -1,7 +1,7 @@
 //! `recover replay`: re-applies exported or journaled JSONL without duplicating what is already
-//! there. A record whose ref already exists in its run with identical canonical JSON is skipped;
-//! the same ref with different content is kept and reported as a duplicate (as the store counts
-//! it). Entity lines are upserts, so applying them again changes nothing. `Applier` does the
+//! there. A record whose ref already exists in its run with identical canonical JSON is skipped
+//! (each stored copy matches one input copy); the same ref with different content is kept and
+//! reported as a duplicate (as the store counts it). Entity lines are upserts, so applying them again changes nothing. `Applier` does the
 //! deciding and is shared with the reference importer.
 
 use super::{RecoveryError, io};
@@ -42,12 +42,21 @@ pub struct ReplayReport {
     pub markers: usize,
 }
 
+/// Stored copies of one record ref not yet matched by an input record, and whether any copy
+/// exists (stored or queued). Matching consumes a stored copy, so an input that holds the same
+/// record twice (a re-run the reference kept twice) is imported twice, once; and again, never.
+#[derive(Default)]
+struct Known {
+    unmatched: Vec<String>,
+    exists: bool,
+}
+
 /// Decides, record by record, whether something is new, and batches the writes.
 pub(crate) struct Applier<'w> {
     ws: &'w Workspace,
     snap: ReadSnapshot<'w>,
-    /// (run, token) → canonical JSON of every copy present (stored or queued).
-    known: HashMap<(Ref, String), Vec<String>>,
+    /// (run, token) → what is known of that ref.
+    known: HashMap<(Ref, String), Known>,
     ops: Vec<WriteOp>,
     pub report: ReplayReport,
 }
@@ -64,7 +73,7 @@ impl<'w> Applier<'w> {
     }
 
     /// Every stored copy of (run, token), loaded once.
-    fn copies(&mut self, run: &Ref, token: &str) -> Result<&mut Vec<String>, RecoveryError> {
+    fn copies(&mut self, run: &Ref, token: &str) -> Result<&mut Known, RecoveryError> {
         let key = (run.clone(), token.to_string());
         if !self.known.contains_key(&key) {
             let mut found = Vec::new();
@@ -85,7 +94,14 @@ impl<'w> Applier<'w> {
                     }
                 }
             }
-            self.known.insert(key.clone(), found);
+            let exists = !found.is_empty();
+            self.known.insert(
+                key.clone(),
+                Known {
+                    unmatched: found,
+                    exists,
+                },
+            );
         }
         Ok(self.known.get_mut(&key).expect("inserted above"))
     }
@@ -94,13 +110,14 @@ impl<'w> Applier<'w> {
         let run = r.envelope.run_ref.clone();
         let token = r.envelope.record_ref.last().to_string();
         let text = r.to_json().to_string();
-        let copies = self.copies(&run, &token)?;
-        if copies.contains(&text) {
+        let known = self.copies(&run, &token)?;
+        if let Some(i) = known.unmatched.iter().position(|c| *c == text) {
+            known.unmatched.swap_remove(i);
             self.report.skipped += 1;
             return Ok(());
         }
-        let repeat = !copies.is_empty();
-        copies.push(text);
+        let repeat = known.exists;
+        known.exists = true;
         if repeat {
             self.report.duplicates += 1;
         }
@@ -119,13 +136,17 @@ impl<'w> Applier<'w> {
     pub fn marker(&mut self, r: Record) -> Result<(), RecoveryError> {
         let run = r.envelope.run_ref.clone();
         let token = r.envelope.record_ref.last().to_string();
-        let copies = self.copies(&run, &token)?;
-        if copies.is_empty() {
-            copies.push(r.to_json().to_string());
+        let known = self.copies(&run, &token)?;
+        if !known.exists {
+            known.exists = true;
             self.ops.push(WriteOp::Record(r));
             self.report.markers += 1;
         }
         Ok(())
+    }
+
+    pub fn workspace(&self) -> &'w Workspace {
+        self.ws
     }
 
     pub fn pending(&self) -> usize {
