@@ -425,3 +425,40 @@ fn a_size_limited_file_fails_the_backup_cleanly() {
         "partial files left behind"
     );
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_killed_restore_is_put_right_by_the_next_one() {
+    let (d, root, archive) = demo_backup(&[]);
+    let before = dump::dump_at(&root);
+    // A restore killed between its two renames: the workspace is set aside, the target is gone,
+    // and its staging folder is still there. The pid is one that has exited.
+    let mut child = Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    let parent = root.parent().unwrap();
+    let aside = parent.join(format!(".contexta.previous-{pid}-2026-01-01T00-00-00Z"));
+    std::fs::rename(&root, &aside).unwrap();
+    let staging = parent.join(format!(".contexta.restore-{pid}-2026-01-01T00-00-00Z"));
+    copy_tree(&aside, &staging);
+    let o = restore(&archive, &root, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("put back") && err.contains("--force"), "{err}");
+    assert_eq!(dump::dump_at(&root), before);
+    assert!(!aside.exists() && !staging.exists());
+    let o = restore(&archive, &root, &["--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let _ = d;
+}

@@ -11,6 +11,7 @@ pub mod export;
 mod import_artifacts;
 pub mod import_py;
 mod ledger;
+mod leftovers;
 pub mod replay;
 pub mod restore;
 pub mod verify;

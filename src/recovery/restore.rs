@@ -12,6 +12,7 @@
 //! steps 1–3 in a temporary folder elsewhere and never writes to the target.
 
 use super::archive::{self, BackupManifest};
+use super::leftovers::sibling;
 use super::{Progress, RecoveryError, TempDir, file_stamp, io, sync_dir};
 use crate::store::{Access, DB_FILE, Workspace, WorkspaceCounts, check_pages};
 use std::path::{Path, PathBuf};
@@ -36,6 +37,8 @@ pub struct RestoreReport {
     pub replaced: bool,
     pub manifest_created_at: String,
     pub label: Option<String>,
+    /// What was tidied after an earlier, interrupted restore.
+    pub notes: Vec<String>,
 }
 
 /// What is at the target now.
@@ -162,20 +165,10 @@ fn verify_copy(
     Ok(counts)
 }
 
-fn sibling(target: &Path, what: &str) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "workspace".into());
-    let parent = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    parent.join(format!(
-        ".{name}.{what}-{}-{}",
-        std::process::id(),
-        file_stamp()
-    ))
+/// Puts right what a killed restore left beside `target` (see `leftovers.rs`); `restore`
+/// does this first too. Returns what was done, one line each.
+pub fn tidy_interrupted(target: &Path) -> Result<Vec<String>, RecoveryError> {
+    super::leftovers::tidy(target)
 }
 
 pub fn restore(
@@ -183,6 +176,11 @@ pub fn restore(
     opts: &RestoreOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<RestoreReport, RecoveryError> {
+    let notes = if opts.verify_only {
+        vec![]
+    } else {
+        super::leftovers::tidy(&opts.target)?
+    };
     let occupied = if opts.verify_only {
         None
     } else {
@@ -220,6 +218,7 @@ pub fn restore(
         replaced: false,
         manifest_created_at: manifest.created_at.clone(),
         label: manifest.label.clone(),
+        notes,
     };
     if opts.verify_only {
         return Ok(report);

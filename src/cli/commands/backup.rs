@@ -6,7 +6,7 @@ use super::super::args::{BackupCommand, RestoreCommand};
 use super::super::output;
 use super::super::progress::Bar;
 use crate::recovery::backup::{BackupOptions, create_backup};
-use crate::recovery::restore::{RestoreOptions, restore as apply};
+use crate::recovery::restore::{RestoreOptions, restore as apply, tidy_interrupted};
 use crate::store::{Access, Workspace};
 
 fn mb(bytes: u64) -> String {
@@ -73,6 +73,11 @@ pub fn restore(ctx: &Ctx, c: RestoreCommand) -> anyhow::Result<i32> {
         }
         None => ctx.root_or_here()?,
     };
+    if !verify_only {
+        for n in tidy_interrupted(&target)? {
+            eprintln!("note: {}", crate::sanitize::sanitize(&n));
+        }
+    }
     let mut bar = Bar::new(ctx.quiet);
     let result = apply(
         &archive,
@@ -85,6 +90,9 @@ pub fn restore(ctx: &Ctx, c: RestoreCommand) -> anyhow::Result<i32> {
     );
     bar.clear();
     let r = result?;
+    for n in &r.notes {
+        eprintln!("note: {}", crate::sanitize::sanitize(n));
+    }
     if ctx.json() {
         output::json(&serde_json::to_value(&r).unwrap_or_default());
     } else if !ctx.quiet {
