@@ -346,7 +346,7 @@ pub enum ArtifactCommand {
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// capture | ingest | query | runs | size | all
+    /// capture | ingest | query | runs | size | backup | import | all
     #[arg(default_value = "all")]
     pub what: String,
     /// Where to build the generated data sets (kept for reuse).

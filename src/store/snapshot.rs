@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Rows per destination commit: keeps each write transaction's dirty pages bounded.
-const ROWS_PER_COMMIT: u64 = 100_000;
+const ROWS_PER_COMMIT: u64 = 500_000;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SnapshotInfo {
