@@ -79,6 +79,15 @@ pub fn run(ctx: &Ctx, a: &DoctorArgs) -> anyhow::Result<i32> {
     let pages = guarded(|| Ok(check_pages(&root)?));
     match pages {
         Ok(()) => {}
+        // A lock held by another mode or an I/O failure (read-only disk…) is not damage.
+        Err(e)
+            if matches!(
+                e.downcast_ref::<crate::store::StoreError>(),
+                Some(crate::store::StoreError::Locked { .. } | crate::store::StoreError::Io { .. })
+            ) =>
+        {
+            return Err(e.context("the database page check could not run"));
+        }
         Err(e) => {
             let f = finding(
                 "database_corrupt",
