@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! model  ←  store  ←  capture / query  ←  cli, tui
-//!   ↑                    ↑
+//!   ↑         ↑          ↑
+//!   │         └─ recovery ← capture (line formats)
 //!   └──── analysis ──────┘   (pure, fed by query)
 //! ```
 //!
@@ -12,6 +13,8 @@
 //! - `store`: the redb workspace (the only module that names redb).
 //! - `capture`: the writing API, JSONL ingest, artifacts, provenance.
 //! - `query`: read-side questions for the CLI and the explorer.
+//! - `recovery`: artifact verification, backup and restore, export, replay, import from the
+//!   reference system.
 //! - `watch`: "the workspace changed" signals (notify, with a polling fallback).
 //! - `demo`: a realistic generated workspace and a live writer.
 //! - `cli`, `tui`: the faces.
@@ -23,6 +26,7 @@ pub mod cli;
 pub mod demo;
 pub mod model;
 pub mod query;
+pub mod recovery;
 pub mod report;
 pub mod sanitize;
 pub mod store;

@@ -25,7 +25,9 @@ fn allowed(module: &str) -> &'static [&'static str] {
         "query" => &["model", "store", "query"],
         "analysis" => &["model", "analysis"],
         "report" => &["model", "query", "analysis", "report"],
-        "recovery" => &["model", "store", "recovery"],
+        // Recovery reads and writes through the store, and reuses capture's line parser and
+        // entity lines so export, replay and import speak exactly what `ingest` speaks.
+        "recovery" => &["model", "store", "capture", "recovery"],
         "watch" => &["watch"],
         "demo" => &["model", "store", "capture", "demo"],
         "tui" => &[

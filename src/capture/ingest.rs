@@ -214,7 +214,7 @@ pub fn entity_line(op: &WriteOp) -> Option<serde_json::Value> {
 }
 
 /// The run a bad line was about, when it can still be told; else a per-file ingest run.
-fn run_of_bad_line(text: &str, file: &str) -> Ref {
+pub fn run_of_bad_line(text: &str, file: &str) -> Ref {
     let v: Option<serde_json::Value> = serde_json::from_str(text).ok();
     let found = v.as_ref().and_then(|v| {
         [

@@ -115,6 +115,118 @@ pub enum Command {
     /// Write a report: a run snapshot or a comparison of two runs.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Back the workspace up into one verified archive.
+    #[command(subcommand)]
+    Backup(BackupCommand),
+    /// Restore a backup archive (verified before anything is written).
+    #[command(subcommand)]
+    Restore(RestoreCommand),
+    /// Check the workspace's integrity (exit 3 when something is found).
+    Doctor(DoctorArgs),
+    /// Export data: canonical JSONL, or CSV.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Re-apply exported or journaled JSONL without duplicating what is present.
+    #[command(subcommand)]
+    Recover(RecoverCommand),
+    /// Import a workspace written by another system.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BackupCommand {
+    /// Write an archive: database snapshot, artifact objects, manifest of sizes and SHA-256.
+    Create {
+        #[arg(long)]
+        label: Option<String>,
+        /// Archive file, or a directory for it (default: the workspace's backups/ folder).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// gzip the archive (also chosen by an output ending in .gz).
+        #[arg(long)]
+        gzip: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RestoreCommand {
+    /// Verify an archive and restore it into a workspace.
+    Apply {
+        archive: PathBuf,
+        /// Workspace to restore into (default: the current one).
+        #[arg(long, value_name = "PATH")]
+        target_workspace: Option<PathBuf>,
+        /// Verify hashes and the restored database, write nothing to the target.
+        #[arg(long)]
+        verify_only: bool,
+        /// Replace a non-empty workspace (the old one is kept until the new one checks out).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct DoctorArgs {
+    /// Rebuild what can be derived from the primary records; report what cannot.
+    #[arg(long)]
+    pub repair: bool,
+    /// Skip re-hashing artifact objects.
+    #[arg(long)]
+    pub no_artifacts: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Entity lines and canonical records that `ingest` reads back.
+    Jsonl {
+        /// Runs to export (default: all).
+        runs: Vec<String>,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// CSV tables.
+    #[command(subcommand)]
+    Csv(CsvCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CsvCommand {
+    /// The run list: run_id,name,project_name,status,started_at,ended_at.
+    Runs {
+        #[command(flatten)]
+        filter: RunsArgs,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReplayModeArg {
+    Strict,
+    Tolerant,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RecoverCommand {
+    /// Re-apply JSONL; records already present with the same content are skipped.
+    Replay {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = ReplayModeArg::Tolerant)]
+        mode: ReplayModeArg,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// A Python Contexta workspace (`.contexta/` or a folder holding `records/`).
+    #[command(name = "contexta-py")]
+    ContextaPy {
+        path: PathBuf,
+        /// Python with the `duckdb` module, to read the ledger.
+        #[arg(long, default_value = "python3")]
+        python: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -373,12 +485,27 @@ pub enum ArtifactCommand {
     Ls {
         #[arg(long)]
         run: Option<String>,
+        /// Also re-hash each stored object and show its state.
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Re-hash stored objects: ok, missing, changed (artifact or run refs; default all).
+    Verify { refs: Vec<String> },
+    /// Copy an artifact's stored object out, verified.
+    Get {
+        #[arg(value_name = "REF")]
+        artifact: String,
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Replace an existing output file.
+        #[arg(long)]
+        force: bool,
     },
 }
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// capture | ingest | query | runs | size | all (the core), investigate, explorer
+    /// capture | ingest | query | runs | size | all (the core), investigate, explorer, backup, import
     #[arg(default_value = "all")]
     pub what: String,
     /// Where to build the generated data sets (kept for reuse).

@@ -1,9 +1,10 @@
 //! Command-line interface: parses arguments, finds the workspace, runs one command, maps errors
-//! to exit codes (0 ok, 1 runtime error, 2 usage error).
+//! to exit codes (0 ok, 1 runtime error, 2 usage error, 3 a check found something).
 
 mod args;
 mod commands;
 mod output;
+mod progress;
 
 use anyhow::Context;
 pub use args::Cli;
@@ -132,5 +133,11 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         ),
         Some(Command::Search(c)) => commands::trends::search(&ctx, c),
         Some(Command::Report(c)) => commands::report::run(&ctx, c),
+        Some(Command::Backup(c)) => commands::backup::backup(&ctx, c),
+        Some(Command::Restore(c)) => commands::backup::restore(&ctx, c),
+        Some(Command::Doctor(a)) => commands::doctor::run(&ctx, &a),
+        Some(Command::Export(c)) => commands::export::run(&ctx, c),
+        Some(Command::Recover(c)) => commands::import::recover(&ctx, c),
+        Some(Command::Import(c)) => commands::import::import(&ctx, c),
     }
 }

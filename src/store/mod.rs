@@ -3,17 +3,27 @@
 //! per run in gap-free sequence order with the indexes the explorer and queries need.
 //! It never decides what a query means; it answers "give me these rows" quickly.
 
+mod check;
+mod check_refs;
 mod codec;
+mod derive;
 mod error;
+mod lookup;
 mod names;
 pub mod objects;
 mod read;
+mod repair;
+mod snapshot;
 mod tables;
 mod workspace;
 mod write;
 
+pub use check::{CheckReport, Finding, FindingSeverity, check_pages};
 pub use codec::{MetricSummary, Point, RunRow, RunStats};
 pub use error::StoreError;
+pub use lookup::WorkspaceCounts;
 pub use read::{ReadSnapshot, RecordRow, RunInfo};
+pub use repair::RepairReport;
+pub use snapshot::SnapshotInfo;
 pub use workspace::{Access, DB_FILE, SCHEMA_VERSION, WORKSPACE_DIR, Workspace, locate, testing};
 pub use write::{CommitInfo, WriteBatch, WriteOp};

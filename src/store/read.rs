@@ -20,8 +20,8 @@ type RecordItem<'a> = Result<
 >;
 
 pub struct ReadSnapshot<'w> {
-    ws: &'w Workspace,
-    txn: ReadTransaction,
+    pub(super) ws: &'w Workspace,
+    pub(super) txn: ReadTransaction,
 }
 
 /// A run with its counters.
@@ -47,7 +47,7 @@ impl Workspace {
     }
 }
 
-fn open<K: redb::Key + 'static, V: redb::Value + 'static>(
+pub(super) fn open<K: redb::Key + 'static, V: redb::Value + 'static>(
     txn: &ReadTransaction,
     def: redb::TableDefinition<K, V>,
 ) -> Result<ReadOnlyTable<K, V>, StoreError> {
@@ -61,7 +61,7 @@ impl<'w> ReadSnapshot<'w> {
         Ok(t.get("generation")?.map(|v| v.value()).unwrap_or(0))
     }
 
-    fn id_of(&self, name: &str) -> Result<Option<u32>, StoreError> {
+    pub(super) fn id_of(&self, name: &str) -> Result<Option<u32>, StoreError> {
         let t = open(&self.txn, NAME_IDS)?;
         lookup_id(&self.ws.names, &t, name)
     }
@@ -83,7 +83,7 @@ impl<'w> ReadSnapshot<'w> {
         Ref::parse(&n).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
-    fn all<T: DeserializeOwned>(
+    pub(super) fn all<T: DeserializeOwned>(
         &self,
         def: redb::TableDefinition<u32, &'static [u8]>,
         what: &str,

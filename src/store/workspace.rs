@@ -35,7 +35,7 @@ pub struct Workspace {
     pub(crate) names: RwLock<NameCache>,
 }
 
-fn builder(access: Access) -> Builder {
+pub(super) fn builder(access: Access) -> Builder {
     let mut b = Builder::new();
     b.set_concurrency_mode(ConcurrencyMode::MultiWriter);
     // A reader's cache is dropped whenever it sees a new commit; keep it small (storage.md).
@@ -46,7 +46,7 @@ fn builder(access: Access) -> Builder {
     b
 }
 
-fn map_open_error(path: &Path, e: DatabaseError) -> StoreError {
+pub(super) fn map_open_error(path: &Path, e: DatabaseError) -> StoreError {
     match e {
         DatabaseError::RepairAborted => StoreError::NeedsRecovery(path.to_path_buf()),
         DatabaseError::DatabaseAlreadyOpen | DatabaseError::LockProtocolMismatch => {
@@ -280,6 +280,54 @@ pub mod testing {
             .map_err(|e| map_open_error(root, e))?;
         let txn = db.begin_write()?;
         txn.open_table(META)?.insert("schema_version", version)?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Damages one derived table (or `run_stats_first`: the first run's counters) so tests can
+    /// watch `check` find it and `repair` rebuild it.
+    pub fn damage(root: &Path, what: &str) -> Result<(), StoreError> {
+        let db = builder(Access::Write)
+            .open(root.join(DB_FILE))
+            .map_err(|e| map_open_error(root, e))?;
+        let txn = db.begin_write()?;
+        match what {
+            "stage_spans" => {
+                txn.delete_table(STAGE_SPANS)?;
+                txn.open_table(STAGE_SPANS)?;
+            }
+            "series" => {
+                txn.delete_table(SERIES)?;
+                txn.open_table(SERIES)?;
+            }
+            "runs_by_start" => {
+                txn.delete_table(RUNS_BY_START)?;
+                txn.open_table(RUNS_BY_START)?;
+            }
+            "record_refs" => {
+                txn.delete_table(RECORD_REFS)?;
+                txn.open_table(RECORD_REFS)?;
+            }
+            "relations_in" => {
+                txn.delete_table(RELATIONS_IN)?;
+                txn.open_table(RELATIONS_IN)?;
+            }
+            "run_stats_first" => {
+                let mut t = txn.open_table(RUN_STATS)?;
+                let first = t
+                    .iter()?
+                    .next()
+                    .transpose()?
+                    .map(|(k, v)| (k.value(), v.value().to_vec()));
+                if let Some((k, v)) = first {
+                    let mut s: super::super::codec::RunStats =
+                        super::super::codec::decode(&v, "stats")?;
+                    s.by_type[1] += 7;
+                    t.insert(k, super::super::codec::encode(&s)?.as_slice())?;
+                }
+            }
+            other => return Err(StoreError::Invalid(format!("unknown damage {other}"))),
+        }
         txn.commit()?;
         Ok(())
     }

@@ -3,7 +3,8 @@
 //! capture (metric points/s through the capture API into a shared-mode workspace),
 //! ingest (canonical JSONL records/s), query (last 1,000 records of one run and one metric's
 //! 10,000-point series from a 10M-record workspace, warm), runs (the `runs` command over
-//! 10,000 runs, whole process), size (bytes on disk per metric point).
+//! 10,000 runs, whole process), size (bytes on disk per metric point); backup and import are in
+//! `bench_recovery.rs`.
 
 use super::super::Ctx;
 use super::super::args::BenchArgs;
@@ -18,12 +19,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(super) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     if v.is_empty() { 0.0 } else { v[v.len() / 2] }
 }
 
-fn fresh(dir: &Path) -> anyhow::Result<PathBuf> {
+pub(super) fn fresh(dir: &Path) -> anyhow::Result<PathBuf> {
     if dir.exists() {
         std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
     }
@@ -31,7 +32,7 @@ fn fresh(dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(dir.join(".contexta"))
 }
 
-fn report(ctx: &Ctx, name: &str, value: f64, unit: &str, detail: &str) {
+pub(super) fn report(ctx: &Ctx, name: &str, value: f64, unit: &str, detail: &str) {
     if ctx.json() {
         output::json_line(
             &serde_json::json!({"bench": name, "median": value, "unit": unit, "detail": detail}),
@@ -84,7 +85,7 @@ fn bench_capture(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-const KEYS: [&str; 10] = [
+pub(super) const KEYS: [&str; 10] = [
     "train-loss",
     "val-loss",
     "accuracy",
@@ -605,6 +606,12 @@ pub fn run(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<i32> {
     }
     if all || a.what == "query" || a.what == "runs" {
         bench_query(ctx, a)?;
+    }
+    if all || a.what == "backup" {
+        super::bench_recovery::bench_backup(ctx, a)?;
+    }
+    if all || a.what == "import" {
+        super::bench_recovery::bench_import(ctx, a)?;
     }
     Ok(0)
 }

@@ -153,7 +153,14 @@ pub fn artifact(ctx: &Ctx, c: ArtifactCommand) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
-        ArtifactCommand::Ls { run } => {
+        ArtifactCommand::Ls { run, verify: true } => super::artifacts::ls_verified(ctx, run),
+        ArtifactCommand::Verify { refs } => super::artifacts::verify(ctx, &refs),
+        ArtifactCommand::Get {
+            artifact,
+            output,
+            force,
+        } => super::artifacts::get(ctx, &artifact, &output, force),
+        ArtifactCommand::Ls { run, verify: false } => {
             let ws = super::query::open_read(ctx)?;
             let runs = match run {
                 Some(r) => vec![query::resolve_run(&ws, &r)?],

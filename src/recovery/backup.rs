@@ -1,0 +1,262 @@
+//! `backup create`: one archive with a consistent database snapshot (taken through a read
+//! transaction while writers keep writing), every artifact object, and a manifest of sizes and
+//! SHA-256 hashes. It is written under a temporary name and renamed when complete, so a failed
+//! backup (a full disk, a kill) never leaves an archive that looks whole. Earlier backups
+//! (`backups/`) are never included: only the database and `artifacts/objects/` are.
+
+use super::archive::{BackupManifest, DB_MEMBER, FORMAT, HashingReader, MANIFEST_NAME, Member};
+use super::{Progress, RecoveryError, TempDir, file_stamp, io, sync_dir};
+use crate::store::{SCHEMA_VERSION, Workspace};
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Default)]
+pub struct BackupOptions {
+    pub label: Option<String>,
+    /// A file, or an existing directory to put the archive in. Default: the workspace's
+    /// `backups/` folder.
+    pub output: Option<PathBuf>,
+    /// gzip the archive (also chosen by an output name ending in `.gz` or `.tgz`).
+    pub gzip: bool,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BackupReport {
+    pub path: PathBuf,
+    pub archive_bytes: u64,
+    pub manifest: BackupManifest,
+}
+
+fn label_slug(label: &str) -> String {
+    let s = crate::model::slug(label);
+    if s.is_empty() { "backup".into() } else { s }
+}
+
+/// Every regular file under `artifacts/objects/`, as (relative path, absolute path, size).
+/// Hidden files are half-written objects (`.incoming-*`) and are skipped.
+fn objects(root: &Path) -> Result<Vec<(String, PathBuf, u64)>, RecoveryError> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.join("artifacts/objects")];
+    while let Some(dir) = stack.pop() {
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io(&dir)(e)),
+        };
+        for e in rd {
+            let e = e.map_err(io(&dir))?;
+            let name = e.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let p = e.path();
+            let meta = std::fs::symlink_metadata(&p).map_err(io(&p))?;
+            if meta.is_dir() {
+                stack.push(p);
+            } else if meta.is_file() {
+                let rel = p
+                    .strip_prefix(root)
+                    .map_err(|_| {
+                        RecoveryError::Invalid(format!("{} is outside the workspace", p.display()))
+                    })?
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((rel, p, meta.len()));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn header(size: u64) -> tar::Header {
+    let mut h = tar::Header::new_gnu();
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_mtime(crate::model::Timestamp::now().0.max(0) as u64 / 1_000_000);
+    h
+}
+
+/// Writes a backup of `ws` and returns where it went.
+pub fn create_backup(
+    ws: &Workspace,
+    opts: &BackupOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<BackupReport, RecoveryError> {
+    let root = ws.root();
+    let stamp = file_stamp();
+    let label = opts.label.as_deref().map(label_slug);
+    let by_name = |p: &Path| {
+        let n = p.to_string_lossy();
+        n.ends_with(".gz") || n.ends_with(".tgz")
+    };
+    let gzip = opts.gzip || opts.output.as_deref().is_some_and(by_name);
+    let file_name = format!(
+        "{}-{stamp}.tar{}",
+        label.as_deref().unwrap_or("backup"),
+        if gzip { ".gz" } else { "" }
+    );
+    let output = match &opts.output {
+        Some(p) if p.is_dir() => p.join(&file_name),
+        Some(p) => p.clone(),
+        None => ws.backups_dir().join(&file_name),
+    };
+    if output.exists() {
+        return Err(RecoveryError::Refused(format!(
+            "{} already exists",
+            output.display()
+        )));
+    }
+    let dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let scratch =
+        TempDir::create(dir.join(format!(".contexta-backup-{}-{stamp}", std::process::id())))?;
+
+    // 1. The database, through one read transaction.
+    let db_copy = scratch.path().join(DB_MEMBER);
+    let info = ws.snapshot_to(&db_copy, &mut |done, total| {
+        progress(&Progress {
+            phase: "snapshot",
+            done,
+            total,
+        })
+    })?;
+    let counts = Workspace::open(scratch.path(), crate::store::Access::Read)?
+        .read()?
+        .counts()?;
+    // 2. Objects listed after the snapshot: every object it refers to was stored before the
+    //    manifest that names it was committed, so none can be missing from the list.
+    let objs = objects(root)?;
+    let db_size = std::fs::metadata(&db_copy).map_err(io(&db_copy))?.len();
+    let total: u64 = db_size + objs.iter().map(|o| o.2).sum::<u64>();
+
+    let partial = dir.join(format!(
+        ".{}.partial",
+        output
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
+    let result = (|| -> Result<BackupManifest, RecoveryError> {
+        let file = std::fs::File::create(&partial).map_err(io(&partial))?;
+        let buf = BufWriter::with_capacity(1 << 20, file);
+        let sink = if gzip {
+            Sink::Gz(flate2::write::GzEncoder::new(
+                buf,
+                flate2::Compression::fast(),
+            ))
+        } else {
+            Sink::Plain(buf)
+        };
+        let mut tar = tar::Builder::new(sink);
+        let mut members = Vec::with_capacity(objs.len() + 1);
+        let mut done = 0u64;
+        let mut add = |tar: &mut tar::Builder<Sink>,
+                       rel: &str,
+                       path: &Path,
+                       size: u64|
+         -> Result<(), RecoveryError> {
+            let f = std::fs::File::open(path).map_err(io(path))?;
+            let mut r = HashingReader::new(f.take(size));
+            tar.append_data(&mut header(size), rel, &mut r)
+                .map_err(io(&partial))?;
+            let (sha, n) = r.finish();
+            if n != size {
+                return Err(RecoveryError::Invalid(format!(
+                    "{} changed size while it was read",
+                    path.display()
+                )));
+            }
+            members.push(Member {
+                path: rel.to_string(),
+                size,
+                sha256: sha,
+            });
+            done += size;
+            progress(&Progress {
+                phase: "archive",
+                done,
+                total,
+            });
+            Ok(())
+        };
+        add(&mut tar, DB_MEMBER, &db_copy, db_size)?;
+        for (rel, path, size) in &objs {
+            add(&mut tar, rel, path, *size)?;
+        }
+        let manifest = BackupManifest {
+            format: FORMAT.into(),
+            created_at: crate::model::Timestamp::now().to_string(),
+            label: opts.label.clone(),
+            source: root.display().to_string(),
+            generation: info.generation,
+            schema_version: SCHEMA_VERSION,
+            counts: counts.clone(),
+            members,
+        };
+        let text = serde_json::to_vec_pretty(&manifest)
+            .map_err(|e| RecoveryError::Invalid(e.to_string()))?;
+        tar.append_data(
+            &mut header(text.len() as u64),
+            MANIFEST_NAME,
+            text.as_slice(),
+        )
+        .map_err(io(&partial))?;
+        let sink = tar.into_inner().map_err(io(&partial))?;
+        sink.finish().map_err(io(&partial))?;
+        Ok(manifest)
+    })();
+    let manifest = match result {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&partial, &output).map_err(io(&output))?;
+    sync_dir(&dir);
+    let archive_bytes = std::fs::metadata(&output).map_err(io(&output))?.len();
+    Ok(BackupReport {
+        path: output,
+        archive_bytes,
+        manifest,
+    })
+}
+
+/// The archive file, gzip-compressed or not; `finish` writes every last byte (the gzip
+/// trailer included, with its errors reported) and fsyncs.
+enum Sink {
+    Plain(BufWriter<std::fs::File>),
+    Gz(flate2::write::GzEncoder<BufWriter<std::fs::File>>),
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::Plain(w) => w.write(buf),
+            Sink::Gz(w) => w.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.flush(),
+            Sink::Gz(w) => w.flush(),
+        }
+    }
+}
+
+impl Sink {
+    fn finish(self) -> std::io::Result<()> {
+        let buf = match self {
+            Sink::Plain(w) => w,
+            Sink::Gz(w) => w.finish()?,
+        };
+        let file = buf.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()
+    }
+}

@@ -1,0 +1,170 @@
+//! Artifact bodies against their manifests: `ok`, `missing`, `changed` (size or SHA-256 differ),
+//! or `no_body` (a manifest that never had a stored object, e.g. from an entity line). Also
+//! copies a verified body out. It never modifies the object store.
+
+use super::{RecoveryError, io};
+use crate::model::ArtifactManifest;
+use sha2::{Digest, Sha256};
+use std::io::{Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArtifactState {
+    Ok,
+    Missing,
+    Changed,
+    NoBody,
+}
+
+impl ArtifactState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArtifactState::Ok => "ok",
+            ArtifactState::Missing => "missing",
+            ArtifactState::Changed => "changed",
+            ArtifactState::NoBody => "no_body",
+        }
+    }
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ArtifactCheck {
+    pub artifact_ref: String,
+    pub state: ArtifactState,
+    /// Relative to the workspace root.
+    pub object_path: Option<String>,
+    pub expected_size: Option<u64>,
+    pub actual_size: Option<u64>,
+    pub expected_sha256: Option<String>,
+    pub actual_sha256: Option<String>,
+    pub detail: String,
+}
+
+/// The stored object's path, if the manifest names one inside `artifacts/objects/`.
+pub fn object_path(root: &Path, m: &ArtifactManifest) -> Option<(String, PathBuf)> {
+    let rel = m.attributes.0.get("object_path")?.as_str()?.to_string();
+    let p = Path::new(&rel);
+    let inside = p.starts_with("artifacts/objects")
+        && p.components().all(|c| matches!(c, Component::Normal(_)));
+    inside.then(|| (rel.clone(), root.join(&rel)))
+}
+
+fn hash_reader(
+    mut r: impl Read,
+    mut sink: Option<&mut dyn Write>,
+) -> std::io::Result<(String, u64)> {
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0u64;
+    loop {
+        let k = r.read(&mut buf)?;
+        if k == 0 {
+            break;
+        }
+        h.update(&buf[..k]);
+        if let Some(s) = sink.as_mut() {
+            s.write_all(&buf[..k])?;
+        }
+        n += k as u64;
+    }
+    Ok((hex::encode(h.finalize()), n))
+}
+
+/// Verifies one artifact's stored body (size first, then SHA-256).
+pub fn verify_artifact(root: &Path, m: &ArtifactManifest) -> Result<ArtifactCheck, RecoveryError> {
+    let mut c = ArtifactCheck {
+        artifact_ref: m.artifact_ref.to_string(),
+        state: ArtifactState::Ok,
+        object_path: None,
+        expected_size: m.size_bytes,
+        actual_size: None,
+        expected_sha256: m.hash_value.clone(),
+        actual_sha256: None,
+        detail: String::new(),
+    };
+    let Some((rel, path)) = object_path(root, m) else {
+        c.state = ArtifactState::NoBody;
+        c.detail = "no stored object (manifest only)".into();
+        return Ok(c);
+    };
+    c.object_path = Some(rel);
+    let meta = match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.is_file() => m,
+        Ok(_) => {
+            c.state = ArtifactState::Changed;
+            c.detail = "the object is not a regular file".into();
+            return Ok(c);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            c.state = ArtifactState::Missing;
+            c.detail = "the stored object is gone".into();
+            return Ok(c);
+        }
+        Err(e) => return Err(io(&path)(e)),
+    };
+    c.actual_size = Some(meta.len());
+    if m.size_bytes.is_some_and(|s| s != meta.len()) {
+        c.state = ArtifactState::Changed;
+        c.detail = format!(
+            "size {} != recorded {}",
+            meta.len(),
+            m.size_bytes.unwrap_or(0)
+        );
+        return Ok(c);
+    }
+    let f = std::fs::File::open(&path).map_err(io(&path))?;
+    let (sha, _) = hash_reader(f, None).map_err(io(&path))?;
+    if m.hash_value.as_deref().is_some_and(|h| h != sha) {
+        c.state = ArtifactState::Changed;
+        c.detail = "SHA-256 differs from the recorded hash".into();
+    }
+    c.actual_sha256 = Some(sha);
+    Ok(c)
+}
+
+/// Copies an artifact's body to `output`, verifying its hash on the way; a body that does not
+/// match leaves no output file. Refuses to replace an existing file unless `overwrite`.
+pub fn get_artifact(
+    root: &Path,
+    m: &ArtifactManifest,
+    output: &Path,
+    overwrite: bool,
+) -> Result<u64, RecoveryError> {
+    let Some((_, src)) = object_path(root, m) else {
+        return Err(RecoveryError::Invalid(format!(
+            "{} has no stored object",
+            m.artifact_ref
+        )));
+    };
+    if output.exists() && !overwrite {
+        return Err(RecoveryError::Refused(format!(
+            "{} exists (use --force to replace it)",
+            output.display()
+        )));
+    }
+    let input = std::fs::File::open(&src).map_err(io(&src))?;
+    let dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".contexta-get-{}.partial", std::process::id()));
+    let result = (|| -> Result<u64, RecoveryError> {
+        let mut out = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+        let (sha, n) = hash_reader(input, Some(&mut out)).map_err(io(&tmp))?;
+        out.sync_all().map_err(io(&tmp))?;
+        if m.hash_value.as_deref().is_some_and(|h| h != sha) {
+            return Err(RecoveryError::Refused(format!(
+                "{}: the stored object's SHA-256 {sha} differs from the recorded {}; nothing written",
+                m.artifact_ref,
+                m.hash_value.as_deref().unwrap_or("")
+            )));
+        }
+        std::fs::rename(&tmp, output).map_err(io(output))?;
+        Ok(n)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,177 @@
+//! `doctor`, `artifact verify|get` through the real binary: healthy workspaces exit 0, found
+//! problems exit 3 with their codes, `--repair` rebuilds derived tables, a damaged database file
+//! is reported without a panic, and a missing artifact body is reported as missing.
+
+mod common;
+#[path = "common/dump.rs"]
+mod dump;
+
+use common::Ws;
+use contexta::store::testing;
+
+fn demo() -> Ws {
+    let w = Ws::new();
+    dump::demo_at(&w.root());
+    w
+}
+
+fn doctor(w: &Ws, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let mut args = vec!["--format", "json", "doctor"];
+    args.extend_from_slice(extra);
+    let o = w.run(&args);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (
+        o.status.code(),
+        serde_json::from_slice(&o.stdout).unwrap_or_default(),
+    )
+}
+
+fn codes(v: &serde_json::Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn healthy_workspace_exits_zero() {
+    let w = demo();
+    let (code, v) = doctor(&w, &[]);
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(v["healthy"], true);
+    assert!(v["records"].as_u64().unwrap() > 1000);
+    assert!(v["artifacts"].as_u64().unwrap() > 0);
+    let text = w.ok(&["doctor"]);
+    assert!(text.contains("healthy"), "{text}");
+}
+
+#[test]
+fn damaged_indexes_exit_three_and_repair_rebuilds_them() {
+    let w = demo();
+    let before = dump::dump_at(&w.root());
+    for t in ["series", "runs_by_start", "run_stats_first"] {
+        testing::damage(&w.root(), t).unwrap();
+    }
+    let (code, v) = doctor(&w, &[]);
+    assert_eq!(code, Some(3));
+    let c = codes(&v);
+    for want in [
+        "series_mismatch",
+        "run_list_index_mismatch",
+        "run_stats_mismatch",
+    ] {
+        assert!(c.iter().any(|x| x == want), "{want} not in {c:?}");
+    }
+    let (code, v) = doctor(&w, &["--repair"]);
+    assert_eq!(code, Some(0), "{v:#}");
+    assert!(v["repair"]["findings_before"].as_u64().unwrap() >= 3);
+    assert_eq!(doctor(&w, &[]).0, Some(0));
+    assert_eq!(dump::dump_at(&w.root()), before);
+}
+
+#[test]
+fn corrupted_database_file_is_reported_without_a_panic() {
+    let w = demo();
+    let db = w.root().join(contexta::store::DB_FILE);
+    let mut bytes = std::fs::read(&db).unwrap();
+    for b in &mut bytes[4096..4096 + 512] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let (code, v) = doctor(&w, &[]);
+    assert_eq!(code, Some(3), "{v:#}");
+    assert_eq!(codes(&v), ["database_corrupt"]);
+    let o = w.run(&["doctor"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("damaged") && out.contains("restore"), "{out}");
+}
+
+#[test]
+fn missing_and_changed_artifacts_are_reported() {
+    let w = demo();
+    let arts = w.json(&["artifact", "verify"]);
+    let arts = arts.as_array().unwrap();
+    assert!(arts.iter().all(|a| a["state"] == "ok"));
+    let gone = arts[0]["object_path"].as_str().unwrap();
+    std::fs::remove_file(w.root().join(gone)).unwrap();
+    let changed = arts
+        .iter()
+        .find(|a| a["object_path"] != arts[0]["object_path"])
+        .unwrap();
+    let changed_path = w.root().join(changed["object_path"].as_str().unwrap());
+    let mut body = std::fs::read(&changed_path).unwrap();
+    body[0] ^= 1;
+    std::fs::write(&changed_path, body).unwrap();
+
+    let v = w.json(&["artifact", "verify"]);
+    let state = |r: &serde_json::Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["artifact_ref"] == r["artifact_ref"])
+            .unwrap()["state"]
+            .clone()
+    };
+    assert_eq!(state(&arts[0]), "missing");
+    assert_eq!(state(changed), "changed");
+    let one = w.json(&[
+        "artifact",
+        "verify",
+        arts[0]["artifact_ref"].as_str().unwrap(),
+    ]);
+    assert_eq!(one.as_array().unwrap().len(), 1);
+    let text = w.ok(&["artifact", "ls", "--verify"]);
+    assert!(
+        text.contains("missing") && text.contains("changed"),
+        "{text}"
+    );
+
+    let (code, d) = doctor(&w, &[]);
+    assert_eq!(code, Some(3));
+    let c = codes(&d);
+    assert!(
+        c.contains(&"artifact_missing".into()) && c.contains(&"artifact_changed".into()),
+        "{c:?}"
+    );
+
+    // get: a changed body is refused and nothing is written; an intact one is copied.
+    let out = w.dir.path().join("out.bin");
+    let o = w.run(&[
+        "artifact",
+        "get",
+        changed["artifact_ref"].as_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!out.exists());
+    let intact = arts
+        .iter()
+        .find(|a| {
+            a["artifact_ref"] != arts[0]["artifact_ref"]
+                && a["artifact_ref"] != changed["artifact_ref"]
+        })
+        .unwrap();
+    w.ok(&[
+        "artifact",
+        "get",
+        intact["artifact_ref"].as_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(w.root().join(intact["object_path"].as_str().unwrap())).unwrap()
+    );
+    let o = w.run(&[
+        "artifact",
+        "get",
+        intact["artifact_ref"].as_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "an existing output needs --force");
+}
