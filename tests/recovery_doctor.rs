@@ -175,3 +175,31 @@ fn missing_and_changed_artifacts_are_reported() {
     ]);
     assert_eq!(o.status.code(), Some(1), "an existing output needs --force");
 }
+
+#[test]
+fn read_commands_on_a_damaged_file_fail_cleanly_without_a_panic() {
+    let ws = common::Ws::new();
+    ws.ok(&["demo"]);
+    let db = ws.root().join("contexta.redb");
+    let mut bytes = std::fs::read(&db).unwrap();
+    let len = bytes.len();
+    for b in &mut bytes[len / 3..len / 3 + 64 * 1024] {
+        *b = 0xA5;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    for args in [
+        &["runs"][..],
+        &["records", "baseline"],
+        &["compare", "baseline", "cosine-warmup"],
+        &["run", "show", "baseline"],
+    ] {
+        let out = ws.run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+        assert!(
+            matches!(out.status.code(), Some(0) | Some(1)),
+            "{args:?} exited {:?}: {err}",
+            out.status.code()
+        );
+    }
+}

@@ -27,7 +27,26 @@ pub fn main() -> i32 {
         }
     };
     let format = cli.format;
-    match run(cli) {
+    // redb can panic on a damaged file; a damaged workspace must give an error, not a crash
+    // report. The hook stays quiet and the message below says what to do.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli)));
+    std::panic::set_hook(previous);
+    let result = match outcome {
+        Ok(r) => r,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown failure".into());
+            Err(anyhow::anyhow!(
+                "internal failure while reading the workspace ({what}); it may be damaged: run `contexta doctor`"
+            ))
+        }
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             let usage = e.downcast_ref::<UsageError>().is_some();
