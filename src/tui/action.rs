@@ -12,15 +12,39 @@ pub enum PaneId {
     Overview,
     Stream,
     Metrics,
+    Compare,
+    Diagnostics,
+    Lineage,
+    Project,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 4] = [
+    pub const ALL: [PaneId; 8] = [
+        PaneId::Tree,
+        PaneId::Overview,
+        PaneId::Stream,
+        PaneId::Metrics,
+        PaneId::Compare,
+        PaneId::Diagnostics,
+        PaneId::Lineage,
+        PaneId::Project,
+    ];
+
+    /// The panes `Tab` cycles through; the investigation panes are opened by their own keys.
+    pub const CYCLE: [PaneId; 4] = [
         PaneId::Tree,
         PaneId::Overview,
         PaneId::Stream,
         PaneId::Metrics,
     ];
+
+    /// Investigation panes: shown in place of the overview and metrics when focused.
+    pub fn is_investigation(self) -> bool {
+        matches!(
+            self,
+            PaneId::Compare | PaneId::Diagnostics | PaneId::Lineage | PaneId::Project
+        )
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -28,6 +52,10 @@ impl PaneId {
             PaneId::Overview => "overview",
             PaneId::Stream => "stream",
             PaneId::Metrics => "metrics",
+            PaneId::Compare => "compare",
+            PaneId::Diagnostics => "diagnostics",
+            PaneId::Lineage => "lineage",
+            PaneId::Project => "project",
         }
     }
 
@@ -37,6 +65,10 @@ impl PaneId {
             PaneId::Overview => "Overview",
             PaneId::Stream => "Records",
             PaneId::Metrics => "Metrics",
+            PaneId::Compare => "Compare",
+            PaneId::Diagnostics => "Diagnostics",
+            PaneId::Lineage => "Lineage",
+            PaneId::Project => "Project",
         }
     }
 
@@ -69,6 +101,8 @@ pub enum SortKey {
     Start,
     Name,
     Toggle,
+    /// The compare table by its selected column (again: reverse).
+    Column,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +136,14 @@ pub enum Action {
     LogScale,
     XAxis,
     Zoom(Zoom),
+    /// Compare runs: the marked ones when empty, else the refs given (`:compare A B`).
+    Compare(Vec<String>),
+    /// The lineage navigator, centred on the tree selection or on the ref given.
+    Lineage(Option<String>),
+    /// Move the column selection (compare table, lineage sides): `true` is right.
+    Column(bool),
+    /// Go to the selected entity's own view (lineage: run → tree, artifact → overview).
+    Jump,
     /// Does nothing: a user keymap binds a key to it to disable a default.
     Nop,
 }
@@ -136,7 +178,18 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("command", &[], "command", "Open the command line"),
     cmd(
         "focus",
-        &["next", "prev", "tree", "overview", "stream", "metrics"],
+        &[
+            "next",
+            "prev",
+            "tree",
+            "overview",
+            "stream",
+            "metrics",
+            "compare",
+            "diagnostics",
+            "lineage",
+            "project",
+        ],
         "focus next|prev|PANE",
         "Move focus",
     ),
@@ -163,9 +216,9 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("unmark-all", &[], "unmark-all", "Clear every mark"),
     cmd(
         "sort",
-        &["start", "name", "toggle"],
-        "sort start|name|toggle",
-        "Sort runs",
+        &["start", "name", "toggle", "column"],
+        "sort start|name|toggle|column",
+        "Sort runs (column: the compare table)",
     ),
     cmd(
         "filter",
@@ -200,6 +253,25 @@ pub const COMMANDS: &[CommandSpec] = &[
         "zoom in|out|reset",
         "Zoom the chart to the last N points",
     ),
+    cmd(
+        "compare",
+        &[],
+        "compare [A B …]",
+        "Compare the marked runs, or the runs given",
+    ),
+    cmd(
+        "lineage",
+        &[],
+        "lineage [REF]",
+        "Lineage around the selection (or REF)",
+    ),
+    cmd(
+        "column",
+        &["next", "prev"],
+        "column next|prev",
+        "Select the next/previous column",
+    ),
+    cmd("jump", &[], "jump", "Go to the selected entity's own view"),
     cmd("nop", &[], "nop", "Nothing (unbinds a key)"),
 ];
 
@@ -232,7 +304,17 @@ impl Action {
             "command" => no_args(Action::Command),
             "focus" => {
                 let a = arg(&[
-                    "next", "prev", "tree", "overview", "stream", "records", "metrics",
+                    "next",
+                    "prev",
+                    "tree",
+                    "overview",
+                    "stream",
+                    "records",
+                    "metrics",
+                    "compare",
+                    "diagnostics",
+                    "lineage",
+                    "project",
                 ])?;
                 Ok(Action::Focus(match a.as_str() {
                     "next" => Focus::Next,
@@ -256,9 +338,10 @@ impl Action {
             "mark" => no_args(Action::Mark),
             "unmark-all" => no_args(Action::ClearMarks),
             "sort" => Ok(Action::Sort(
-                match arg(&["start", "name", "toggle"])?.as_str() {
+                match arg(&["start", "name", "toggle", "column"])?.as_str() {
                     "start" => SortKey::Start,
                     "name" => SortKey::Name,
+                    "column" => SortKey::Column,
                     _ => SortKey::Toggle,
                 },
             )),
@@ -276,6 +359,13 @@ impl Action {
                 "out" => Zoom::Out,
                 _ => Zoom::Reset,
             })),
+            "compare" => Ok(Action::Compare(
+                rest.split_whitespace().map(str::to_string).collect(),
+            )),
+            "lineage" if rest.is_empty() => Ok(Action::Lineage(None)),
+            "lineage" => Ok(Action::Lineage(Some(rest.to_string()))),
+            "column" => Ok(Action::Column(arg(&["next", "prev"])? == "next")),
+            "jump" => no_args(Action::Jump),
             "nop" | "none" => no_args(Action::Nop),
             "" => Err("empty command".into()),
             other => Err(format!("unknown command `{other}` (try :help)")),
@@ -314,6 +404,7 @@ impl fmt::Display for Action {
             Action::Sort(SortKey::Start) => write!(f, "sort start"),
             Action::Sort(SortKey::Name) => write!(f, "sort name"),
             Action::Sort(SortKey::Toggle) => write!(f, "sort toggle"),
+            Action::Sort(SortKey::Column) => write!(f, "sort column"),
             Action::Filter(None) => write!(f, "filter"),
             Action::Filter(Some(t)) => write!(f, "filter {t}"),
             Action::GotoRun(r) => write!(f, "run {r}"),
@@ -325,6 +416,13 @@ impl fmt::Display for Action {
             Action::Zoom(Zoom::In) => write!(f, "zoom in"),
             Action::Zoom(Zoom::Out) => write!(f, "zoom out"),
             Action::Zoom(Zoom::Reset) => write!(f, "zoom reset"),
+            Action::Compare(refs) if refs.is_empty() => write!(f, "compare"),
+            Action::Compare(refs) => write!(f, "compare {}", refs.join(" ")),
+            Action::Lineage(None) => write!(f, "lineage"),
+            Action::Lineage(Some(r)) => write!(f, "lineage {r}"),
+            Action::Column(true) => write!(f, "column next"),
+            Action::Column(false) => write!(f, "column prev"),
+            Action::Jump => write!(f, "jump"),
             Action::Nop => write!(f, "nop"),
         }
     }

@@ -10,6 +10,7 @@
 //! Never names `crate::store` internals or redb, and never prints to stdout.
 
 pub mod action;
+mod analyze;
 pub mod app;
 pub mod config;
 pub mod effect;

@@ -45,10 +45,21 @@ impl AppState {
                 self.tree.marks.clear();
                 self.load_metric_series()
             }
+            Action::Sort(SortKey::Column) => {
+                if !self.compare.sort_column() {
+                    self.flash(
+                        FlashLevel::Warn,
+                        "sort column: only in a compare table of 3+ runs",
+                    );
+                }
+                vec![]
+            }
             Action::Sort(k) => {
                 self.tree.sort = match (k, self.tree.sort) {
                     (SortKey::Start, _) | (SortKey::Toggle, TreeSort::Name) => TreeSort::Start,
-                    (SortKey::Name, _) | (SortKey::Toggle, TreeSort::Start) => TreeSort::Name,
+                    (SortKey::Name | SortKey::Column, _) | (SortKey::Toggle, TreeSort::Start) => {
+                        TreeSort::Name
+                    }
                 };
                 self.clamp_views();
                 vec![]
@@ -58,10 +69,10 @@ impl AppState {
                     PaneId::Tree => self.tree.filter.clone(),
                     PaneId::Stream => self.stream.filter_text.clone(),
                     PaneId::Metrics => self.metrics.filter.clone(),
-                    PaneId::Overview => {
+                    other => {
                         self.flash(
                             FlashLevel::Warn,
-                            "filter: the overview has nothing to filter",
+                            format!("filter: the {} pane has nothing to filter", other.name()),
                         );
                         return vec![];
                     }
@@ -103,6 +114,30 @@ impl AppState {
                 };
                 self.load_metric_series()
             }
+            Action::Compare(refs) => self.compare(refs),
+            Action::Lineage(text) => self.open_lineage(text),
+            Action::Column(right) => match self.focus {
+                PaneId::Lineage => {
+                    self.lineage.move_side(right);
+                    vec![]
+                }
+                PaneId::Compare if self.compare.move_column(right) => vec![],
+                _ => {
+                    self.flash(
+                        FlashLevel::Warn,
+                        "column: only in the lineage or a compare table of 3+ runs",
+                    );
+                    vec![]
+                }
+            },
+            Action::Jump => match self.focus {
+                PaneId::Lineage => self.lineage_jump(),
+                PaneId::Diagnostics => self.open_evidence(),
+                _ => {
+                    self.flash(FlashLevel::Warn, "jump: only in the lineage or diagnostics");
+                    vec![]
+                }
+            },
             Action::Nop => vec![],
         }
     }
@@ -115,7 +150,7 @@ impl AppState {
             PaneId::Tree => !self.tree.filter.is_empty(),
             PaneId::Stream => !self.stream.filter_text.is_empty(),
             PaneId::Metrics => !self.metrics.filter.is_empty(),
-            PaneId::Overview => false,
+            _ => false,
         };
         if has_filter {
             return self.set_filter(self.focus, "", true);
@@ -127,7 +162,7 @@ impl AppState {
     }
 
     fn focus_to(&mut self, f: Focus) -> Vec<Effect> {
-        let all = PaneId::ALL;
+        let all = PaneId::CYCLE;
         let idx = all.iter().position(|p| *p == self.focus).unwrap_or(0);
         self.focus = match f {
             Focus::Next => all[(idx + 1) % all.len()],
@@ -138,7 +173,25 @@ impl AppState {
             self.main = self.focus;
         }
         self.clamp_views();
-        self.load_panes(false)
+        match self.focus {
+            PaneId::Lineage => {
+                let mut fx = self.lineage_on_focus();
+                fx.extend(self.load_panes(false));
+                fx
+            }
+            PaneId::Compare if self.compare.runs.is_empty() => {
+                if self.tree.marks.len() >= 2 {
+                    self.compare(vec![])
+                } else {
+                    self.flash(
+                        FlashLevel::Info,
+                        "compare: mark runs with Space in the tree, then press c",
+                    );
+                    self.load_panes(false)
+                }
+            }
+            _ => self.load_panes(false),
+        }
     }
 
     fn select(&mut self, m: Motion) -> Vec<Effect> {
@@ -202,6 +255,21 @@ impl AppState {
                     None => vec![],
                 }
             }
+            PaneId::Compare => self.compare_move(delta),
+            PaneId::Diagnostics => {
+                let h = self.pane_height(PaneId::Diagnostics);
+                self.diagnostics.move_by(delta, h);
+                vec![]
+            }
+            PaneId::Lineage => {
+                self.lineage.move_by(delta);
+                vec![]
+            }
+            PaneId::Project => {
+                let h = self.pane_height(PaneId::Project).saturating_sub(1);
+                self.project.move_by(delta, h);
+                vec![]
+            }
             PaneId::Metrics => {
                 let before = self.metrics.selected.clone();
                 let h = self.metrics_list_height();
@@ -243,7 +311,12 @@ impl AppState {
                 let idx = self.metrics.selected_index().unwrap_or(0);
                 (self.metrics.offset, idx, shown)
             }
-            PaneId::Overview => return vec![],
+            PaneId::Diagnostics => (
+                self.diagnostics.offset,
+                self.diagnostics.selected,
+                self.diagnostics.findings.len(),
+            ),
+            _ => return vec![],
         };
         let target = offset + row;
         if target >= len || target == idx {
@@ -275,7 +348,9 @@ impl AppState {
                 vec![]
             }
             PaneId::Metrics => self.apply(Action::Chart),
-            PaneId::Overview => vec![],
+            PaneId::Diagnostics => self.open_evidence(),
+            PaneId::Lineage => self.lineage_recentre(),
+            PaneId::Overview | PaneId::Compare | PaneId::Project => vec![],
         }
     }
 
@@ -364,7 +439,9 @@ impl AppState {
                         .map(|r| r.node.clone());
                 }
                 self.clamp_views();
-                self.tree_selection_changed()
+                let mut fx = self.search_artifacts(text);
+                fx.extend(self.tree_selection_changed());
+                fx
             }
             PaneId::Stream => match parse_record_filter(text, self.run.as_ref()) {
                 Ok(f) => {
@@ -394,7 +471,7 @@ impl AppState {
                 }
                 vec![]
             }
-            PaneId::Overview => vec![],
+            _ => vec![],
         }
     }
 }

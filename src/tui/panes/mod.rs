@@ -5,9 +5,14 @@
 //!
 //! Never mutates state, reads the clock (time is `ctx.now`) or touches the disk.
 
+pub mod compare;
+pub mod compare_table;
+pub mod diagnostics;
 pub mod help;
+pub mod lineage;
 pub mod metrics;
 pub mod overview;
+pub mod project;
 pub mod statusline;
 pub mod stream;
 pub mod tree;
