@@ -1,16 +1,18 @@
 //! The compare pane for three runs or more: a row per run, metrics (latest value) and params
 //! as columns; the best value of each metric column is marked `*` in the `best` role (best by
-//! the key's verdict direction, so the lowest loss and the highest accuracy); the selected
+//! the key's verdict direction, so the lowest loss and the highest accuracy; keys with no
+//! direction get no mark); the selected
 //! column is highlighted and the table sorts by it (`s`, again to reverse).
 //! ```text
-//! run            train-loss  val-acc*   lr
-//! baseline          0.0612    0.9712*   1e-3
+//! run          ▲train-loss  val-acc…     lr=
+//! baseline         0.0612*    0.9712*   1e-3
 //! ```
 //! Reads `CompareState` only; columns scroll so the selected one stays visible.
 
 use super::compare::short;
 use super::{RenderCtx, clean, fit, num, pad, pad_left};
 use crate::analysis::compare::MultiComparison;
+use crate::analysis::direction::Direction;
 use crate::tui::app::CompareState;
 use crate::tui::app::compare::{many_columns, many_order};
 use crate::tui::theme::Role;
@@ -28,7 +30,7 @@ fn column_name(m: &MultiComparison, col: usize) -> String {
     if col < nm {
         let r = &m.metrics[col];
         match &r.stage {
-            Some(s) => format!("{}/{}", s, r.key),
+            Some(s) => format!("{} ({s})", r.key),
             None => r.key.clone(),
         }
     } else {
@@ -44,7 +46,11 @@ fn cell(m: &MultiComparison, col: usize, run: usize) -> (String, bool) {
     if col < nm {
         let r = &m.metrics[col];
         match r.values.get(run).copied().flatten() {
-            Some(v) => (num(v), r.best == Some(run)),
+            // No direction, no best: "higher" is not better for a learning rate.
+            Some(v) => (
+                num(v),
+                r.best == Some(run) && r.direction != Direction::Unknown,
+            ),
             None => ("—".into(), false),
         }
     } else {
@@ -79,7 +85,7 @@ pub fn render(
             _ => "",
         };
         let text = pad_left(
-            &fit(&clean(&format!("{}{arrow}", column_name(m, *c))), COL_W - 1),
+            &fit(&clean(&format!("{arrow}{}", column_name(m, *c))), COL_W - 1),
             COL_W,
         );
         let role = if *c == state.column {

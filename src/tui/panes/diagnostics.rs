@@ -8,7 +8,7 @@
 //! ```
 //! Reads `DiagnosticsState` only; severities are drawn through theme roles.
 
-use super::{RenderCtx, clean, fit, frame, pad, placeholder, title_span};
+use super::{RenderCtx, clean, fit, frame, pad, placeholder, short_ref, title_span};
 use crate::analysis::diagnostics::FindingSeverity;
 use crate::tui::app::DiagnosticsState;
 use crate::tui::theme::Role;
@@ -88,13 +88,9 @@ pub fn render(
             Span::styled(pad(&clean(&f.summary), summary_w), t.get(Role::Text)),
         ];
         if subject_w > 0 {
-            let subject = f
-                .subject_ref
-                .split_once(':')
-                .map_or(f.subject_ref.as_str(), |x| x.1);
             spans.push(Span::raw(" "));
             spans.push(Span::styled(
-                fit(&clean(subject), subject_w),
+                fit(&short_ref(&f.subject_ref), subject_w),
                 t.get(Role::Dim),
             ));
         }

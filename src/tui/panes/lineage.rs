@@ -11,7 +11,7 @@
 //! ```
 //! Reads `LineageState` only.
 
-use super::{RenderCtx, clean, fit, frame, pad, placeholder, title_span};
+use super::{RenderCtx, clean, fit, frame, pad, placeholder, short_ref, title_span};
 use crate::analysis::lineage::{Edge, LineageGraph};
 use crate::tui::app::LineageState;
 use crate::tui::app::lineage::Side;
@@ -180,7 +180,7 @@ fn side(
         let line = Line::from(vec![
             Span::styled(clean(&arrow), t.get(Role::Dim)),
             Span::styled(
-                fit(&clean(other), w.saturating_sub(arrow.chars().count())),
+                fit(&short_ref(other), w.saturating_sub(arrow.chars().count())),
                 t.get(role),
             ),
         ]);
@@ -211,7 +211,7 @@ fn side(
                 "  → "
             };
             Line::from(Span::styled(
-                pad(&format!("{glyph}{}", clean(n)), w),
+                pad(&format!("{glyph}{}", short_ref(n)), w),
                 t.get(Role::Dim),
             ))
             .render(Rect::new(area.x, y, area.width, 1), buf);

@@ -131,6 +131,16 @@ pub fn placeholder(
     true
 }
 
+/// `kind name` without the project (every neighbour shares it): `artifact baseline.model`.
+pub fn short_ref(r: &str) -> String {
+    let (kind, value) = r.split_once(':').unwrap_or(("", r));
+    let rest = match kind {
+        "project" => value,
+        _ => value.split_once('.').map_or(value, |x| x.1),
+    };
+    clean(&format!("{kind} {rest}"))
+}
+
 /// A short clock time (UTC) for record rows.
 pub fn clock(t: Timestamp) -> String {
     let s = t.to_string();
