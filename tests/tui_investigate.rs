@@ -259,3 +259,17 @@ fn the_tree_filter_matches_runs_by_their_artifacts() {
         "{runs:?}"
     );
 }
+
+#[test]
+fn compare_completes_each_run_argument() {
+    use contexta::tui::app::cmdline::completions;
+    let runs = vec![
+        "run:mnist-classifier.baseline".to_string(),
+        "run:mnist-classifier.lr-3e-4".to_string(),
+    ];
+    assert_eq!(
+        completions("compare mnist-classifier.baseline lr", &runs),
+        vec!["compare mnist-classifier.baseline mnist-classifier.lr-3e-4".to_string()]
+    );
+    assert_eq!(completions("comp", &runs), vec!["compare ".to_string()]);
+}
