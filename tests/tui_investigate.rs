@@ -273,3 +273,38 @@ fn compare_completes_each_run_argument() {
     );
     assert_eq!(completions("comp", &runs), vec!["compare ".to_string()]);
 }
+
+#[test]
+fn a_live_run_recomputes_only_its_own_flags() {
+    use contexta::capture::Session;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(".contexta");
+    let session = Session::open(&root).unwrap();
+    let done = session.start_run("p", "done").unwrap();
+    done.metric("loss", 1.0, Some(1)).unwrap();
+    done.finish(Status::Completed).unwrap();
+    let live = session.start_run("p", "live").unwrap();
+    live.metric("loss", 0.5, Some(1)).unwrap();
+    session.flush().unwrap();
+    let (mut app, mut exec) = start(&root, "", 160, 48);
+    assert_eq!(app.tree.flags.len(), 2);
+    live.metric("loss", 0.4, Some(2)).unwrap();
+    session.flush().unwrap();
+    // Run the tree reload by hand and look at the flags it asks for.
+    let mut asked = Vec::new();
+    for e in app.update(Msg::Changed) {
+        let is_tree = matches!(&e, Effect::Query(r) if r.query == Query::Tree);
+        let Some(msg) = exec.run(e) else { continue };
+        if !is_tree {
+            continue;
+        }
+        for e in app.update(msg) {
+            if let Effect::Query(r) = &e
+                && let Query::Flags { runs, .. } = &r.query
+            {
+                asked.extend(runs.iter().map(|(r, _)| r.clone()));
+            }
+        }
+    }
+    assert_eq!(asked, vec![live.run_ref().clone()]);
+}

@@ -206,5 +206,12 @@ fn hostile_text_renders_escaped() {
 #[test]
 fn readme_key_table() {
     let km = contexta::tui::keymap::Keymap::defaults();
-    insta::assert_snapshot!(contexta::tui::keymap::markdown_table(&km));
+    let table = contexta::tui::keymap::markdown_table(&km);
+    insta::assert_snapshot!(table);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains(table.trim_end()),
+        "README.md's key table is out of date: paste the snapshot's table into its Explorer section"
+    );
 }

@@ -54,15 +54,20 @@ impl DiagnosticsState {
     }
 }
 
-/// Each run's flag generation: its own last seq and its project's activity (an anomaly is
-/// relative to the project's other runs, so a new run there recomputes its siblings).
+/// Each run's flag generation: its own last seq and its project's finished activity (an anomaly
+/// is relative to the project's other runs, so a new or finished run there recomputes its
+/// siblings). Records of runs still open do not count for their siblings: a live run would
+/// otherwise recompute its whole project on every commit; its siblings catch up when it ends.
 pub fn generations(tree: &TreeState) -> BTreeMap<Ref, u64> {
     let mut out = BTreeMap::new();
     for p in &tree.projects {
         let project: u64 = p
             .runs
             .iter()
-            .map(|r| u64::from(r.stats.last_seq) + 1)
+            .map(|r| match r.run.ended_at {
+                Some(_) => u64::from(r.stats.last_seq) + 1,
+                None => 1,
+            })
             .sum::<u64>()
             .wrapping_mul(1_000_003);
         for r in &p.runs {

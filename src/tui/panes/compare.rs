@@ -90,7 +90,8 @@ struct Widths {
 }
 
 fn widths(w: usize) -> Widths {
-    let (side, pct, verdict) = (10, 8, 7);
+    let side = if w >= 100 { 14 } else { 10 };
+    let (pct, verdict) = (8, 7);
     let delta = if w >= 70 { 10 } else { 0 };
     let key = w.saturating_sub(2 * side + delta + pct + verdict);
     Widths {
@@ -153,11 +154,11 @@ fn render_list(
     let mut head = vec![
         Span::styled(pad("key (stage)", w.key), t.get(Role::Label)),
         Span::styled(
-            pad_left(&format!("◀ {}", short(&c.left)), w.side),
+            pad_left(&fit(&format!("◀ {}", short(&c.left)), w.side - 1), w.side),
             t.get(Role::Label),
         ),
         Span::styled(
-            pad_left(&format!("{} ▶", short(&c.right)), w.side),
+            pad_left(&fit(&format!("{} ▶", short(&c.right)), w.side - 1), w.side),
             t.get(Role::Label),
         ),
     ];
