@@ -12,6 +12,7 @@
 pub mod action;
 mod analyze;
 pub mod app;
+pub mod commands;
 pub mod config;
 pub mod effect;
 mod event;

@@ -15,6 +15,7 @@ pub mod filter;
 mod investigate;
 pub mod lineage;
 pub mod metrics;
+mod motion;
 mod navigate;
 pub mod project;
 pub mod stream;
