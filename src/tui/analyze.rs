@@ -106,7 +106,16 @@ fn flags(ws: &Workspace, runs: &[(Ref, u64)], now: Timestamp) -> Result<Vec<RunF
     for (run, generation) in runs {
         let found = match findings(ws, run, now, false) {
             Ok(f) => f,
-            Err(QueryError::NoRun(_)) => continue,
+            // Gone since the tree was read: no flags (answered, so it is not asked again).
+            Err(QueryError::NoRun(_)) => {
+                out.push(RunFlags {
+                    run: run.clone(),
+                    generation: *generation,
+                    worst: None,
+                    anomalies: vec![],
+                });
+                continue;
+            }
             Err(e) => return Err(e),
         };
         let worst = found.iter().map(|f| f.severity).max();

@@ -1,6 +1,7 @@
 //! The compare pane's view state and its rows. Two runs: one list whose rows hold both sides
 //! (so scrolling is synchronized by construction): metrics present on both sides, then keys on
-//! one side only, then stage, param, provenance, artifact and record-count differences. More
+//! one side only, then stage, param, provenance, artifact, record-count and degraded-marker
+//! differences. More
 //! runs: a table, a row per run, metrics and params as columns, sortable by the selected column.
 //!
 //! Pure: derives rows from the loaded comparison; the app sends the queries.
@@ -130,6 +131,17 @@ pub fn two_rows(c: &Comparison) -> Vec<CmpRow> {
         .map(|(k, [l, r])| diff(k.clone(), l.to_string(), r.to_string()))
         .collect();
     section(&mut out, "Record counts", counts);
+    let [dl, dr] = &c.degraded;
+    let degraded = if dl.is_empty() && dr.is_empty() {
+        vec![]
+    } else {
+        vec![diff(
+            format!("{} / {}", dl.len(), dr.len()),
+            dl.join(", "),
+            dr.join(", "),
+        )]
+    };
+    section(&mut out, "Degraded markers", degraded);
     out
 }
 

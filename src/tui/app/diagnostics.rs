@@ -80,10 +80,24 @@ pub fn generations(tree: &TreeState) -> BTreeMap<Ref, u64> {
     out
 }
 
-/// Runs whose flags are missing or computed for another generation, at most `FLAG_CHUNK`.
-pub fn stale_flags(tree: &TreeState) -> Vec<(Ref, u64)> {
-    generations(tree)
-        .into_iter()
+/// Runs whose flags are missing or computed for another generation, at most `FLAG_CHUNK`:
+/// only runs on screen and a page either side (flags are looked at, not collected), those on
+/// screen first.
+pub fn stale_flags(tree: &TreeState, height: usize) -> Vec<(Ref, u64)> {
+    let gens = generations(tree);
+    let rows = tree.rows();
+    let h = height.max(1);
+    let near = tree.offset.saturating_sub(h)..(tree.offset + 2 * h).min(rows.len());
+    let mut runs: Vec<(usize, &Ref)> = rows[near.clone()]
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.node.kind() == "run")
+        .map(|(i, r)| (i + near.start, &r.node))
+        .collect();
+    // On screen first, then the page below, then the page above.
+    runs.sort_by_key(|(i, _)| (*i < tree.offset, *i >= tree.offset + h, *i));
+    runs.into_iter()
+        .filter_map(|(_, r)| gens.get(r).map(|g| (r.clone(), *g)))
         .filter(|(r, g)| tree.flags.get(r).is_none_or(|f| f.generation != *g))
         .take(FLAG_CHUNK)
         .collect()

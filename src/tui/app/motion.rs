@@ -20,7 +20,9 @@ impl AppState {
                 let new = idx.saturating_add(delta).clamp(0, rows.len() as isize - 1) as usize;
                 self.tree.selected = Some(rows[new].node.clone());
                 self.clamp_views();
-                self.tree_selection_changed()
+                let mut fx = self.tree_selection_changed();
+                fx.extend(self.request_flags());
+                fx
             }
             PaneId::Overview => {
                 let s = self.overview.scroll as isize;

@@ -10,7 +10,7 @@ use super::tree::RowKind;
 use super::{AppState, FlashLevel};
 use crate::model::Ref;
 use crate::tui::action::PaneId;
-use crate::tui::effect::{Effect, Query, RunFlags};
+use crate::tui::effect::{Effect, Query, RunFlags, Slot};
 
 impl AppState {
     /// Opens the navigator on `text`, or on the tree selection (the current run when none).
@@ -113,9 +113,14 @@ impl AppState {
         }
     }
 
-    /// Flags of runs whose generation moved (a chunk at a time; the answer asks for more).
+    /// Flags of runs near the tree's viewport whose generation moved (a chunk at a time; the
+    /// answer asks for more, and so does scrolling the tree).
     pub(super) fn request_flags(&mut self) -> Vec<Effect> {
-        let runs = stale_flags(&self.tree);
+        // One chunk at a time: its answer asks for the next (for where the tree is then).
+        if self.requests.latest.contains_key(&Slot::Flags) {
+            return vec![];
+        }
+        let runs = stale_flags(&self.tree, self.pane_height(PaneId::Tree));
         if runs.is_empty() {
             return vec![];
         }
@@ -126,12 +131,8 @@ impl AppState {
     }
 
     pub(super) fn apply_flags(&mut self, flags: Vec<RunFlags>) -> Vec<Effect> {
-        let asked = flags.len();
         for f in flags {
             self.tree.flags.insert(f.run.clone(), f);
-        }
-        if asked == 0 {
-            return vec![];
         }
         self.request_flags()
     }
