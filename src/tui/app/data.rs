@@ -36,6 +36,7 @@ impl AppState {
             }
         }
         fx.extend(self.load_panes(true));
+        fx.extend(self.refresh_investigation());
         fx
     }
 

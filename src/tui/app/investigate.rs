@@ -54,7 +54,13 @@ impl AppState {
 
     pub(super) fn on_compared(&mut self, c: Compared) -> Vec<Effect> {
         self.compare.load = Load::Ready;
-        self.compare.result = Some(c);
+        // A refresh of the same comparison keeps the place; a new one starts on its first metric.
+        let again = self.compare.result.replace(c).is_some();
+        let n = self.compare.row_count();
+        if again && self.compare.selected < n {
+            self.compare.series_load = Load::Idle;
+            return self.load_compare_series();
+        }
         self.compare.selected = match self.compare.two() {
             Some(c) => two_rows(c)
                 .iter()
@@ -64,6 +70,24 @@ impl AppState {
         };
         self.compare.offset = 0;
         self.load_compare_series()
+    }
+
+    /// `:refresh` re-reads what the investigation panes show (compare, lineage).
+    pub(super) fn refresh_investigation(&mut self) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if self.visible(PaneId::Compare) && self.compare.result.is_some() {
+            let runs = self.compare.runs.clone();
+            fx.push(self.requests.issue(Query::Compare { runs }));
+        }
+        if self.visible(PaneId::Lineage)
+            && let Some(root) = self.lineage.root.clone()
+        {
+            fx.push(self.requests.issue(Query::Lineage {
+                root,
+                depth: super::lineage::DEPTH,
+            }));
+        }
+        fx
     }
 
     /// Width of the compare pane's chart (the pane's inner width, less the y labels).
