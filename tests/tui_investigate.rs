@@ -308,3 +308,57 @@ fn a_live_run_recomputes_only_its_own_flags() {
     }
     assert_eq!(asked, vec![live.run_ref().clone()]);
 }
+
+#[test]
+fn lineage_shows_cycles_and_dangling_refs_and_will_not_jump_to_a_missing_one() {
+    let (_d, root) = demo();
+    {
+        let ws = Workspace::open(&root, Access::Write).unwrap();
+        let a = run("artifact:mnist-classifier.baseline.checkpoint");
+        let ghost = run("artifact:mnist-classifier.baseline.ghost");
+        let base = run("run:mnist-classifier.baseline");
+        let rel = |n: &str, s: &Ref, t: &Ref| Relation {
+            relation_ref: Ref::parse(&format!("relation:test.{n}")).unwrap(),
+            relation_type: RelationType::DerivedFrom,
+            source_ref: s.clone(),
+            target_ref: t.clone(),
+            recorded_at: Timestamp::parse("2026-11-21T00:00:00Z").unwrap(),
+            origin_marker: OriginMarker::Explicit,
+            confidence_marker: Confidence::High,
+            operation_context_ref: None,
+            evidence_refs: vec![],
+            schema_version: "1.0.0".into(),
+            extensions: vec![],
+        };
+        ws.write(&[
+            contexta::store::WriteOp::Relation(rel("loop", &a, &base)),
+            contexta::store::WriteOp::Relation(rel("ghost", &a, &ghost)),
+        ])
+        .unwrap();
+    }
+    let (mut app, mut exec) = start(
+        &root,
+        ":lineage <Space> artifact:mnist-classifier.baseline.checkpoint <Enter>",
+        160,
+        48,
+    );
+    let g = app.lineage.graph.as_ref().unwrap();
+    assert!(!g.cycles.is_empty());
+    assert_eq!(g.dangling, vec!["artifact:mnist-classifier.baseline.ghost"]);
+    let text = frame_text(&app, &Theme::defaults(true)).unwrap();
+    assert!(
+        text.contains("↻ cycle") && text.contains("dangling (1)"),
+        "{text}"
+    );
+    // Select the ghost on the downstream side; `o` says it does not exist.
+    act(&mut app, &mut exec, Action::Column(true));
+    while app.lineage.selected_ref().as_deref() != Some("artifact:mnist-classifier.baseline.ghost")
+    {
+        let before = app.lineage.selected;
+        act(&mut app, &mut exec, Action::parse("select next").unwrap());
+        assert_ne!(before, app.lineage.selected, "the ghost is a neighbour");
+    }
+    act(&mut app, &mut exec, Action::Jump);
+    assert_eq!(app.focus, PaneId::Lineage);
+    assert!(app.flash.as_ref().unwrap().text.contains("does not exist"));
+}
