@@ -62,6 +62,22 @@ tmux -L "$sock" send-keys -t shot Space 4
 wait_for "2 marked"
 shoot metrics-chart "contexta — train-loss of two marked runs overlaid"
 
+tmux -L "$sock" send-keys -t shot c
+wait_for "overlaid"
+shoot compare "contexta — two marked runs compared side by side"
+
+tmux -L "$sock" send-keys -t shot 1 ':' 'run' Space 'wide-resnet' Enter
+wait_for "mnist-classifier.wide-resnet"
+tmux -L "$sock" send-keys -t shot 6
+wait_for "failed_batch"
+shoot diagnostics "contexta — diagnostics of a failed run (Enter jumps to the evidence)"
+
+tmux -L "$sock" send-keys -t shot 1 ':' 'run' Space 'baseline' Enter
+wait_for "mnist-classifier.baseline"
+tmux -L "$sock" send-keys -t shot 7
+wait_for "downstream"
+shoot lineage "contexta — lineage navigator around a run"
+
 tmux -L "$sock" send-keys -t shot '?'
 wait_for "Keys (q or Esc closes)"
 shoot help "contexta — help generated from the keymap"

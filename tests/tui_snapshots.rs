@@ -93,6 +93,42 @@ snap!(
     ":run <Space> dropout-0-3 <Enter>"
 );
 
+// Investigation panes.
+const COMPARE_TWO: &str = ":compare <Space> baseline <Space> lr-3e-4 <Enter> j j";
+const COMPARE_MANY: &str =
+    ":compare <Space> baseline <Space> lr-3e-4 <Space> wide-resnet <Enter> l l s";
+snap!(compare_two_80x24, 80, 24, COMPARE_TWO);
+snap!(compare_two_160x48, 160, 48, COMPARE_TWO);
+snap!(compare_many_80x24, 80, 24, COMPARE_MANY);
+snap!(compare_many_160x48, 160, 48, COMPARE_MANY);
+snap!(
+    diagnostics_80x24,
+    80,
+    24,
+    ":run <Space> wide-resnet <Enter> 6"
+);
+snap!(
+    diagnostics_160x48,
+    160,
+    48,
+    ":run <Space> wide-resnet <Enter> 6"
+);
+snap!(
+    finding_jumps_to_record_80x24,
+    80,
+    24,
+    ":run <Space> dropout-0-3 <Enter> 6 <Enter>"
+);
+snap!(lineage_80x24, 80, 24, ":run <Space> baseline <Enter> 7");
+snap!(
+    lineage_160x48,
+    160,
+    48,
+    ":run <Space> baseline <Enter> 7 l j"
+);
+snap!(project_80x24, 80, 24, "g g");
+snap!(project_160x48, 160, 48, "g g");
+
 #[test]
 fn missing_workspace_says_so() {
     let dir = tempfile::tempdir().unwrap();
@@ -118,7 +154,12 @@ fn tiny_and_odd_sizes_never_panic() {
         (140, 36),
         (200, 60),
     ] {
-        let text = frame(demo_root(), w, h, "3 <Enter> <Esc> 4 ? <Esc> 1 j l");
+        let text = frame(
+            demo_root(),
+            w,
+            h,
+            "3 <Enter> <Esc> 4 ? <Esc> 1 j l 6 7 l <Enter> 1 g g 8 :compare <Space> baseline <Space> lr-3e-4 <Enter>",
+        );
         assert_eq!(text.lines().count(), h as usize, "{w}x{h}");
     }
     let resized = frame(
@@ -165,5 +206,12 @@ fn hostile_text_renders_escaped() {
 #[test]
 fn readme_key_table() {
     let km = contexta::tui::keymap::Keymap::defaults();
-    insta::assert_snapshot!(contexta::tui::keymap::markdown_table(&km));
+    let table = contexta::tui::keymap::markdown_table(&km);
+    insta::assert_snapshot!(table);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains(table.trim_end()),
+        "README.md's key table is out of date: paste the snapshot's table into its Explorer section"
+    );
 }

@@ -216,3 +216,69 @@ fn follows_a_live_writer_and_restores_the_terminal_on_q_and_sigterm() {
     stop.store(true, Ordering::Relaxed);
     assert!(w.join().unwrap() > 0);
 }
+
+/// The investigation walk: mark two runs and compare them, open the lineage, then jump from a
+/// finding of another run to its record in the stream.
+#[test]
+fn marks_two_runs_compares_opens_lineage_and_jumps_from_a_finding_to_its_record() {
+    if !have_tmux() {
+        eprintln!("note: tmux is not installed; skipping the terminal end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(".contexta");
+    {
+        let ws = contexta::store::Workspace::open(&root, contexta::store::Access::Write).unwrap();
+        let at = contexta::model::Timestamp::parse("2026-11-20T09:00:00Z").unwrap();
+        contexta::demo::generate(&ws, at, 42).unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_contexta");
+    let t = Tmux::new("investigate");
+    t.start();
+    t.type_line(&format!(
+        "{} --workspace {} tui; echo EXIT=$?",
+        shell_quote(Path::new(bin)),
+        shell_quote(&root)
+    ));
+    t.wait_for("the explorer", |s| {
+        s.contains("Runs") && s.contains("Overview")
+    });
+    for (run, marked) in [("baseline", "1 marked"), ("lr-3e-4", "2 marked")] {
+        t.type_line(&format!(":run {run}"));
+        t.wait_for(run, |s| {
+            s.lines()
+                .last()
+                .is_some_and(|l| l.contains(&format!("mnist-classifier.{run}")))
+        });
+        t.keys("Space");
+        t.wait_for(marked, |s| s.contains(marked));
+    }
+    t.keys("c");
+    let cmp = t.wait_for("the comparison", |s| {
+        s.contains("Compare baseline ⇄ lr-3e-4") && s.contains("overlaid")
+    });
+    assert!(cmp.contains("train-loss"), "{cmp}");
+    t.keys("1");
+    t.keys("7");
+    t.wait_for("the lineage", |s| {
+        s.contains("Lineage") && s.contains("downstream") && s.contains("upstream")
+    });
+    t.type_line(":run dropout-0-3");
+    t.wait_for("dropout-0-3", |s| {
+        s.lines()
+            .last()
+            .is_some_and(|l| l.contains("mnist-classifier.dropout-0-3"))
+    });
+    t.keys("6");
+    t.wait_for("its findings", |s| {
+        s.contains("Diagnostics dropout-0-3") && s.contains("degraded_record")
+    });
+    t.keys("Enter");
+    let rec = t.wait_for("the record in the stream", |s| {
+        s.contains("paused") && s.contains("GPU metrics exporter")
+    });
+    assert!(rec.contains("Records"), "{rec}");
+    t.keys("q");
+    t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
+    assert_restored(&t);
+}

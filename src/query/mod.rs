@@ -3,6 +3,7 @@
 
 mod explorer;
 mod investigate;
+mod lookup;
 mod records;
 mod resolve;
 mod runs;
@@ -16,6 +17,7 @@ pub use crate::store::{
 pub use investigate::{
     FactsOptions, lineage_edges, metric_across_runs, previous_completed, run_facts, sibling_stages,
 };
+pub use lookup::{record_seq, runs_with_artifact};
 pub use records::{Anchor, RecordFilter, RecordPage, records_page, tail_since};
 pub use resolve::{QueryError, resolve_ref, resolve_run};
 pub use runs::{

@@ -546,6 +546,16 @@ impl<'w> ReadSnapshot<'w> {
             .next())
     }
 
+    /// The first seq holding a record whose ref ends in `token` (refs given by the writer;
+    /// generated ones, `seq-<n>`, are not indexed: their seq is in the name).
+    pub fn record_seq(&self, run: &Ref, token: &str) -> Result<Option<u32>, StoreError> {
+        let Some(rid) = self.id_of(run.as_str())? else {
+            return Ok(None);
+        };
+        let t = open(&self.txn, RECORD_REFS)?;
+        Ok(t.get((rid, token))?.map(|v| v.value()))
+    }
+
     /// (seq of the repeat, seq of the first record with that ref) for each duplicate ref.
     pub fn duplicates(&self, run: &Ref) -> Result<Vec<(u32, u32)>, StoreError> {
         let Some(rid) = self.id_of(run.as_str())? else {

@@ -12,15 +12,39 @@ pub enum PaneId {
     Overview,
     Stream,
     Metrics,
+    Compare,
+    Diagnostics,
+    Lineage,
+    Project,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 4] = [
+    pub const ALL: [PaneId; 8] = [
+        PaneId::Tree,
+        PaneId::Overview,
+        PaneId::Stream,
+        PaneId::Metrics,
+        PaneId::Compare,
+        PaneId::Diagnostics,
+        PaneId::Lineage,
+        PaneId::Project,
+    ];
+
+    /// The panes `Tab` cycles through; the investigation panes are opened by their own keys.
+    pub const CYCLE: [PaneId; 4] = [
         PaneId::Tree,
         PaneId::Overview,
         PaneId::Stream,
         PaneId::Metrics,
     ];
+
+    /// Investigation panes: shown in place of the overview and metrics when focused.
+    pub fn is_investigation(self) -> bool {
+        matches!(
+            self,
+            PaneId::Compare | PaneId::Diagnostics | PaneId::Lineage | PaneId::Project
+        )
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -28,6 +52,10 @@ impl PaneId {
             PaneId::Overview => "overview",
             PaneId::Stream => "stream",
             PaneId::Metrics => "metrics",
+            PaneId::Compare => "compare",
+            PaneId::Diagnostics => "diagnostics",
+            PaneId::Lineage => "lineage",
+            PaneId::Project => "project",
         }
     }
 
@@ -37,6 +65,10 @@ impl PaneId {
             PaneId::Overview => "Overview",
             PaneId::Stream => "Records",
             PaneId::Metrics => "Metrics",
+            PaneId::Compare => "Compare",
+            PaneId::Diagnostics => "Diagnostics",
+            PaneId::Lineage => "Lineage",
+            PaneId::Project => "Project",
         }
     }
 
@@ -69,6 +101,8 @@ pub enum SortKey {
     Start,
     Name,
     Toggle,
+    /// The compare table by its selected column (again: reverse).
+    Column,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,106 +136,19 @@ pub enum Action {
     LogScale,
     XAxis,
     Zoom(Zoom),
+    /// Compare runs: the marked ones when empty, else the refs given (`:compare A B`).
+    Compare(Vec<String>),
+    /// The lineage navigator, centred on the tree selection or on the ref given.
+    Lineage(Option<String>),
+    /// Move the column selection (compare table, lineage sides): `true` is right.
+    Column(bool),
+    /// Go to the selected entity's own view (lineage: run → tree, artifact → overview).
+    Jump,
     /// Does nothing: a user keymap binds a key to it to disable a default.
     Nop,
 }
 
-/// A command of the grammar, with its argument words (for completion) and what it does.
-pub struct CommandSpec {
-    pub verb: &'static str,
-    pub args: &'static [&'static str],
-    pub usage: &'static str,
-    pub desc: &'static str,
-}
-
-const fn cmd(
-    verb: &'static str,
-    args: &'static [&'static str],
-    usage: &'static str,
-    desc: &'static str,
-) -> CommandSpec {
-    CommandSpec {
-        verb,
-        args,
-        usage,
-        desc,
-    }
-}
-
-pub const COMMANDS: &[CommandSpec] = &[
-    cmd("quit", &[], "quit", "Leave the explorer (also :q)"),
-    cmd("refresh", &[], "refresh", "Reload everything visible"),
-    cmd("help", &[], "help", "Show every key"),
-    cmd("back", &[], "back", "Close, clear or leave (Esc)"),
-    cmd("command", &[], "command", "Open the command line"),
-    cmd(
-        "focus",
-        &["next", "prev", "tree", "overview", "stream", "metrics"],
-        "focus next|prev|PANE",
-        "Move focus",
-    ),
-    cmd(
-        "select",
-        &["next", "prev", "first", "last", "page-down", "page-up"],
-        "select next|prev|first|last|page-down|page-up",
-        "Move the selection",
-    ),
-    cmd(
-        "open",
-        &[],
-        "open",
-        "Open the selection (expand, record JSON, chart)",
-    ),
-    cmd("expand", &[], "expand", "Expand the tree node"),
-    cmd("collapse", &[], "collapse", "Collapse the tree node"),
-    cmd(
-        "mark",
-        &[],
-        "mark",
-        "Mark or unmark the run (chart overlay, compare)",
-    ),
-    cmd("unmark-all", &[], "unmark-all", "Clear every mark"),
-    cmd(
-        "sort",
-        &["start", "name", "toggle"],
-        "sort start|name|toggle",
-        "Sort runs",
-    ),
-    cmd(
-        "filter",
-        &["type:", "stage:", "level:", "key:"],
-        "filter [TEXT]",
-        "Filter the focused pane (empty clears)",
-    ),
-    cmd(
-        "run",
-        &[],
-        "run REF",
-        "Select a run by ref or unique suffix",
-    ),
-    cmd(
-        "follow",
-        &[],
-        "follow",
-        "Follow the newest records (like less +F)",
-    ),
-    cmd(
-        "chart",
-        &[],
-        "chart",
-        "Add or remove the metric from the chart",
-    ),
-    cmd("smooth", &[], "smooth", "Cycle chart smoothing (EMA)"),
-    cmd("log", &[], "log", "Toggle log scale"),
-    cmd("xaxis", &[], "xaxis", "Toggle step / time on the x axis"),
-    cmd(
-        "zoom",
-        &["in", "out", "reset"],
-        "zoom in|out|reset",
-        "Zoom the chart to the last N points",
-    ),
-    cmd("nop", &[], "nop", "Nothing (unbinds a key)"),
-];
+pub use super::commands::{COMMANDS, CommandSpec};
 
 impl Action {
     pub fn parse(text: &str) -> Result<Action, String> {
@@ -232,7 +179,17 @@ impl Action {
             "command" => no_args(Action::Command),
             "focus" => {
                 let a = arg(&[
-                    "next", "prev", "tree", "overview", "stream", "records", "metrics",
+                    "next",
+                    "prev",
+                    "tree",
+                    "overview",
+                    "stream",
+                    "records",
+                    "metrics",
+                    "compare",
+                    "diagnostics",
+                    "lineage",
+                    "project",
                 ])?;
                 Ok(Action::Focus(match a.as_str() {
                     "next" => Focus::Next,
@@ -256,9 +213,10 @@ impl Action {
             "mark" => no_args(Action::Mark),
             "unmark-all" => no_args(Action::ClearMarks),
             "sort" => Ok(Action::Sort(
-                match arg(&["start", "name", "toggle"])?.as_str() {
+                match arg(&["start", "name", "toggle", "column"])?.as_str() {
                     "start" => SortKey::Start,
                     "name" => SortKey::Name,
+                    "column" => SortKey::Column,
                     _ => SortKey::Toggle,
                 },
             )),
@@ -276,6 +234,13 @@ impl Action {
                 "out" => Zoom::Out,
                 _ => Zoom::Reset,
             })),
+            "compare" => Ok(Action::Compare(
+                rest.split_whitespace().map(str::to_string).collect(),
+            )),
+            "lineage" if rest.is_empty() => Ok(Action::Lineage(None)),
+            "lineage" => Ok(Action::Lineage(Some(rest.to_string()))),
+            "column" => Ok(Action::Column(arg(&["next", "prev"])? == "next")),
+            "jump" => no_args(Action::Jump),
             "nop" | "none" => no_args(Action::Nop),
             "" => Err("empty command".into()),
             other => Err(format!("unknown command `{other}` (try :help)")),
@@ -314,6 +279,7 @@ impl fmt::Display for Action {
             Action::Sort(SortKey::Start) => write!(f, "sort start"),
             Action::Sort(SortKey::Name) => write!(f, "sort name"),
             Action::Sort(SortKey::Toggle) => write!(f, "sort toggle"),
+            Action::Sort(SortKey::Column) => write!(f, "sort column"),
             Action::Filter(None) => write!(f, "filter"),
             Action::Filter(Some(t)) => write!(f, "filter {t}"),
             Action::GotoRun(r) => write!(f, "run {r}"),
@@ -325,6 +291,13 @@ impl fmt::Display for Action {
             Action::Zoom(Zoom::In) => write!(f, "zoom in"),
             Action::Zoom(Zoom::Out) => write!(f, "zoom out"),
             Action::Zoom(Zoom::Reset) => write!(f, "zoom reset"),
+            Action::Compare(refs) if refs.is_empty() => write!(f, "compare"),
+            Action::Compare(refs) => write!(f, "compare {}", refs.join(" ")),
+            Action::Lineage(None) => write!(f, "lineage"),
+            Action::Lineage(Some(r)) => write!(f, "lineage {r}"),
+            Action::Column(true) => write!(f, "column next"),
+            Action::Column(false) => write!(f, "column prev"),
+            Action::Jump => write!(f, "jump"),
             Action::Nop => write!(f, "nop"),
         }
     }

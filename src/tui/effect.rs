@@ -5,7 +5,10 @@
 //!
 //! Never performs I/O itself: `worker.rs` does.
 
-use crate::model::Ref;
+use crate::analysis::compare::{Comparison, MultiComparison};
+use crate::analysis::diagnostics::Finding;
+use crate::analysis::lineage::LineageGraph;
+use crate::model::{Ref, Timestamp};
 use crate::query::{
     Anchor, MetricInfo, ProjectNode, RecordFilter, RecordPage, RunDetail, RunOutline, SeriesLine,
     Spark, WorkspaceProblem,
@@ -58,6 +61,42 @@ pub enum Query {
     Resolve {
         text: String,
     },
+    /// Compare two runs side by side, or more in one table (runs as typed or as refs).
+    Compare {
+        runs: Vec<String>,
+    },
+    /// One key's series of each compared run, for the overlay chart.
+    CompareSeries {
+        lines: Vec<(Ref, String)>,
+        buckets: usize,
+    },
+    /// Diagnostics of one run against its siblings and previous completed run.
+    Diagnose {
+        run: Ref,
+        now: Timestamp,
+    },
+    /// Tree flags (worst finding, anomalies) of runs whose cached flags are stale.
+    Flags {
+        runs: Vec<(Ref, u64)>,
+        now: Timestamp,
+    },
+    /// The lineage neighbourhood (both directions, `depth` hops) of a ref as typed.
+    Lineage {
+        root: String,
+        depth: usize,
+    },
+    /// Each metric key's value across a project's runs.
+    Trends {
+        project: Ref,
+    },
+    /// Where a record is (its run and seq), for a jump from a finding.
+    Locate {
+        record: Ref,
+    },
+    /// Runs whose artifacts match the tree filter's text.
+    Search {
+        text: String,
+    },
 }
 
 /// Where a query's result goes; one in-flight request per slot. Ordered by priority: the
@@ -71,6 +110,14 @@ pub enum Slot {
     Metrics,
     Series,
     Sparklines,
+    Locate,
+    Compare,
+    Diagnose,
+    Lineage,
+    Trends,
+    CompareSeries,
+    Search,
+    Flags,
     Outline(Ref),
 }
 
@@ -85,6 +132,14 @@ impl Query {
             Query::Sparklines { .. } => Slot::Sparklines,
             Query::Series { .. } => Slot::Series,
             Query::Resolve { .. } => Slot::Resolve,
+            Query::Compare { .. } => Slot::Compare,
+            Query::CompareSeries { .. } => Slot::CompareSeries,
+            Query::Diagnose { .. } => Slot::Diagnose,
+            Query::Flags { .. } => Slot::Flags,
+            Query::Lineage { .. } => Slot::Lineage,
+            Query::Trends { .. } => Slot::Trends,
+            Query::Locate { .. } => Slot::Locate,
+            Query::Search { .. } => Slot::Search,
         }
     }
 }
@@ -99,6 +154,40 @@ pub enum Payload {
     Sparklines(Vec<(String, Spark)>),
     Series(Vec<SeriesLine>),
     Resolved(Ref),
+    Compared(Compared),
+    CompareSeries(Vec<SeriesLine>),
+    Findings(Ref, Vec<Finding>),
+    Flags(Vec<RunFlags>),
+    Lineage(Box<LineageGraph>),
+    Trends(Ref, Vec<Trend>),
+    Located(Ref, u32),
+    SearchHits(String, Vec<Ref>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Compared {
+    Two(Box<Comparison>),
+    Many(Box<MultiComparison>),
+}
+
+/// What the tree shows beside a run: its worst finding and whether a metric is anomalous,
+/// computed for the run's `generation` (its last seq and its project's).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunFlags {
+    pub run: Ref,
+    pub generation: u64,
+    pub worst: Option<crate::analysis::diagnostics::FindingSeverity>,
+    /// Metric keys whose latest value scores `error` against the project's other runs.
+    pub anomalies: Vec<String>,
+}
+
+/// One metric key across a project's runs, oldest run first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trend {
+    pub key: String,
+    /// (run name, value) per run; `None` where the run lacks the key.
+    pub values: Vec<(String, Option<f64>)>,
+    pub direction: crate::analysis::direction::Direction,
 }
 
 #[derive(Clone, Debug, PartialEq)]

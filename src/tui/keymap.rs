@@ -126,7 +126,7 @@ fn parse_file(file: &str, text: &str) -> (Vec<(Layer, Binding)>, Vec<KeymapError
                 line_of(text, name.span().start),
                 "",
                 format!(
-                    "unknown layer `{}` (global, overlay, tree, overview, stream, metrics)",
+                    "unknown layer `{}` (global, overlay, tree, overview, stream, metrics, compare, diagnostics, lineage, project)",
                     name.get_ref()
                 ),
             ));

@@ -14,6 +14,9 @@
 //! └──────────┘└────────────────────────────────────────┘
 //!  status bar (or the : / prompt)
 //! ```
+//! Wide with an investigation pane (compare, diagnostics, lineage, project) as the main pane: it
+//! takes the overview's and metrics' place, two thirds of the height, above the records.
+//!
 //! Narrow (≥ 60 wide): the tree and one main pane (the last focused of overview, records,
 //! metrics), with tabs in its title. Tiny (< 60 wide or < 8 rows): the focused pane alone.
 //!
@@ -100,6 +103,22 @@ pub fn compute(w: u16, h: u16, focus: PaneId, main: PaneId) -> Screen {
         let tree_w = clamp(w / 4, 30, 48);
         let right_x = tree_w;
         let right_w = w - tree_w;
+        if main.is_investigation() {
+            // An investigation pane takes the overview's and metrics' place, taller.
+            let top_h = body_h * 2 / 3;
+            return Screen {
+                mode: Mode::Wide,
+                panes: vec![
+                    (PaneId::Tree, Area::new(0, 0, tree_w, body_h)),
+                    (main, Area::new(right_x, 0, right_w, top_h)),
+                    (
+                        PaneId::Stream,
+                        Area::new(right_x, top_h, right_w, body_h - top_h),
+                    ),
+                ],
+                status,
+            };
+        }
         let top_h = body_h * 9 / 20;
         let ov_w = right_w * 9 / 20;
         return Screen {
@@ -141,6 +160,12 @@ pub fn metrics_split(inner: Area, keys: usize) -> (Area, Area) {
     let list = Area::new(inner.x, inner.y, inner.w, list_h);
     let chart = Area::new(inner.x, inner.y + list_h, inner.w, inner.h - list_h);
     (list, chart)
+}
+
+/// How the two-run compare pane splits its inner height: (list rows, chart rows).
+pub fn compare_split(inner_h: u16) -> (u16, u16) {
+    let chart = if inner_h >= 16 { inner_h * 2 / 5 } else { 0 };
+    (inner_h - chart, chart)
 }
 
 #[cfg(test)]

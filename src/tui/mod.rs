@@ -10,7 +10,9 @@
 //! Never names `crate::store` internals or redb, and never prints to stdout.
 
 pub mod action;
+mod analyze;
 pub mod app;
+pub mod commands;
 pub mod config;
 pub mod effect;
 mod event;

@@ -19,7 +19,7 @@ pub fn draw(
     area: Rect,
     buf: &mut Buffer,
 ) -> Option<Position> {
-    let screen = layout::compute(area.width, area.height, state.focus, state.main);
+    let screen = layout::compute(area.width, area.height, state.focus, state.view_main());
     for (pane, a) in &screen.panes {
         if a.w < 3 || a.h < 3 {
             continue;
@@ -31,6 +31,12 @@ pub fn draw(
             PaneId::Overview => panes::overview::render(&state.overview, focused, ctx, r, buf),
             PaneId::Stream => panes::stream::render(&state.stream, focused, ctx, r, buf),
             PaneId::Metrics => panes::metrics::render(&state.metrics, focused, ctx, r, buf),
+            PaneId::Compare => panes::compare::render(&state.compare, focused, ctx, r, buf),
+            PaneId::Diagnostics => {
+                panes::diagnostics::render(&state.diagnostics, focused, ctx, r, buf)
+            }
+            PaneId::Lineage => panes::lineage::render(&state.lineage, focused, ctx, r, buf),
+            PaneId::Project => panes::project::render(&state.project, focused, ctx, r, buf),
         }
         if screen.mode == Mode::Narrow && *pane != PaneId::Tree {
             tabs(*pane, ctx, r, buf);
@@ -50,17 +56,23 @@ pub fn draw(
 /// `2 Overview 3 Records 4 Metrics` on the right of the main pane's bottom border.
 fn tabs(active: PaneId, ctx: &RenderCtx<'_>, r: Rect, buf: &mut Buffer) {
     let mut spans = Vec::new();
-    for (i, p) in [PaneId::Overview, PaneId::Stream, PaneId::Metrics]
-        .iter()
-        .enumerate()
-    {
+    let mut tabs = vec![
+        (2, PaneId::Overview),
+        (3, PaneId::Stream),
+        (4, PaneId::Metrics),
+    ];
+    if active.is_investigation() {
+        let n = PaneId::ALL.iter().position(|p| *p == active).unwrap_or(0) + 1;
+        tabs.push((n, active));
+    }
+    for (n, p) in &tabs {
         let role = if *p == active {
             Role::TabActive
         } else {
             Role::Dim
         };
         spans.push(Span::styled(
-            format!(" {} {} ", i + 2, p.title()),
+            format!(" {n} {} ", p.title()),
             ctx.theme.get(role),
         ));
     }

@@ -40,7 +40,9 @@ roles! {
     Label = "label", Bar = "bar", BarOpen = "bar_open", BarFailed = "bar_failed", Axis = "axis",
     Spark = "spark", Prompt = "prompt", HelpKey = "help_key", HelpSection = "help_section",
     Line0 = "line0", Line1 = "line1", Line2 = "line2", Line3 = "line3", Line4 = "line4",
-    Line5 = "line5",
+    Line5 = "line5", Better = "better", Worse = "worse", Neutral = "neutral", Best = "best",
+    SevInfo = "sev_info", SevWarning = "sev_warning", SevError = "sev_error",
+    Anomaly = "anomaly", Missing = "missing",
 }
 
 #[derive(Deserialize, Default)]

@@ -92,6 +92,8 @@ impl Executor {
                 buckets,
             } => query::series_lines(ws, lines, *last_n, *buckets).map(Payload::Series),
             Query::Resolve { text } => query::resolve_run(ws, text).map(Payload::Resolved),
+            other => super::analyze::answer(ws, other)
+                .unwrap_or_else(|| Err(QueryError::Invalid(format!("no answer for {other:?}")))),
         };
         result.map_err(|e| match query::workspace_problem(&e) {
             Some(p) => {

@@ -45,10 +45,21 @@ impl AppState {
                 self.tree.marks.clear();
                 self.load_metric_series()
             }
+            Action::Sort(SortKey::Column) => {
+                if !self.compare.sort_column() {
+                    self.flash(
+                        FlashLevel::Warn,
+                        "sort column: only in a compare table of 3+ runs",
+                    );
+                }
+                vec![]
+            }
             Action::Sort(k) => {
                 self.tree.sort = match (k, self.tree.sort) {
                     (SortKey::Start, _) | (SortKey::Toggle, TreeSort::Name) => TreeSort::Start,
-                    (SortKey::Name, _) | (SortKey::Toggle, TreeSort::Start) => TreeSort::Name,
+                    (SortKey::Name | SortKey::Column, _) | (SortKey::Toggle, TreeSort::Start) => {
+                        TreeSort::Name
+                    }
                 };
                 self.clamp_views();
                 vec![]
@@ -58,10 +69,10 @@ impl AppState {
                     PaneId::Tree => self.tree.filter.clone(),
                     PaneId::Stream => self.stream.filter_text.clone(),
                     PaneId::Metrics => self.metrics.filter.clone(),
-                    PaneId::Overview => {
+                    other => {
                         self.flash(
                             FlashLevel::Warn,
-                            "filter: the overview has nothing to filter",
+                            format!("filter: the {} pane has nothing to filter", other.name()),
                         );
                         return vec![];
                     }
@@ -103,6 +114,30 @@ impl AppState {
                 };
                 self.load_metric_series()
             }
+            Action::Compare(refs) => self.compare(refs),
+            Action::Lineage(text) => self.open_lineage(text),
+            Action::Column(right) => match self.focus {
+                PaneId::Lineage => {
+                    self.lineage.move_side(right);
+                    vec![]
+                }
+                PaneId::Compare if self.compare.move_column(right) => vec![],
+                _ => {
+                    self.flash(
+                        FlashLevel::Warn,
+                        "column: only in the lineage or a compare table of 3+ runs",
+                    );
+                    vec![]
+                }
+            },
+            Action::Jump => match self.focus {
+                PaneId::Lineage => self.lineage_jump(),
+                PaneId::Diagnostics => self.open_evidence(),
+                _ => {
+                    self.flash(FlashLevel::Warn, "jump: only in the lineage or diagnostics");
+                    vec![]
+                }
+            },
             Action::Nop => vec![],
         }
     }
@@ -115,7 +150,7 @@ impl AppState {
             PaneId::Tree => !self.tree.filter.is_empty(),
             PaneId::Stream => !self.stream.filter_text.is_empty(),
             PaneId::Metrics => !self.metrics.filter.is_empty(),
-            PaneId::Overview => false,
+            _ => false,
         };
         if has_filter {
             return self.set_filter(self.focus, "", true);
@@ -127,7 +162,7 @@ impl AppState {
     }
 
     fn focus_to(&mut self, f: Focus) -> Vec<Effect> {
-        let all = PaneId::ALL;
+        let all = PaneId::CYCLE;
         let idx = all.iter().position(|p| *p == self.focus).unwrap_or(0);
         self.focus = match f {
             Focus::Next => all[(idx + 1) % all.len()],
@@ -138,7 +173,25 @@ impl AppState {
             self.main = self.focus;
         }
         self.clamp_views();
-        self.load_panes(false)
+        match self.focus {
+            PaneId::Lineage => {
+                let mut fx = self.lineage_on_focus();
+                fx.extend(self.load_panes(false));
+                fx
+            }
+            PaneId::Compare if self.compare.runs.is_empty() => {
+                if self.tree.marks.len() >= 2 {
+                    self.compare(vec![])
+                } else {
+                    self.flash(
+                        FlashLevel::Info,
+                        "compare: mark runs with Space in the tree, then press c",
+                    );
+                    self.load_panes(false)
+                }
+            }
+            _ => self.load_panes(false),
+        }
     }
 
     fn select(&mut self, m: Motion) -> Vec<Effect> {
@@ -177,81 +230,6 @@ impl AppState {
         }
     }
 
-    pub(super) fn move_selection(&mut self, delta: isize) -> Vec<Effect> {
-        match self.focus {
-            PaneId::Tree => {
-                let rows = self.tree.rows();
-                if rows.is_empty() {
-                    return vec![];
-                }
-                let idx = self.tree.selected_index(&rows).unwrap_or(0) as isize;
-                let new = idx.saturating_add(delta).clamp(0, rows.len() as isize - 1) as usize;
-                self.tree.selected = Some(rows[new].node.clone());
-                self.clamp_views();
-                self.tree_selection_changed()
-            }
-            PaneId::Overview => {
-                let s = self.overview.scroll as isize;
-                self.overview.scroll = s.saturating_add(delta).clamp(0, 10_000) as usize;
-                vec![]
-            }
-            PaneId::Stream => {
-                let size = self.page_size();
-                match self.stream.move_by(delta, &size) {
-                    Some(anchor) => self.records(anchor, size.limit()),
-                    None => vec![],
-                }
-            }
-            PaneId::Metrics => {
-                let before = self.metrics.selected.clone();
-                let h = self.metrics_list_height();
-                self.metrics.move_by(delta, h);
-                if self.metrics.selected != before && self.metrics.pinned.is_empty() {
-                    self.load_metric_series()
-                } else {
-                    vec![]
-                }
-            }
-        }
-    }
-
-    fn metrics_list_height(&self) -> usize {
-        self.screen().area(PaneId::Metrics).map_or(0, |a| {
-            crate::tui::layout::metrics_split(a.inner(), self.metrics.keys.len())
-                .0
-                .h as usize
-        })
-    }
-
-    /// A click on the `row`-th visible row of the focused pane selects it.
-    pub(super) fn click_row(&mut self, row: usize) -> Vec<Effect> {
-        let (offset, idx, len) = match self.focus {
-            PaneId::Tree => {
-                let rows = self.tree.rows();
-                let idx = self.tree.selected_index(&rows).unwrap_or(0);
-                (self.tree.offset, idx, rows.len())
-            }
-            PaneId::Stream => (
-                self.stream.offset,
-                self.stream.selected_index().unwrap_or(0),
-                self.stream.rows.len(),
-            ),
-            PaneId::Metrics => {
-                // Only the key list is clickable, not the chart below it.
-                let keys = self.metrics.visible_keys().len();
-                let shown = (self.metrics.offset + self.metrics_list_height()).min(keys);
-                let idx = self.metrics.selected_index().unwrap_or(0);
-                (self.metrics.offset, idx, shown)
-            }
-            PaneId::Overview => return vec![],
-        };
-        let target = offset + row;
-        if target >= len || target == idx {
-            return vec![];
-        }
-        self.move_selection(target as isize - idx as isize)
-    }
-
     fn open(&mut self) -> Vec<Effect> {
         match self.focus {
             PaneId::Tree => self.toggle_node(),
@@ -275,7 +253,9 @@ impl AppState {
                 vec![]
             }
             PaneId::Metrics => self.apply(Action::Chart),
-            PaneId::Overview => vec![],
+            PaneId::Diagnostics => self.open_evidence(),
+            PaneId::Lineage => self.lineage_recentre(),
+            PaneId::Overview | PaneId::Compare | PaneId::Project => vec![],
         }
     }
 
@@ -364,7 +344,9 @@ impl AppState {
                         .map(|r| r.node.clone());
                 }
                 self.clamp_views();
-                self.tree_selection_changed()
+                let mut fx = self.search_artifacts(text);
+                fx.extend(self.tree_selection_changed());
+                fx
             }
             PaneId::Stream => match parse_record_filter(text, self.run.as_ref()) {
                 Ok(f) => {
@@ -394,7 +376,7 @@ impl AppState {
                 }
                 vec![]
             }
-            PaneId::Overview => vec![],
+            _ => vec![],
         }
     }
 }

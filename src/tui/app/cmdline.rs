@@ -177,7 +177,7 @@ impl Prompt {
 }
 
 /// Full command lines that complete `text`: verbs first, then a verb's argument words, then
-/// run refs for `run`.
+/// run refs for `run`, `lineage` and each word of `compare`.
 pub fn completions(text: &str, runs: &[String]) -> Vec<String> {
     let (verb, arg) = match text.split_once(' ') {
         Some((v, a)) => (v, Some(a.trim_start())),
@@ -188,13 +188,27 @@ pub fn completions(text: &str, runs: &[String]) -> Vec<String> {
             .iter()
             .filter(|c| c.verb.starts_with(verb))
             .map(|c| {
-                if c.args.is_empty() && c.verb != "run" && c.verb != "filter" {
+                let takes_text = ["run", "filter", "compare", "lineage"].contains(&c.verb);
+                if c.args.is_empty() && !takes_text {
                     c.verb.to_string()
                 } else {
                     format!("{} ", c.verb)
                 }
             })
             .collect(),
+        // `:compare A B …` completes its last word from the run refs.
+        Some(arg) if verb == "compare" || verb == "lineage" => {
+            let (done, word) = match arg.rsplit_once(' ') {
+                Some((d, w)) => (format!("{d} "), w),
+                None => (String::new(), arg),
+            };
+            runs.iter()
+                .filter(|r| {
+                    r.starts_with(word) || r.strip_prefix("run:").is_some_and(|v| v.contains(word))
+                })
+                .map(|r| format!("{verb} {done}{}", r.strip_prefix("run:").unwrap_or(r)))
+                .collect()
+        }
         Some(arg) if verb == "run" => runs
             .iter()
             .filter(|r| {

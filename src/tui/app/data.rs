@@ -36,6 +36,7 @@ impl AppState {
             }
         }
         fx.extend(self.load_panes(true));
+        fx.extend(self.refresh_investigation());
         fx
     }
 
@@ -58,6 +59,8 @@ impl AppState {
         if self.visible(PaneId::Metrics) && self.metrics.run.as_ref() == Some(&run) {
             fx.push(self.requests.issue(Query::Metrics { run }));
         }
+        fx.extend(self.load_diagnostics(true));
+        fx.extend(self.load_project(true));
         fx
     }
 
@@ -78,6 +81,9 @@ impl AppState {
         let mut fx = Vec::new();
         let run = self.run.clone();
         if self.visible(PaneId::Overview) && (force || self.overview.run != run) {
+            if self.overview.run != run {
+                self.overview.highlight = None;
+            }
             self.overview.run = run.clone();
             self.overview.scroll = 0;
             self.overview.load = if run.is_some() {
@@ -112,6 +118,8 @@ impl AppState {
                 fx.push(self.requests.issue(Query::Metrics { run }));
             }
         }
+        fx.extend(self.load_diagnostics(force));
+        fx.extend(self.load_project(force));
         fx
     }
 
@@ -221,6 +229,40 @@ impl AppState {
                 vec![]
             }
             Payload::Resolved(r) => self.select_node(r),
+            Payload::Compared(c) => self.on_compared(c),
+            Payload::CompareSeries(lines) => {
+                self.compare.series = lines;
+                self.compare.series_load = Load::Ready;
+                vec![]
+            }
+            Payload::Findings(run, findings) => {
+                if self.diagnostics.run.as_ref() == Some(&run) {
+                    self.diagnostics.findings = findings;
+                    self.diagnostics.load = Load::Ready;
+                    let n = self.diagnostics.findings.len();
+                    self.diagnostics.selected = self.diagnostics.selected.min(n.saturating_sub(1));
+                }
+                vec![]
+            }
+            Payload::Flags(flags) => self.apply_flags(flags),
+            Payload::Lineage(g) => {
+                self.lineage.root = Some(g.root.clone());
+                self.lineage.graph = Some(g);
+                self.lineage.load = Load::Ready;
+                self.lineage.settle();
+                vec![]
+            }
+            Payload::Trends(project, trends) => {
+                if self.project.project.as_ref() == Some(&project) {
+                    self.project.trends = trends;
+                    self.project.load = Load::Ready;
+                    let n = self.project.trends.len();
+                    self.project.selected = self.project.selected.min(n.saturating_sub(1));
+                }
+                vec![]
+            }
+            Payload::Located(run, seq) => self.jump_to_record(run, seq),
+            Payload::SearchHits(text, hits) => self.apply_search(text, hits),
         }
     }
 
@@ -235,7 +277,17 @@ impl AppState {
             }
             Slot::Metrics => self.metrics.load = failed,
             Slot::Series => self.metrics.series_load = failed,
-            Slot::Sparklines | Slot::Outline(_) | Slot::Resolve => {}
+            Slot::Compare => self.compare.load = failed,
+            Slot::CompareSeries => self.compare.series_load = failed,
+            Slot::Diagnose => self.diagnostics.load = failed,
+            Slot::Lineage => self.lineage.load = failed,
+            Slot::Trends => self.project.load = failed,
+            Slot::Sparklines
+            | Slot::Outline(_)
+            | Slot::Resolve
+            | Slot::Locate
+            | Slot::Search
+            | Slot::Flags => {}
         }
         self.flash(FlashLevel::Error, msg);
     }
@@ -299,6 +351,7 @@ impl AppState {
             }
         }
         self.clamp_views();
+        fx.extend(self.request_flags());
         fx
     }
 
@@ -323,9 +376,12 @@ impl AppState {
 
     pub(super) fn tree_selection_changed(&mut self) -> Vec<Effect> {
         let run = self.tree.selected.as_ref().and_then(|n| n.run_ref());
-        match run {
+        let mut fx = match run {
             Some(r) => self.set_run(Some(r)),
             None => vec![],
-        }
+        };
+        // The project view follows the selection's project (and shows for a project row).
+        fx.extend(self.load_project(false));
+        fx
     }
 }

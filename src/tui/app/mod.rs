@@ -8,9 +8,16 @@
 
 mod actions;
 pub mod cmdline;
+pub mod compare;
 mod data;
+pub mod diagnostics;
 pub mod filter;
+mod investigate;
+pub mod lineage;
 pub mod metrics;
+mod motion;
+mod navigate;
+pub mod project;
 pub mod stream;
 pub mod tree;
 
@@ -25,7 +32,11 @@ use crate::watch::WatchMode;
 use cmdline::{History, Prompt, PromptKind};
 use std::collections::BTreeMap;
 
+pub use compare::CompareState;
+pub use diagnostics::DiagnosticsState;
+pub use lineage::LineageState;
 pub use metrics::MetricsState;
+pub use project::ProjectState;
 pub use stream::StreamState;
 pub use tree::TreeState;
 
@@ -144,6 +155,8 @@ pub struct OverviewState {
     pub load: Load,
     pub detail: Option<Box<RunDetail>>,
     pub scroll: usize,
+    /// An artifact to highlight (a jump from a finding's evidence).
+    pub highlight: Option<Ref>,
 }
 
 pub struct AppState {
@@ -168,6 +181,10 @@ pub struct AppState {
     pub overview: OverviewState,
     pub stream: StreamState,
     pub metrics: MetricsState,
+    pub compare: CompareState,
+    pub diagnostics: DiagnosticsState,
+    pub lineage: LineageState,
+    pub project: ProjectState,
     pub requests: Requests,
     pending_keys: Vec<Key>,
     retry_at: Option<Timestamp>,
@@ -199,6 +216,10 @@ impl AppState {
             overview: OverviewState::default(),
             stream: StreamState::default(),
             metrics: MetricsState::default(),
+            compare: CompareState::default(),
+            diagnostics: DiagnosticsState::default(),
+            lineage: LineageState::default(),
+            project: ProjectState::default(),
             requests: Requests::default(),
             pending_keys: Vec::new(),
             retry_at: None,
@@ -213,7 +234,22 @@ impl AppState {
     }
 
     pub fn screen(&self) -> Screen {
-        layout::compute(self.size.0, self.size.1, self.focus, self.main)
+        layout::compute(self.size.0, self.size.1, self.focus, self.view_main())
+    }
+
+    /// The main pane as shown: a project row selected in the tree shows the project view in
+    /// place of the overview (a run's overview has nothing to say about a project).
+    pub fn view_main(&self) -> PaneId {
+        let project_row = self
+            .tree
+            .selected
+            .as_ref()
+            .is_some_and(|r| r.kind() == "project");
+        if self.focus == PaneId::Tree && self.main == PaneId::Overview && project_row {
+            PaneId::Project
+        } else {
+            self.main
+        }
     }
 
     /// Inner height of a pane as laid out now (0 when hidden).

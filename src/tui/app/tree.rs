@@ -8,6 +8,7 @@ use super::Load;
 use crate::model::{Ref, Timestamp};
 use crate::query::RunInfo;
 use crate::query::{ProjectNode, RunOutline};
+use crate::tui::effect::RunFlags;
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +50,10 @@ pub struct TreeState {
     /// Runs that changed in a refresh, highlighted until the instant given.
     pub fresh: BTreeMap<Ref, Timestamp>,
     pub offset: usize,
+    /// Per-run diagnostics and anomaly flags, by generation (computed lazily by the worker).
+    pub flags: BTreeMap<Ref, RunFlags>,
+    /// Runs whose artifacts match the filter text (the text they were searched for).
+    pub artifact_hits: Option<(String, BTreeSet<Ref>)>,
 }
 
 impl Default for TreeState {
@@ -66,6 +71,8 @@ impl Default for TreeState {
             seen: BTreeMap::new(),
             fresh: BTreeMap::new(),
             offset: 0,
+            flags: BTreeMap::new(),
+            artifact_hits: None,
         }
     }
 }
@@ -109,6 +116,10 @@ impl TreeState {
         r.run.run_ref.as_str().to_lowercase().contains(&f)
             || r.run.name.to_lowercase().contains(&f)
             || project.project.name.to_lowercase().contains(&f)
+            || self
+                .artifact_hits
+                .as_ref()
+                .is_some_and(|(t, hits)| t == &self.filter && hits.contains(&r.run.run_ref))
     }
 
     fn sorted_runs<'a>(&self, p: &'a ProjectNode) -> Vec<&'a RunInfo> {

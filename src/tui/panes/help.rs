@@ -23,6 +23,10 @@ pub fn help_lines(keymap: &Keymap, ctx: &RenderCtx<'_>) -> Vec<Line<'static>> {
         ("Overview", Layer::Pane(PaneId::Overview)),
         ("Records", Layer::Pane(PaneId::Stream)),
         ("Metrics", Layer::Pane(PaneId::Metrics)),
+        ("Compare", Layer::Pane(PaneId::Compare)),
+        ("Diagnostics", Layer::Pane(PaneId::Diagnostics)),
+        ("Lineage", Layer::Pane(PaneId::Lineage)),
+        ("Project", Layer::Pane(PaneId::Project)),
         ("Overlays", Layer::Overlay),
     ];
     for (name, layer) in layers {

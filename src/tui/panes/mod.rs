@@ -5,9 +5,14 @@
 //!
 //! Never mutates state, reads the clock (time is `ctx.now`) or touches the disk.
 
+pub mod compare;
+pub mod compare_table;
+pub mod diagnostics;
 pub mod help;
+pub mod lineage;
 pub mod metrics;
 pub mod overview;
+pub mod project;
 pub mod statusline;
 pub mod stream;
 pub mod tree;
@@ -124,6 +129,16 @@ pub fn placeholder(
         .wrap(Wrap { trim: true })
         .render(area, buf);
     true
+}
+
+/// `kind name` without the project (every neighbour shares it): `artifact baseline.model`.
+pub fn short_ref(r: &str) -> String {
+    let (kind, value) = r.split_once(':').unwrap_or(("", r));
+    let rest = match kind {
+        "project" => value,
+        _ => value.split_once('.').map_or(value, |x| x.1),
+    };
+    clean(&format!("{kind} {rest}"))
 }
 
 /// A short clock time (UTC) for record rows.

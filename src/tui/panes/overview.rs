@@ -46,8 +46,15 @@ pub fn render(
         placeholder(&state.load, None, ctx, inner, buf);
         return;
     }
-    let lines = lines(d, inner.width as usize, ctx);
-    let scroll = state.scroll.min(lines.len().saturating_sub(1)) as u16;
+    let (lines, hl) = lines(d, state.highlight.as_ref(), inner.width as usize, ctx);
+    let mut scroll = state.scroll.min(lines.len().saturating_sub(1));
+    // A highlighted artifact (a jump from a finding) is scrolled into view.
+    if let Some(i) = hl
+        && i >= scroll + inner.height as usize
+    {
+        scroll = i + 1 - inner.height as usize;
+    }
+    let scroll = scroll as u16;
     Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
 }
 
@@ -77,7 +84,13 @@ fn run_end(d: &RunDetail) -> Timestamp {
         .max(stage_end)
 }
 
-fn lines(d: &RunDetail, width: usize, ctx: &RenderCtx<'_>) -> Vec<Line<'static>> {
+/// The overview's lines and the index of the highlighted artifact's line, if any.
+fn lines(
+    d: &RunDetail,
+    highlight: Option<&crate::model::Ref>,
+    width: usize,
+    ctx: &RenderCtx<'_>,
+) -> (Vec<Line<'static>>, Option<usize>) {
     let t = ctx.theme;
     let run = &d.info.run;
     let stats = &d.info.stats;
@@ -157,23 +170,35 @@ fn lines(d: &RunDetail, width: usize, ctx: &RenderCtx<'_>) -> Vec<Line<'static>>
     out.extend(provenance(d, ctx));
     out.push(Line::raw(""));
     out.push(section(&format!("Artifacts ({})", d.artifacts.len()), ctx));
+    let mut hl = None;
     for a in &d.artifacts {
         let size = a
             .size_bytes
             .map_or(String::new(), |b| format!("{:.1} KiB", b as f64 / 1024.0));
-        out.push(Line::from(vec![
+        let on = highlight == Some(&a.artifact_ref);
+        let line = Line::from(vec![
             Span::styled(
-                format!("  {} ", pad(&clean(&a.artifact_kind), 16)),
+                format!(
+                    "{} {} ",
+                    if on { "▶" } else { " " },
+                    pad(&clean(&a.artifact_kind), 16)
+                ),
                 t.get(Role::Key),
             ),
             Span::styled(format!("{} ", clean(&a.location_ref)), t.get(Role::Value)),
             Span::styled(size, t.get(Role::Dim)),
-        ]));
+        ]);
+        if on {
+            hl = Some(out.len());
+            out.push(line.style(t.get(Role::SelectedUnfocused)));
+        } else {
+            out.push(line);
+        }
     }
     if d.artifacts.is_empty() {
         out.push(Line::from(Span::styled("  none", t.get(Role::Empty))));
     }
-    out
+    (out, hl)
 }
 
 fn timeline(d: &RunDetail, width: usize, ctx: &RenderCtx<'_>) -> Vec<Line<'static>> {

@@ -1,11 +1,14 @@
 //! The run tree: projects → runs → stages → batches/operations. A run row reads
-//! `*● name   ! • 1.2k  12m05s`: mark, status glyph (● running, ✓ completed, ✗ failed,
-//! ⊘ cancelled), name, degraded `!`, changed-since-seen `•`, record count, duration.
+//! `*● name ▲~! • 1.2k  12m05s`: mark, status glyph (● running, ✓ completed, ✗ failed,
+//! ⊘ cancelled), name, worst finding (`▲` error, `△` warning) and anomaly `~` (computed lazily
+//! by the worker, blank until then), degraded `!`, changed-since-seen `•`, record count,
+//! duration.
 //! Rows changed by a live refresh are highlighted for two seconds.
 //!
 //! Reads `TreeState` only.
 
 use super::{RenderCtx, clean, count, fit, frame, pad, pad_left, placeholder, title_span};
+use crate::analysis::diagnostics::FindingSeverity;
 use crate::model::{Status, Timestamp, format_duration};
 use crate::tui::app::TreeState;
 use crate::tui::app::tree::{Row, RowKind, TreeSort};
@@ -90,6 +93,29 @@ pub fn render(state: &TreeState, focused: bool, ctx: &RenderCtx<'_>, area: Rect,
     }
 }
 
+/// The run's worst finding (`▲` error, `△` warning) and anomaly (`~`) glyphs, once computed.
+fn flag_glyphs(
+    state: &TreeState,
+    run: &crate::model::Ref,
+    ctx: &RenderCtx<'_>,
+) -> (Span<'static>, Span<'static>) {
+    let t_role = |r: Role| ctx.theme.get(r);
+    let Some(f) = state.flags.get(run) else {
+        return (Span::raw(" "), Span::raw(" "));
+    };
+    let finding = match f.worst {
+        Some(FindingSeverity::Error) => Span::styled("▲", t_role(Role::SevError)),
+        Some(FindingSeverity::Warning) => Span::styled("△", t_role(Role::SevWarning)),
+        _ => Span::raw(" "),
+    };
+    let anomaly = if f.anomalies.is_empty() {
+        Span::raw(" ")
+    } else {
+        Span::styled("~", t_role(Role::Anomaly))
+    };
+    (finding, anomaly)
+}
+
 fn row_line(state: &TreeState, row: &Row, width: usize, ctx: &RenderCtx<'_>) -> Line<'static> {
     let t = ctx.theme;
     let indent = "  ".repeat(row.depth as usize);
@@ -146,7 +172,15 @@ fn row_line(state: &TreeState, row: &Row, width: usize, ctx: &RenderCtx<'_>) -> 
             } else {
                 pad_left(&count(info.stats.total()), 5)
             };
-            let fixed = indent.len() + 2 + 3 + stats.chars().count();
+            let (finding, anomaly) = flag_glyphs(state, &row.node, ctx);
+            // A narrow tree has one flag column: the finding wins over the anomaly.
+            let (finding, anomaly) = match (width >= 36, finding.content.trim().is_empty()) {
+                (true, _) => (finding, anomaly),
+                (false, true) => (anomaly, Span::raw("")),
+                (false, false) => (finding, Span::raw("")),
+            };
+            let flag_w = if width >= 36 { 2 } else { 1 };
+            let fixed = indent.len() + 2 + 3 + flag_w + stats.chars().count();
             let name_w = width.saturating_sub(fixed + 1);
             Line::from(vec![
                 Span::raw(indent),
@@ -154,6 +188,8 @@ fn row_line(state: &TreeState, row: &Row, width: usize, ctx: &RenderCtx<'_>) -> 
                 Span::styled(glyph.to_string(), t.get(role)),
                 Span::raw(" "),
                 Span::styled(pad(&clean(&info.run.name), name_w), t.get(Role::Text)),
+                finding,
+                anomaly,
                 Span::styled(degraded.to_string(), t.get(Role::Degraded)),
                 Span::styled(changed.to_string(), t.get(Role::Changed)),
                 Span::raw(" "),

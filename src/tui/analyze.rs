@@ -1,0 +1,201 @@
+//! The worker's answers to the investigation panes' queries: compare, diagnostics, tree flags,
+//! lineage, project trends, record lookup and artifact search. Each is the CLI's recipe (the
+//! same `crate::query` reads feeding the same `crate::analysis` functions), run on the worker
+//! so render and the reducer never wait on it.
+//!
+//! Never touches app state or the terminal; never reads the clock (`now` comes in the query).
+
+use super::effect::{Compared, Payload, Query, RunFlags, Trend};
+use crate::analysis::compare::{compare, compare_many};
+use crate::analysis::diagnostics::{DiagnosticsContext, DiagnosticsOptions, Finding, diagnose};
+use crate::analysis::direction::direction;
+use crate::analysis::lineage::build;
+use crate::analysis::trend::anomaly;
+use crate::model::{Ref, RunFacts, Timestamp};
+use crate::query::{self, FactsOptions, QueryError, RunFilter, Workspace};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The anomaly threshold the CLI uses by default (`anomaly --threshold`).
+const ANOMALY_THRESHOLD: f64 = 2.5;
+/// Runs listed at most for an artifact search.
+const SEARCH_LIMIT: usize = 500;
+
+/// `None` for queries this module does not answer.
+pub fn answer(ws: &Workspace, q: &Query) -> Option<Result<Payload, QueryError>> {
+    Some(match q {
+        Query::Compare { runs } => compare_runs(ws, runs).map(Payload::Compared),
+        Query::CompareSeries { lines, buckets } => {
+            query::series_lines(ws, lines, None, *buckets).map(Payload::CompareSeries)
+        }
+        Query::Diagnose { run, now } => {
+            findings(ws, run, *now, true).map(|f| Payload::Findings(run.clone(), f))
+        }
+        Query::Flags { runs, now } => flags(ws, runs, *now).map(Payload::Flags),
+        Query::Lineage { root, depth } => query::resolve_ref(ws, root).and_then(|root| {
+            let (edges, missing) = query::lineage_edges(ws, &root, true, true, *depth)?;
+            Ok(Payload::Lineage(Box::new(build(&root, &edges, &missing))))
+        }),
+        Query::Trends { project } => {
+            trends(ws, project).map(|t| Payload::Trends(project.clone(), t))
+        }
+        Query::Locate { record } => match query::record_seq(ws, record) {
+            Ok(Some((run, seq))) => Ok(Payload::Located(run, seq)),
+            Ok(None) => Err(QueryError::Invalid(format!("no record {record}"))),
+            Err(e) => Err(e),
+        },
+        Query::Search { text } => query::runs_with_artifact(ws, text, SEARCH_LIMIT)
+            .map(|hits| Payload::SearchHits(text.clone(), hits)),
+        _ => return None,
+    })
+}
+
+fn compare_runs(ws: &Workspace, runs: &[String]) -> Result<Compared, QueryError> {
+    if runs.len() < 2 {
+        return Err(QueryError::Invalid(
+            "compare needs two runs or more".to_string(),
+        ));
+    }
+    let facts = runs
+        .iter()
+        .map(|t| {
+            let r = query::resolve_run(ws, t)?;
+            query::run_facts(ws, &r, FactsOptions::default())
+        })
+        .collect::<Result<Vec<RunFacts>, QueryError>>()?;
+    Ok(match facts.as_slice() {
+        [l, r] => Compared::Two(Box::new(compare(l, r))),
+        many => Compared::Many(Box::new(compare_many(many))),
+    })
+}
+
+/// The CLI's diagnostics: siblings' stages and the previous completed run as the baseline.
+fn findings(
+    ws: &Workspace,
+    run: &Ref,
+    now: Timestamp,
+    verify: bool,
+) -> Result<Vec<Finding>, QueryError> {
+    let facts = query::run_facts(
+        ws,
+        run,
+        FactsOptions {
+            verify_artifacts: verify,
+            points: false,
+        },
+    )?;
+    let baseline = query::previous_completed(ws, &facts.run)?
+        .map(|b| query::run_facts(ws, &b, FactsOptions::default()))
+        .transpose()?;
+    let ctx = DiagnosticsContext {
+        sibling_stages: query::sibling_stages(ws, &facts.run)?,
+        baseline: baseline.as_ref(),
+    };
+    let opts = DiagnosticsOptions {
+        now,
+        ..Default::default()
+    };
+    Ok(diagnose(&facts, &ctx, &opts))
+}
+
+/// Flags for the tree. Artifacts are not re-hashed here (the diagnostics pane does that for the
+/// run it shows): flagging every run must stay cheap.
+fn flags(ws: &Workspace, runs: &[(Ref, u64)], now: Timestamp) -> Result<Vec<RunFlags>, QueryError> {
+    // (project, key) → each run's latest value, read once per request.
+    let mut across: BTreeMap<(Ref, String), Vec<(Ref, f64)>> = BTreeMap::new();
+    let mut out = Vec::with_capacity(runs.len());
+    for (run, generation) in runs {
+        let found = match findings(ws, run, now, false) {
+            Ok(f) => f,
+            // Gone since the tree was read: no flags (answered, so it is not asked again).
+            Err(QueryError::NoRun(_)) => {
+                out.push(RunFlags {
+                    run: run.clone(),
+                    generation: *generation,
+                    worst: None,
+                    anomalies: vec![],
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let worst = found.iter().map(|f| f.severity).max();
+        let mut anomalies = Vec::new();
+        let project = run.project_ref();
+        let keys: BTreeSet<String> = query::metric_list(ws, run)?
+            .into_iter()
+            .map(|m| m.key)
+            .collect();
+        for key in keys {
+            let Some(p) = &project else { break };
+            let vals = match across.get(&(p.clone(), key.clone())) {
+                Some(v) => v,
+                None => {
+                    let filter = RunFilter {
+                        project: Some(p.value().to_string()),
+                        ..Default::default()
+                    };
+                    let v: Vec<(Ref, f64)> = query::metric_across_runs(ws, &filter, &key, None)?
+                        .into_iter()
+                        .filter_map(|(row, v)| v.map(|v| (row.run_ref, v)))
+                        .collect();
+                    across.entry((p.clone(), key.clone())).or_insert(v)
+                }
+            };
+            let Some(actual) = vals.iter().find(|(r, _)| r == run).map(|(_, v)| *v) else {
+                continue;
+            };
+            let base: Vec<f64> = vals
+                .iter()
+                .filter(|(r, _)| r != run)
+                .map(|(_, v)| *v)
+                .collect();
+            if anomaly(&key, actual, &base, ANOMALY_THRESHOLD)
+                .is_some_and(|a| a.severity == "error")
+            {
+                anomalies.push(key);
+            }
+        }
+        out.push(RunFlags {
+            run: run.clone(),
+            generation: *generation,
+            worst,
+            anomalies,
+        });
+    }
+    Ok(out)
+}
+
+fn trends(ws: &Workspace, project: &Ref) -> Result<Vec<Trend>, QueryError> {
+    let filter = RunFilter {
+        project: Some(project.value().to_string()),
+        ..Default::default()
+    };
+    let mut rows = query::list_run_rows(ws, &filter)?;
+    rows.sort_by(|a, b| (a.started_at, &a.run_ref).cmp(&(b.started_at, &b.run_ref)));
+    let mut keys: BTreeSet<String> = BTreeSet::new();
+    for r in &rows {
+        keys.extend(
+            query::metric_list(ws, &r.run_ref)?
+                .into_iter()
+                .map(|m| m.key),
+        );
+    }
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        let by_run: BTreeMap<Ref, Option<f64>> =
+            query::metric_across_runs(ws, &filter, &key, None)?
+                .into_iter()
+                .map(|(row, v)| (row.run_ref, v))
+                .collect();
+        let values = rows
+            .iter()
+            .map(|r| (r.name.clone(), by_run.get(&r.run_ref).copied().flatten()))
+            .collect();
+        out.push(Trend {
+            direction: direction(&key, None),
+            key,
+            values,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,132 @@
+//! The command registry: every verb of the action grammar with its argument words (the `:`
+//! line completes from them), usage and description (`:help` lists them). `action.rs` parses
+//! the same verbs; a test there checks each registered command parses and round-trips.
+//!
+//! Data only: no parsing, no state.
+
+/// A command of the grammar, with its argument words (for completion) and what it does.
+pub struct CommandSpec {
+    pub verb: &'static str,
+    pub args: &'static [&'static str],
+    pub usage: &'static str,
+    pub desc: &'static str,
+}
+
+const fn cmd(
+    verb: &'static str,
+    args: &'static [&'static str],
+    usage: &'static str,
+    desc: &'static str,
+) -> CommandSpec {
+    CommandSpec {
+        verb,
+        args,
+        usage,
+        desc,
+    }
+}
+
+pub const COMMANDS: &[CommandSpec] = &[
+    cmd("quit", &[], "quit", "Leave the explorer (also :q)"),
+    cmd("refresh", &[], "refresh", "Reload everything visible"),
+    cmd("help", &[], "help", "Show every key"),
+    cmd("back", &[], "back", "Close, clear or leave (Esc)"),
+    cmd("command", &[], "command", "Open the command line"),
+    cmd(
+        "focus",
+        &[
+            "next",
+            "prev",
+            "tree",
+            "overview",
+            "stream",
+            "metrics",
+            "compare",
+            "diagnostics",
+            "lineage",
+            "project",
+        ],
+        "focus next|prev|PANE",
+        "Move focus",
+    ),
+    cmd(
+        "select",
+        &["next", "prev", "first", "last", "page-down", "page-up"],
+        "select next|prev|first|last|page-down|page-up",
+        "Move the selection",
+    ),
+    cmd(
+        "open",
+        &[],
+        "open",
+        "Open the selection (expand, record JSON, chart)",
+    ),
+    cmd("expand", &[], "expand", "Expand the tree node"),
+    cmd("collapse", &[], "collapse", "Collapse the tree node"),
+    cmd(
+        "mark",
+        &[],
+        "mark",
+        "Mark or unmark the run (chart overlay, compare)",
+    ),
+    cmd("unmark-all", &[], "unmark-all", "Clear every mark"),
+    cmd(
+        "sort",
+        &["start", "name", "toggle", "column"],
+        "sort start|name|toggle|column",
+        "Sort runs (column: the compare table)",
+    ),
+    cmd(
+        "filter",
+        &["type:", "stage:", "level:", "key:"],
+        "filter [TEXT]",
+        "Filter the focused pane (empty clears)",
+    ),
+    cmd(
+        "run",
+        &[],
+        "run REF",
+        "Select a run by ref or unique suffix",
+    ),
+    cmd(
+        "follow",
+        &[],
+        "follow",
+        "Follow the newest records (like less +F)",
+    ),
+    cmd(
+        "chart",
+        &[],
+        "chart",
+        "Add or remove the metric from the chart",
+    ),
+    cmd("smooth", &[], "smooth", "Cycle chart smoothing (EMA)"),
+    cmd("log", &[], "log", "Toggle log scale"),
+    cmd("xaxis", &[], "xaxis", "Toggle step / time on the x axis"),
+    cmd(
+        "zoom",
+        &["in", "out", "reset"],
+        "zoom in|out|reset",
+        "Zoom the chart to the last N points",
+    ),
+    cmd(
+        "compare",
+        &[],
+        "compare [A B …]",
+        "Compare the marked runs, or the runs given",
+    ),
+    cmd(
+        "lineage",
+        &[],
+        "lineage [REF]",
+        "Lineage around the selection (or REF)",
+    ),
+    cmd(
+        "column",
+        &["next", "prev"],
+        "column next|prev",
+        "Select the next/previous column",
+    ),
+    cmd("jump", &[], "jump", "Go to the selected entity's own view"),
+    cmd("nop", &[], "nop", "Nothing (unbinds a key)"),
+];
