@@ -123,3 +123,33 @@ fn report_text_from_data_is_escaped() {
     assert!(!html.contains("<script>alert"));
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
 }
+
+#[test]
+fn csv_exports_of_compare_and_trend() {
+    let ws = Ws::new();
+    ws.ok(&["demo"]);
+    let c = ws.ok(&["export", "csv", "compare", "baseline", "cosine-warmup"]);
+    let mut lines = c.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "stage_name,metric_key,left_value,right_value,delta,change_ratio,left_status,right_status,notes,change_pct,verdict"
+    );
+    assert!(
+        c.lines()
+            .any(|l| l.starts_with("train,val-loss,") && l.ends_with(",better"))
+    );
+    let t = ws.ok(&[
+        "export",
+        "csv",
+        "trend",
+        "val-loss",
+        "--project",
+        "mnist-classifier",
+    ]);
+    assert_eq!(
+        t.lines().next().unwrap(),
+        "run_id,run_name,metric_key,project_name,stage_name,value,captured_at"
+    );
+    // The five training runs (one failed) carry val-loss; the dataset run does not.
+    assert_eq!(t.lines().count(), 1 + 5);
+}

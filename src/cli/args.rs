@@ -199,6 +199,25 @@ pub enum CsvCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Two runs' metric deltas: stage_name,metric_key,left_value,right_value,delta,
+    /// change_ratio,left_status,right_status,notes (plus change_pct and verdict).
+    Compare {
+        left: String,
+        right: String,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// One metric across runs: run_id,run_name,metric_key,project_name,stage_name,value,
+    /// captured_at.
+    Trend {
+        key: String,
+        #[arg(long)]
+        stage: Option<String>,
+        #[command(flatten)]
+        filter: RunsArgs,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

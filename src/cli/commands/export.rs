@@ -41,6 +41,24 @@ fn finish(
     Ok(())
 }
 
+/// Writes CSV rows to the file (renamed into place when complete) or stdout.
+fn write_csv(out: Option<&Path>, header: &[&str], rows: &[Vec<String>]) -> anyhow::Result<()> {
+    let (w, tmp) = sink(out)?;
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record(header)?;
+    for r in rows {
+        csv.write_record(r)?;
+    }
+    let w = csv
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("writing CSV: {}", e.error()))?;
+    finish(w, tmp, out)
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
 pub fn run(ctx: &Ctx, c: ExportCommand) -> anyhow::Result<i32> {
     let ws = super::query::open_read(ctx)?;
     match c {
@@ -78,6 +96,126 @@ pub fn run(ctx: &Ctx, c: ExportCommand) -> anyhow::Result<i32> {
                     output::line(&msg);
                 }
             }
+            Ok(0)
+        }
+        ExportCommand::Csv(CsvCommand::Compare {
+            left,
+            right,
+            output: out,
+        }) => {
+            let (l, r) = (
+                query::resolve_run(&ws, &left)?,
+                query::resolve_run(&ws, &right)?,
+            );
+            let lf = query::run_facts(&ws, &l, Default::default())?;
+            let rf = query::run_facts(&ws, &r, Default::default())?;
+            let c = crate::analysis::compare::compare(&lf, &rf);
+            let status = |f: &crate::model::RunFacts, stage: &Option<String>| -> String {
+                match stage {
+                    Some(s) => f
+                        .stages
+                        .iter()
+                        .find(|x| &x.stage_name == s)
+                        .map(|x| x.status.as_str().to_string())
+                        .unwrap_or_default(),
+                    None => f.run.status.as_str().to_string(),
+                }
+            };
+            let rows: Vec<Vec<String>> = c
+                .metrics
+                .iter()
+                .map(|m| {
+                    let note = match (&m.left, &m.right) {
+                        (None, Some(_)) | (Some(_), None) => format!(
+                            "sparse_metric_capture:{}:{}",
+                            m.stage.as_deref().unwrap_or("run"),
+                            m.key
+                        ),
+                        _ => String::new(),
+                    };
+                    vec![
+                        m.stage.clone().unwrap_or_default(),
+                        m.key.clone(),
+                        opt(m.left.as_ref().map(|s| s.last)),
+                        opt(m.right.as_ref().map(|s| s.last)),
+                        opt(m.delta),
+                        opt(m.change_ratio),
+                        status(&lf, &m.stage),
+                        status(&rf, &m.stage),
+                        note,
+                        opt(m.change_pct),
+                        format!("{:?}", m.verdict).to_lowercase(),
+                    ]
+                })
+                .collect();
+            write_csv(
+                out.as_deref(),
+                &[
+                    "stage_name",
+                    "metric_key",
+                    "left_value",
+                    "right_value",
+                    "delta",
+                    "change_ratio",
+                    "left_status",
+                    "right_status",
+                    "notes",
+                    "change_pct",
+                    "verdict",
+                ],
+                &rows,
+            )?;
+            Ok(0)
+        }
+        ExportCommand::Csv(CsvCommand::Trend {
+            key,
+            stage,
+            filter,
+            output: out,
+        }) => {
+            let names: std::collections::BTreeMap<_, _> = ws
+                .read()?
+                .projects()?
+                .into_iter()
+                .map(|p| (p.project_ref, p.name))
+                .collect();
+            let vals = query::metric_across_runs(
+                &ws,
+                &super::query::run_filter(&filter)?,
+                &key,
+                stage.as_deref(),
+            )?;
+            let rows: Vec<Vec<String>> = vals
+                .iter()
+                .filter(|(_, v)| v.is_some())
+                .map(|(r, v)| {
+                    vec![
+                        r.run_ref.to_string(),
+                        r.name.clone(),
+                        key.clone(),
+                        names
+                            .get(&r.project_ref)
+                            .cloned()
+                            .unwrap_or_else(|| r.project_ref.value().to_string()),
+                        stage.clone().unwrap_or_default(),
+                        opt(*v),
+                        crate::model::Timestamp(r.stats.last_observed).to_string(),
+                    ]
+                })
+                .collect();
+            write_csv(
+                out.as_deref(),
+                &[
+                    "run_id",
+                    "run_name",
+                    "metric_key",
+                    "project_name",
+                    "stage_name",
+                    "value",
+                    "captured_at",
+                ],
+                &rows,
+            )?;
             Ok(0)
         }
         ExportCommand::Csv(CsvCommand::Runs {
