@@ -137,10 +137,11 @@ pub fn demo(ctx: &Ctx, a: &DemoArgs) -> anyhow::Result<i32> {
         }
         // A live run writes in the background while the explorer is open.
         let exe = std::env::current_exe().context("locating the contexta binary")?;
+        let name = crate::demo::LiveOptions::default().run_name;
         let mut child = std::process::Command::new(exe)
             .arg("--workspace")
             .arg(&root)
-            .args(["--quiet", "demo", "--live"])
+            .args(["--quiet", "demo", "--live", "--name", &name])
             .arg("--interval")
             .arg(a.interval.to_string())
             .stdin(std::process::Stdio::null())
@@ -148,6 +149,20 @@ pub fn demo(ctx: &Ctx, a: &DemoArgs) -> anyhow::Result<i32> {
             .stderr(std::process::Stdio::null())
             .spawn()
             .context("starting the live demo writer")?;
+        // Open once the live run has committed, so the explorer starts on it (the most
+        // recently active run) rather than on the last run the demo wrote.
+        let live = crate::model::Ref::parse(&format!("run:mnist-classifier.{name}"))?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(3);
+        while std::time::Instant::now() < deadline {
+            let seen = Workspace::open(&root, Access::Read)
+                .ok()
+                .and_then(|ws| ws.read().ok().and_then(|s| s.stats(&live).ok().flatten()))
+                .is_some_and(|st| st.total() > 0);
+            if seen {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let result = crate::tui::run(&root, &crate::tui::TuiOptions::default());
         // Ask the writer to finish its run cleanly, then make sure it is gone.
         let _ = std::process::Command::new("kill")
