@@ -377,22 +377,11 @@ impl<'s> RunHandle<'s> {
             slug(relation.as_str()),
             &crate::capture::short_hash(&format!("{source}>{target}"))
         );
-        let rel = Relation {
-            relation_ref: Ref::build(
-                "relation",
-                &[self.run_ref.first(), self.run_ref.last(), &token],
-            )?,
-            relation_type: relation,
-            source_ref: source.clone(),
-            target_ref: target.clone(),
-            recorded_at: Timestamp::now(),
-            origin_marker: OriginMarker::Explicit,
-            confidence_marker: Confidence::High,
-            operation_context_ref: None,
-            evidence_refs: vec![],
-            schema_version: SCHEMA_VERSION.into(),
-            extensions: vec![],
-        };
+        let rref = Ref::build(
+            "relation",
+            &[self.run_ref.first(), self.run_ref.last(), &token],
+        )?;
+        let rel = Relation::new(rref, relation, source, target, Timestamp::now());
         rel.validate()?;
         self.session.send(WriteOp::Relation(rel.clone()));
         Ok(rel)

@@ -225,20 +225,10 @@ impl<'a> Gen<'a> {
             slug(t.as_str()),
             crate::capture::short_hash(&format!("{source}>{target}"))
         );
-        self.ops.push(WriteOp::Relation(Relation {
-            relation_ref: Ref::build("relation", &[source.first(), &token])
-                .expect("valid relation"),
-            relation_type: t,
-            source_ref: source.clone(),
-            target_ref: target.clone(),
-            recorded_at: at,
-            origin_marker: OriginMarker::Explicit,
-            confidence_marker: Confidence::High,
-            operation_context_ref: None,
-            evidence_refs: vec![],
-            schema_version: SCHEMA_VERSION.into(),
-            extensions: vec![],
-        }));
+        let rref = Ref::build("relation", &[source.first(), &token]).expect("valid relation");
+        self.ops.push(WriteOp::Relation(Relation::new(
+            rref, t, source, target, at,
+        )));
     }
 
     fn environment(&mut self, run: &Ref, at: Timestamp, torch: &str, commit: &str, dirty: bool) {

@@ -563,6 +563,29 @@ pub struct Relation {
 }
 
 impl Relation {
+    /// An explicit, high-confidence edge `source --relation--> target`.
+    pub fn new(
+        relation_ref: Ref,
+        relation_type: RelationType,
+        source: &Ref,
+        target: &Ref,
+        at: Timestamp,
+    ) -> Self {
+        Relation {
+            relation_ref,
+            relation_type,
+            source_ref: source.clone(),
+            target_ref: target.clone(),
+            recorded_at: at,
+            origin_marker: OriginMarker::Explicit,
+            confidence_marker: Confidence::High,
+            operation_context_ref: None,
+            evidence_refs: vec![],
+            schema_version: schema_version(),
+            extensions: vec![],
+        }
+    }
+
     pub fn validate(&self) -> Check {
         check_kind("relation_ref", &self.relation_ref, "relation")?;
         if self.source_ref == self.target_ref {

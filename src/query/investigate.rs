@@ -317,30 +317,20 @@ pub fn lineage_edges(
             continue;
         }
         let mut found: Vec<(EdgeFact, Ref)> = Vec::new();
+        let explicit = |r: &Relation| EdgeFact {
+            from: r.source_ref.clone(),
+            to: r.target_ref.clone(),
+            relation: r.relation_type.as_str().into(),
+            relation_ref: Some(r.relation_ref.clone()),
+        };
         if downstream {
             for r in snap.relations_from(&node)? {
-                found.push((
-                    EdgeFact {
-                        from: r.source_ref.clone(),
-                        to: r.target_ref.clone(),
-                        relation: r.relation_type.as_str().into(),
-                        relation_ref: Some(r.relation_ref.clone()),
-                    },
-                    r.target_ref,
-                ));
+                found.push((explicit(&r), r.target_ref));
             }
         }
         if upstream {
             for r in snap.relations_to(&node)? {
-                found.push((
-                    EdgeFact {
-                        from: r.source_ref.clone(),
-                        to: r.target_ref.clone(),
-                        relation: r.relation_type.as_str().into(),
-                        relation_ref: Some(r.relation_ref.clone()),
-                    },
-                    r.source_ref,
-                ));
+                found.push((explicit(&r), r.source_ref));
             }
         }
         match node.kind() {

@@ -7,8 +7,7 @@ use super::error::StoreError;
 use super::read::{ReadSnapshot, open};
 use super::tables::*;
 use crate::model::*;
-use redb::{ReadableTable, ReadableTableMetadata};
-use serde::de::DeserializeOwned;
+use redb::ReadableTableMetadata;
 
 /// What a workspace holds, counted from the primary tables.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -21,20 +20,6 @@ pub struct WorkspaceCounts {
 }
 
 impl ReadSnapshot<'_> {
-    fn every<T: DeserializeOwned>(
-        &self,
-        def: redb::TableDefinition<(u32, u32), &'static [u8]>,
-        what: &str,
-    ) -> Result<Vec<T>, StoreError> {
-        let t = open(&self.txn, def)?;
-        let mut out = Vec::new();
-        for item in t.iter()? {
-            let (_, v) = item?;
-            out.push(decode(v.value(), what)?);
-        }
-        Ok(out)
-    }
-
     /// Every run in the primary table (not through the run-list indexes), by ref.
     pub fn all_runs(&self) -> Result<Vec<Run>, StoreError> {
         let mut v: Vec<Run> = self.all(RUNS, "run")?;
@@ -43,13 +28,13 @@ impl ReadSnapshot<'_> {
     }
 
     pub fn all_deployments(&self) -> Result<Vec<DeploymentExecution>, StoreError> {
-        let mut v: Vec<DeploymentExecution> = self.every(DEPLOYMENTS, "deployment")?;
+        let mut v: Vec<DeploymentExecution> = self.all(DEPLOYMENTS, "deployment")?;
         v.sort_by(|a, b| a.deployment_execution_ref.cmp(&b.deployment_execution_ref));
         Ok(v)
     }
 
     pub fn all_artifacts(&self) -> Result<Vec<ArtifactManifest>, StoreError> {
-        let mut v: Vec<ArtifactManifest> = self.every(ARTIFACTS, "artifact")?;
+        let mut v: Vec<ArtifactManifest> = self.all(ARTIFACTS, "artifact")?;
         v.sort_by(|a, b| a.artifact_ref.cmp(&b.artifact_ref));
         Ok(v)
     }

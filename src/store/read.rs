@@ -83,9 +83,10 @@ impl<'w> ReadSnapshot<'w> {
         Ref::parse(&n).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
-    pub(super) fn all<T: DeserializeOwned>(
+    /// Every value of a table, decoded, whatever its key.
+    pub(super) fn all<K: redb::Key + 'static, T: DeserializeOwned>(
         &self,
-        def: redb::TableDefinition<u32, &'static [u8]>,
+        def: redb::TableDefinition<K, &'static [u8]>,
         what: &str,
     ) -> Result<Vec<T>, StoreError> {
         let t = open(&self.txn, def)?;
