@@ -36,6 +36,12 @@ impl Executor {
         match effect {
             Effect::Open => Some(Msg::Opened(self.open())),
             Effect::Query(req) => Some(Msg::Loaded(self.query(req))),
+            // Inline (headless, tests): the job runs to the end here; progress is dropped.
+            Effect::Job(job) => {
+                let id = job.id;
+                let result = super::jobs::run_job(&self.root, job, &mut |_| {});
+                Some(Msg::Job(super::effect::JobEvent::Done { id, result }))
+            }
             Effect::Quit => None,
         }
     }
@@ -159,6 +165,7 @@ fn queue(pending: &mut BTreeMap<Option<Slot>, Pending>, effect: Effect) {
         Effect::Query(req) => {
             pending.insert(Some(req.query.slot()), Pending::Query(req));
         }
-        Effect::Quit => {}
+        // Jobs go to the job runner (`jobs.rs`); one reaching here is dropped.
+        Effect::Job(_) | Effect::Quit => {}
     }
 }

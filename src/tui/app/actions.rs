@@ -138,6 +138,9 @@ impl AppState {
                     vec![]
                 }
             },
+            Action::Report { render, path } => self.report(render, path),
+            Action::Export(path) => self.export(path),
+            Action::Backup(path) => self.backup(path),
             Action::Nop => vec![],
         }
     }

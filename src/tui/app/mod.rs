@@ -13,6 +13,7 @@ mod data;
 pub mod diagnostics;
 pub mod filter;
 mod investigate;
+pub mod jobs;
 pub mod lineage;
 pub mod metrics;
 mod motion;
@@ -77,6 +78,8 @@ pub enum Msg {
     Changed,
     Watch(WatchMode),
     Action(Action),
+    /// Progress or the end of a background job.
+    Job(super::effect::JobEvent),
     /// SIGTERM / SIGHUP: leave like `:q`.
     Quit,
 }
@@ -186,6 +189,9 @@ pub struct AppState {
     pub lineage: LineageState,
     pub project: ProjectState,
     pub requests: Requests,
+    /// The background job running now, if any (one at a time).
+    pub job: Option<jobs::JobStatus>,
+    job_ids: u64,
     pending_keys: Vec<Key>,
     retry_at: Option<Timestamp>,
     pub mouse: bool,
@@ -221,6 +227,8 @@ impl AppState {
             lineage: LineageState::default(),
             project: ProjectState::default(),
             requests: Requests::default(),
+            job: None,
+            job_ids: 0,
             pending_keys: Vec::new(),
             retry_at: None,
             mouse: false,
@@ -325,6 +333,7 @@ impl AppState {
                 vec![]
             }
             Msg::Action(a) => self.apply(a),
+            Msg::Job(e) => self.on_job(e),
             Msg::Quit => {
                 self.quit = true;
                 vec![Effect::Quit]
