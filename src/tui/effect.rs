@@ -158,6 +158,11 @@ pub enum Query {
     Search {
         text: String,
     },
+    /// Check a run's artifact bodies against their manifests (size, then SHA-256).
+    Verify {
+        run: Ref,
+        artifacts: Vec<crate::model::ArtifactManifest>,
+    },
 }
 
 /// Where a query's result goes; one in-flight request per slot. Ordered by priority: the
@@ -178,6 +183,7 @@ pub enum Slot {
     Trends,
     CompareSeries,
     Search,
+    Verify,
     Flags,
     Outline(Ref),
 }
@@ -201,6 +207,7 @@ impl Query {
             Query::Trends { .. } => Slot::Trends,
             Query::Locate { .. } => Slot::Locate,
             Query::Search { .. } => Slot::Search,
+            Query::Verify { .. } => Slot::Verify,
         }
     }
 }
@@ -210,7 +217,10 @@ pub enum Payload {
     Tree(Vec<ProjectNode>),
     Outline(Ref, RunOutline),
     Detail(Box<RunDetail>),
-    Records { anchor: Anchor, page: RecordPage },
+    Records {
+        anchor: Anchor,
+        page: RecordPage,
+    },
     Metrics(Vec<MetricInfo>),
     Sparklines(Vec<(String, Spark)>),
     Series(Vec<SeriesLine>),
@@ -223,7 +233,12 @@ pub enum Payload {
     Trends(Ref, Vec<Trend>),
     Located(Ref, u32),
     SearchHits(String, Vec<Ref>),
+    /// Each artifact's verification state, for the run's overview.
+    Verified(Ref, Vec<(Ref, Verdict)>),
 }
+
+/// An artifact body checked against its manifest: a state, or why it could not be read.
+pub type Verdict = Result<crate::recovery::verify::ArtifactState, String>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Compared {

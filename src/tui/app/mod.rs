@@ -7,6 +7,7 @@
 //! queries and applies their results.
 
 mod actions;
+mod artifacts;
 pub mod cmdline;
 pub mod compare;
 mod data;
@@ -160,6 +161,9 @@ pub struct OverviewState {
     pub scroll: usize,
     /// An artifact to highlight (a jump from a finding's evidence).
     pub highlight: Option<Ref>,
+    /// Verification state per run, then per artifact; filled by the worker, kept until
+    /// `:refresh` (hashing is disk work, done once per artifact).
+    pub verified: BTreeMap<Ref, BTreeMap<Ref, super::effect::Verdict>>,
 }
 
 pub struct AppState {
