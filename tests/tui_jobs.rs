@@ -199,3 +199,43 @@ fn the_command_line_completes_job_commands_and_render_kinds() {
     );
     assert_eq!(completions("backu", &[]), vec!["backup ".to_string()]);
 }
+
+#[test]
+fn r_asks_for_an_html_report_of_the_run() {
+    let (_d, root) = demo();
+    let (mut app, _) = start(&root, "");
+    let run = app.run.clone().unwrap();
+    let fx = app.update(Msg::Key(contexta::tui::key::Key::char('R')));
+    let (_, kind) = job_of(&fx);
+    assert_eq!(
+        kind,
+        JobKind::Report {
+            target: ReportTarget::Snapshot(run),
+            render: Render::Html,
+            path: None
+        }
+    );
+}
+
+#[test]
+fn the_job_thread_sends_progress_then_the_path() {
+    let (_d, root) = demo();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let jobs = contexta::tui::jobs::spawn(&root, tx).unwrap();
+    jobs.send(contexta::tui::effect::Job {
+        id: 7,
+        kind: JobKind::Backup { path: None },
+    })
+    .unwrap();
+    let mut progress = 0;
+    let path = loop {
+        match rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap() {
+            Msg::Job(JobEvent::Progress { id: 7, .. }) => progress += 1,
+            Msg::Job(JobEvent::Done { id: 7, result }) => break result.unwrap(),
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert!(progress > 0, "the backup reports progress");
+    assert!(path.starts_with(root.join("backups")), "{}", path.display());
+    assert!(std::fs::metadata(&path).unwrap().len() > 0);
+}
