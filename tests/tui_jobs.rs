@@ -239,3 +239,25 @@ fn the_job_thread_sends_progress_then_the_path() {
     assert!(path.starts_with(root.join("backups")), "{}", path.display());
     assert!(std::fs::metadata(&path).unwrap().len() > 0);
 }
+
+#[test]
+fn quitting_while_a_job_runs_asks_twice() {
+    let (_d, root) = demo();
+    let (mut app, _) = start(&root, "");
+    job_of(&app.update(Msg::Action(Action::Backup(None))));
+    assert!(app.update(Msg::Action(Action::Quit)).is_empty());
+    assert!(!app.quit);
+    assert!(app.flash.clone().unwrap().text.contains("quit again"));
+    assert_eq!(app.update(Msg::Action(Action::Quit)), vec![Effect::Quit]);
+    assert!(app.quit);
+
+    // After the job ends, one quit is enough again.
+    let (mut app, _) = start(&root, "");
+    let (id2, _) = job_of(&app.update(Msg::Action(Action::Backup(None))));
+    assert!(app.update(Msg::Action(Action::Quit)).is_empty());
+    app.update(Msg::Job(JobEvent::Done {
+        id: id2,
+        result: Ok(PathBuf::from("b.tar")),
+    }));
+    assert_eq!(app.update(Msg::Action(Action::Quit)), vec![Effect::Quit]);
+}

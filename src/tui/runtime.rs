@@ -1,9 +1,10 @@
-//! The interactive loop. Threads: input (blocking crossterm reads), the watcher, signals and the
-//! worker all send to one channel; the main thread owns the state and the terminal. Each turn
-//! blocks on `recv` (or until the app's next timed wake: ages, highlight expiry, reopen retry),
-//! drains everything queued, coalesces repeated "changed" signals, feeds the reducer, hands
-//! effects to the worker, and draws only if something changed and the last frame is at least
-//! one frame budget old. Idle means blocked: no ticks, no bytes to the terminal.
+//! The interactive loop. Threads: input (blocking crossterm reads), the watcher, signals, the
+//! query worker and the job runner all send to one channel; the main thread owns the state and
+//! the terminal. Each turn blocks on `recv` (or until the app's next timed wake: ages, highlight
+//! expiry, reopen retry), drains everything queued, coalesces repeated "changed" signals, feeds
+//! the reducer, hands jobs to the job runner and other effects to the worker, and draws only if
+//! something changed and the last frame is at least one frame budget old. Idle means blocked: no
+//! ticks, no bytes to the terminal (a running job wakes the loop only with its progress).
 //!
 //! Never does disk work itself (the worker does) and never renders outside `draw`.
 

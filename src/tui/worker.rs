@@ -1,8 +1,10 @@
 //! Runs effects: opens the workspace and answers queries through `crate::query`, either inline
 //! (`Executor::run`, for headless mode and tests) or on a background thread (`spawn`) that keeps
-//! one pending request per slot, newest wins, and serves slots in priority order.
+//! one pending request per slot, newest wins, and serves slots in priority order. Long jobs
+//! (`Effect::Job`) run here only inline; the interactive loop gives them to `jobs.rs`, so a
+//! backup never holds up a query.
 //!
-//! Owns the only `Workspace` handle of the explorer. Never touches state or the terminal; each
+//! Owns the explorer's query `Workspace` handle (a job opens its own). Never touches state or the terminal; each
 //! query takes its own short read snapshot, so no read transaction outlives a request.
 
 use super::app::Msg;

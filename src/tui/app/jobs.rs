@@ -1,7 +1,7 @@
 //! Background jobs as the app sees them: `:report`, `:export` and `:backup` become one
 //! `Effect::Job` each; the status line shows the running job and its progress; the end flashes
 //! the path written or the error. One job at a time: a second request while one runs is
-//! refused with "busy".
+//! refused with "busy". Quitting while a job runs asks for a second quit.
 //!
 //! Pure: returns effects; the job runner (`tui/jobs.rs`) does the work.
 
@@ -108,6 +108,20 @@ impl AppState {
         vec![Effect::Job(Job { id, kind })]
     }
 
+    /// A first quit while a job runs warns instead (leaving would abandon the job half-done);
+    /// the second quit leaves. `true` when the quit is held.
+    pub(super) fn hold_quit_for_job(&mut self) -> bool {
+        let Some(j) = &self.job else {
+            return false;
+        };
+        if std::mem::replace(&mut self.quit_armed, true) {
+            return false;
+        }
+        let text = format!("{} is still running: quit again to abandon it", j.label);
+        self.flash(FlashLevel::Warn, text);
+        true
+    }
+
     pub(super) fn on_job(&mut self, e: JobEvent) -> Vec<Effect> {
         match e {
             JobEvent::Progress {
@@ -124,6 +138,7 @@ impl AppState {
                 let Some(j) = self.job.take_if(|j| j.id == id) else {
                     return vec![];
                 };
+                self.quit_armed = false;
                 match result {
                     Ok(path) => self.flash(
                         FlashLevel::Info,

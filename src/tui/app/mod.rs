@@ -196,6 +196,8 @@ pub struct AppState {
     /// The background job running now, if any (one at a time).
     pub job: Option<jobs::JobStatus>,
     job_ids: u64,
+    /// Quit was asked once while a job ran (and warned about); the next quit leaves.
+    quit_armed: bool,
     pending_keys: Vec<Key>,
     retry_at: Option<Timestamp>,
     pub mouse: bool,
@@ -233,6 +235,7 @@ impl AppState {
             requests: Requests::default(),
             job: None,
             job_ids: 0,
+            quit_armed: false,
             pending_keys: Vec::new(),
             retry_at: None,
             mouse: false,
