@@ -4,6 +4,7 @@
 //!
 //! Parsing never looks at state: whether an action makes sense now is `update`'s business.
 
+use crate::report::Render;
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -144,6 +145,15 @@ pub enum Action {
     Column(bool),
     /// Go to the selected entity's own view (lineage: run → tree, artifact → overview).
     Jump,
+    /// Write a report in the background: the marked pair compared, else the selected run.
+    Report {
+        render: Render,
+        path: Option<String>,
+    },
+    /// Export the marked runs (else the selected run) as JSON Lines, in the background.
+    Export(Option<String>),
+    /// Back up the workspace in the background.
+    Backup(Option<String>),
     /// Does nothing: a user keymap binds a key to it to disable a default.
     Nop,
 }
@@ -241,6 +251,22 @@ impl Action {
             "lineage" => Ok(Action::Lineage(Some(rest.to_string()))),
             "column" => Ok(Action::Column(arg(&["next", "prev"])? == "next")),
             "jump" => no_args(Action::Jump),
+            "report" => {
+                let (first, after) = match rest.split_once(char::is_whitespace) {
+                    Some((f, a)) => (f, a.trim()),
+                    None => (rest, ""),
+                };
+                let (render, path) = match Render::parse(first) {
+                    Some(r) => (r, after),
+                    None => (Render::Html, rest),
+                };
+                Ok(Action::Report {
+                    render,
+                    path: (!path.is_empty()).then(|| path.to_string()),
+                })
+            }
+            "export" => Ok(Action::Export((!rest.is_empty()).then(|| rest.to_string()))),
+            "backup" => Ok(Action::Backup((!rest.is_empty()).then(|| rest.to_string()))),
             "nop" | "none" => no_args(Action::Nop),
             "" => Err("empty command".into()),
             other => Err(format!("unknown command `{other}` (try :help)")),
@@ -298,6 +324,22 @@ impl fmt::Display for Action {
             Action::Column(true) => write!(f, "column next"),
             Action::Column(false) => write!(f, "column prev"),
             Action::Jump => write!(f, "jump"),
+            Action::Report { render, path } => {
+                let kind = match render {
+                    Render::Markdown => "markdown",
+                    Render::Json => "json",
+                    Render::Html => "html",
+                    Render::Csv => "csv",
+                };
+                match path {
+                    Some(p) => write!(f, "report {kind} {p}"),
+                    None => write!(f, "report {kind}"),
+                }
+            }
+            Action::Export(None) => write!(f, "export"),
+            Action::Export(Some(p)) => write!(f, "export {p}"),
+            Action::Backup(None) => write!(f, "backup"),
+            Action::Backup(Some(p)) => write!(f, "backup {p}"),
             Action::Nop => write!(f, "nop"),
         }
     }
@@ -319,6 +361,32 @@ mod tests {
             assert_eq!(Action::parse(&a.to_string()), Ok(a));
         }
         assert!(Action::parse("sort sideways").is_err());
+        assert_eq!(
+            Action::parse("report"),
+            Ok(Action::Report {
+                render: Render::Html,
+                path: None
+            })
+        );
+        assert_eq!(
+            Action::parse("report csv out/r.csv"),
+            Ok(Action::Report {
+                render: Render::Csv,
+                path: Some("out/r.csv".into())
+            })
+        );
+        assert_eq!(
+            Action::parse("report r.html"),
+            Ok(Action::Report {
+                render: Render::Html,
+                path: Some("r.html".into())
+            })
+        );
+        assert_eq!(Action::parse("backup"), Ok(Action::Backup(None)));
+        assert_eq!(
+            Action::parse("export x.jsonl"),
+            Ok(Action::Export(Some("x.jsonl".into())))
+        );
         assert!(Action::parse("bogus").is_err());
     }
 }

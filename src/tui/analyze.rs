@@ -1,7 +1,8 @@
 //! The worker's answers to the investigation panes' queries: compare, diagnostics, tree flags,
-//! lineage, project trends, record lookup and artifact search. Each is the CLI's recipe (the
-//! same `crate::query` reads feeding the same `crate::analysis` functions), run on the worker
-//! so render and the reducer never wait on it.
+//! lineage, project trends, record lookup, artifact search and artifact verification (hashing
+//! is disk work). Each is the CLI's recipe (the same `crate::query` reads feeding the same
+//! `crate::analysis` and `crate::recovery` functions), run on the worker so render and the
+//! reducer never wait on it.
 //!
 //! Never touches app state or the terminal; never reads the clock (`now` comes in the query).
 
@@ -13,6 +14,7 @@ use crate::analysis::lineage::build;
 use crate::analysis::trend::anomaly;
 use crate::model::{Ref, RunFacts, Timestamp};
 use crate::query::{self, FactsOptions, QueryError, RunFilter, Workspace};
+use crate::recovery::verify::verify_artifact;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The anomaly threshold the CLI uses by default (`anomaly --threshold`).
@@ -35,6 +37,18 @@ pub fn answer(ws: &Workspace, q: &Query) -> Option<Result<Payload, QueryError>> 
             let (edges, missing) = query::lineage_edges(ws, &root, true, true, *depth)?;
             Ok(Payload::Lineage(Box::new(build(&root, &edges, &missing))))
         }),
+        Query::Verify { run, artifacts } => Ok(Payload::Verified(
+            run.clone(),
+            artifacts
+                .iter()
+                .map(|m| {
+                    let state = verify_artifact(ws.root(), m)
+                        .map(|c| c.state)
+                        .map_err(|e| e.to_string());
+                    (m.artifact_ref.clone(), state)
+                })
+                .collect(),
+        )),
         Query::Trends { project } => {
             trends(ws, project).map(|t| Payload::Trends(project.clone(), t))
         }

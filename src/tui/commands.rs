@@ -128,5 +128,23 @@ pub const COMMANDS: &[CommandSpec] = &[
         "Select the next/previous column",
     ),
     cmd("jump", &[], "jump", "Go to the selected entity's own view"),
+    cmd(
+        "report",
+        &["html", "markdown", "json", "csv"],
+        "report [html|md|json|csv] [PATH]",
+        "Report on the run, or the marked pair",
+    ),
+    cmd(
+        "export",
+        &[],
+        "export [PATH]",
+        "Export the marked runs (or the run) as JSONL",
+    ),
+    cmd(
+        "backup",
+        &[],
+        "backup [PATH]",
+        "Back up the workspace into backups/",
+    ),
     cmd("nop", &[], "nop", "Nothing (unbinds a key)"),
 ];

@@ -19,7 +19,68 @@ pub enum Effect {
     /// (Re)open the workspace; answered by `Msg::Opened`.
     Open,
     Query(Request),
+    /// A long job (report, export, backup) for the job runner, never the query worker.
+    Job(Job),
     Quit,
+}
+
+/// A long-running job; one at a time. Its progress and result come back as `Msg::Job`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    pub id: u64,
+    pub kind: JobKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobKind {
+    /// A report written to `path` (default: the workspace's `reports/` folder).
+    Report {
+        target: ReportTarget,
+        render: crate::report::Render,
+        path: Option<String>,
+    },
+    /// JSON Lines of these runs (default path in `reports/`).
+    Export {
+        runs: Vec<Ref>,
+        path: Option<String>,
+    },
+    /// A backup archive (default: the workspace's `backups/` folder).
+    Backup { path: Option<String> },
+}
+
+impl JobKind {
+    /// What the status line calls the job.
+    pub fn label(&self) -> &'static str {
+        match self {
+            JobKind::Report { .. } => "report",
+            JobKind::Export { .. } => "export",
+            JobKind::Backup { .. } => "backup",
+        }
+    }
+}
+
+/// What a report describes: one run, or a pair compared.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReportTarget {
+    Snapshot(Ref),
+    Compare(Ref, Ref),
+}
+
+/// News from the job runner.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobEvent {
+    /// `done` of `total` units in `phase`; `total == 0` when the total is unknown.
+    Progress {
+        id: u64,
+        phase: String,
+        done: u64,
+        total: u64,
+    },
+    /// The job ended: the path written, or what went wrong.
+    Done {
+        id: u64,
+        result: Result<std::path::PathBuf, String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -97,6 +158,11 @@ pub enum Query {
     Search {
         text: String,
     },
+    /// Check a run's artifact bodies against their manifests (size, then SHA-256).
+    Verify {
+        run: Ref,
+        artifacts: Vec<crate::model::ArtifactManifest>,
+    },
 }
 
 /// Where a query's result goes; one in-flight request per slot. Ordered by priority: the
@@ -117,6 +183,7 @@ pub enum Slot {
     Trends,
     CompareSeries,
     Search,
+    Verify,
     Flags,
     Outline(Ref),
 }
@@ -140,6 +207,7 @@ impl Query {
             Query::Trends { .. } => Slot::Trends,
             Query::Locate { .. } => Slot::Locate,
             Query::Search { .. } => Slot::Search,
+            Query::Verify { .. } => Slot::Verify,
         }
     }
 }
@@ -149,7 +217,10 @@ pub enum Payload {
     Tree(Vec<ProjectNode>),
     Outline(Ref, RunOutline),
     Detail(Box<RunDetail>),
-    Records { anchor: Anchor, page: RecordPage },
+    Records {
+        anchor: Anchor,
+        page: RecordPage,
+    },
     Metrics(Vec<MetricInfo>),
     Sparklines(Vec<(String, Spark)>),
     Series(Vec<SeriesLine>),
@@ -162,7 +233,12 @@ pub enum Payload {
     Trends(Ref, Vec<Trend>),
     Located(Ref, u32),
     SearchHits(String, Vec<Ref>),
+    /// Each artifact's verification state, for the run's overview.
+    Verified(Ref, Vec<(Ref, Verdict)>),
 }
+
+/// An artifact body checked against its manifest: a state, or why it could not be read.
+pub type Verdict = Result<crate::recovery::verify::ArtifactState, String>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Compared {

@@ -17,6 +17,7 @@ pub mod config;
 pub mod effect;
 mod event;
 pub mod headless;
+pub mod jobs;
 pub mod key;
 pub mod keymap;
 pub mod layout;

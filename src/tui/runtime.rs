@@ -1,16 +1,17 @@
-//! The interactive loop. Threads: input (blocking crossterm reads), the watcher, signals and the
-//! worker all send to one channel; the main thread owns the state and the terminal. Each turn
-//! blocks on `recv` (or until the app's next timed wake: ages, highlight expiry, reopen retry),
-//! drains everything queued, coalesces repeated "changed" signals, feeds the reducer, hands
-//! effects to the worker, and draws only if something changed and the last frame is at least
-//! one frame budget old. Idle means blocked: no ticks, no bytes to the terminal.
+//! The interactive loop. Threads: input (blocking crossterm reads), the watcher, signals, the
+//! query worker and the job runner all send to one channel; the main thread owns the state and
+//! the terminal. Each turn blocks on `recv` (or until the app's next timed wake: ages, highlight
+//! expiry, reopen retry), drains everything queued, coalesces repeated "changed" signals, feeds
+//! the reducer, hands jobs to the job runner and other effects to the worker, and draws only if
+//! something changed and the last frame is at least one frame budget old. Idle means blocked: no
+//! ticks, no bytes to the terminal (a running job wakes the loop only with its progress).
 //!
 //! Never does disk work itself (the worker does) and never renders outside `draw`.
 
 use super::app::{AppState, FlashLevel, Msg};
-use super::effect::Effect;
+use super::effect::{Effect, Job};
 use super::panes::RenderCtx;
-use super::{TuiOptions, config, event, render, terminal, worker};
+use super::{TuiOptions, config, event, jobs, render, terminal, worker};
 use crate::model::Timestamp;
 use crate::query::{ChangeProbe, database_file_name};
 use crate::watch::{self, WatchEvent};
@@ -27,7 +28,10 @@ const FRAME: Duration = Duration::from_millis(16);
 pub fn run(root: &Path, opts: &TuiOptions) -> anyhow::Result<()> {
     let cfg = config::load(config::no_color(opts.no_color));
     let (tx, rx) = channel::<Msg>();
-    let work = worker::spawn(root, tx.clone()).context("starting the query worker")?;
+    let work = Workers {
+        query: worker::spawn(root, tx.clone()).context("starting the query worker")?,
+        jobs: jobs::spawn(root, tx.clone()).context("starting the job runner")?,
+    };
     let _watch = spawn_watch(root, tx.clone());
     terminal::on_signals(tx.clone(), || Msg::Quit);
 
@@ -107,9 +111,18 @@ pub fn run(root: &Path, opts: &TuiOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn dispatch(work: &Sender<Effect>, effects: Vec<Effect>) {
+/// Where effects go: long jobs to the job runner, everything else to the query worker.
+struct Workers {
+    query: Sender<Effect>,
+    jobs: Sender<Job>,
+}
+
+fn dispatch(work: &Workers, effects: Vec<Effect>) {
     for e in effects {
-        let _ = work.send(e);
+        let _ = match e {
+            Effect::Job(job) => work.jobs.send(job).map_err(|_| ()),
+            other => work.query.send(other).map_err(|_| ()),
+        };
     }
 }
 

@@ -1,8 +1,10 @@
 //! Runs effects: opens the workspace and answers queries through `crate::query`, either inline
 //! (`Executor::run`, for headless mode and tests) or on a background thread (`spawn`) that keeps
-//! one pending request per slot, newest wins, and serves slots in priority order.
+//! one pending request per slot, newest wins, and serves slots in priority order. Long jobs
+//! (`Effect::Job`) run here only inline; the interactive loop gives them to `jobs.rs`, so a
+//! backup never holds up a query.
 //!
-//! Owns the only `Workspace` handle of the explorer. Never touches state or the terminal; each
+//! Owns the explorer's query `Workspace` handle (a job opens its own). Never touches state or the terminal; each
 //! query takes its own short read snapshot, so no read transaction outlives a request.
 
 use super::app::Msg;
@@ -36,6 +38,12 @@ impl Executor {
         match effect {
             Effect::Open => Some(Msg::Opened(self.open())),
             Effect::Query(req) => Some(Msg::Loaded(self.query(req))),
+            // Inline (headless, tests): the job runs to the end here; progress is dropped.
+            Effect::Job(job) => {
+                let id = job.id;
+                let result = super::jobs::run_job(&self.root, job, &mut |_| {});
+                Some(Msg::Job(super::effect::JobEvent::Done { id, result }))
+            }
             Effect::Quit => None,
         }
     }
@@ -159,6 +167,7 @@ fn queue(pending: &mut BTreeMap<Option<Slot>, Pending>, effect: Effect) {
         Effect::Query(req) => {
             pending.insert(Some(req.query.slot()), Pending::Query(req));
         }
-        Effect::Quit => {}
+        // Jobs go to the job runner (`jobs.rs`); one reaching here is dropped.
+        Effect::Job(_) | Effect::Quit => {}
     }
 }

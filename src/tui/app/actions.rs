@@ -15,6 +15,7 @@ use crate::tui::effect::{Effect, Query};
 impl AppState {
     pub fn apply(&mut self, action: Action) -> Vec<Effect> {
         match action {
+            Action::Quit if self.hold_quit_for_job() => vec![],
             Action::Quit => {
                 self.quit = true;
                 vec![Effect::Quit]
@@ -138,6 +139,9 @@ impl AppState {
                     vec![]
                 }
             },
+            Action::Report { render, path } => self.report(render, path),
+            Action::Export(path) => self.export(path),
+            Action::Backup(path) => self.backup(path),
             Action::Nop => vec![],
         }
     }

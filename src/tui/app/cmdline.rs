@@ -188,7 +188,10 @@ pub fn completions(text: &str, runs: &[String]) -> Vec<String> {
             .iter()
             .filter(|c| c.verb.starts_with(verb))
             .map(|c| {
-                let takes_text = ["run", "filter", "compare", "lineage"].contains(&c.verb);
+                let takes_text = [
+                    "run", "filter", "compare", "lineage", "report", "export", "backup",
+                ]
+                .contains(&c.verb);
                 if c.args.is_empty() && !takes_text {
                     c.verb.to_string()
                 } else {

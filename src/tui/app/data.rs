@@ -29,6 +29,8 @@ impl AppState {
 
     /// Everything visible, from scratch (start, `:refresh`, workspace back).
     pub(super) fn refresh_all(&mut self) -> Vec<Effect> {
+        // Bodies may have changed on disk without a commit: hash them again.
+        self.overview.verified.clear();
         let mut fx = vec![self.requests.issue(Query::Tree)];
         for run in self.tree.expanded.clone() {
             if run.kind() == "run" {
@@ -205,6 +207,7 @@ impl AppState {
                 if self.overview.run.as_ref() == Some(&d.info.run.run_ref) {
                     self.overview.detail = Some(d);
                     self.overview.load = Load::Ready;
+                    return self.verify_artifacts();
                 }
                 vec![]
             }
@@ -263,6 +266,10 @@ impl AppState {
             }
             Payload::Located(run, seq) => self.jump_to_record(run, seq),
             Payload::SearchHits(text, hits) => self.apply_search(text, hits),
+            Payload::Verified(run, states) => {
+                self.apply_verified(run, states);
+                vec![]
+            }
         }
     }
 
@@ -287,6 +294,7 @@ impl AppState {
             | Slot::Resolve
             | Slot::Locate
             | Slot::Search
+            | Slot::Verify
             | Slot::Flags => {}
         }
         self.flash(FlashLevel::Error, msg);

@@ -7,12 +7,14 @@
 //! queries and applies their results.
 
 mod actions;
+mod artifacts;
 pub mod cmdline;
 pub mod compare;
 mod data;
 pub mod diagnostics;
 pub mod filter;
 mod investigate;
+pub mod jobs;
 pub mod lineage;
 pub mod metrics;
 mod motion;
@@ -77,6 +79,8 @@ pub enum Msg {
     Changed,
     Watch(WatchMode),
     Action(Action),
+    /// Progress or the end of a background job.
+    Job(super::effect::JobEvent),
     /// SIGTERM / SIGHUP: leave like `:q`.
     Quit,
 }
@@ -157,6 +161,9 @@ pub struct OverviewState {
     pub scroll: usize,
     /// An artifact to highlight (a jump from a finding's evidence).
     pub highlight: Option<Ref>,
+    /// Verification state per run, then per artifact; filled by the worker, kept until
+    /// `:refresh` (hashing is disk work, done once per artifact).
+    pub verified: BTreeMap<Ref, BTreeMap<Ref, super::effect::Verdict>>,
 }
 
 pub struct AppState {
@@ -186,6 +193,11 @@ pub struct AppState {
     pub lineage: LineageState,
     pub project: ProjectState,
     pub requests: Requests,
+    /// The background job running now, if any (one at a time).
+    pub job: Option<jobs::JobStatus>,
+    job_ids: u64,
+    /// Quit was asked once while a job ran (and warned about); the next quit leaves.
+    quit_armed: bool,
     pending_keys: Vec<Key>,
     retry_at: Option<Timestamp>,
     pub mouse: bool,
@@ -221,6 +233,9 @@ impl AppState {
             lineage: LineageState::default(),
             project: ProjectState::default(),
             requests: Requests::default(),
+            job: None,
+            job_ids: 0,
+            quit_armed: false,
             pending_keys: Vec::new(),
             retry_at: None,
             mouse: false,
@@ -325,6 +340,7 @@ impl AppState {
                 vec![]
             }
             Msg::Action(a) => self.apply(a),
+            Msg::Job(e) => self.on_job(e),
             Msg::Quit => {
                 self.quit = true;
                 vec![Effect::Quit]

@@ -5,6 +5,7 @@
 //!
 //! Never mutates state, reads the clock (time is `ctx.now`) or touches the disk.
 
+pub mod artifacts;
 pub mod compare;
 pub mod compare_table;
 pub mod diagnostics;

@@ -1,7 +1,7 @@
 //! The run overview: status and timing, record counts, a stage timeline (one bar per stage on
 //! one time axis), params, provenance from the environment snapshot (including the
-//! `contexta.provenance` extension: host, user, git commit and dirty flag, command), artifacts,
-//! and the last problem (error event, failing span or degraded record).
+//! `contexta.provenance` extension: host, user, git commit and dirty flag, command), artifacts
+//! (kind, verification state, size, location: `artifacts.rs`), and the last problem (error event, failing span or degraded record).
 //!
 //! Reads `OverviewState` only; every workspace string goes through `clean`.
 
@@ -46,7 +46,14 @@ pub fn render(
         placeholder(&state.load, None, ctx, inner, buf);
         return;
     }
-    let (lines, hl) = lines(d, state.highlight.as_ref(), inner.width as usize, ctx);
+    let verified = state.verified.get(&d.info.run.run_ref);
+    let (lines, hl) = lines(
+        d,
+        verified,
+        state.highlight.as_ref(),
+        inner.width as usize,
+        ctx,
+    );
     let mut scroll = state.scroll.min(lines.len().saturating_sub(1));
     // A highlighted artifact (a jump from a finding) is scrolled into view.
     if let Some(i) = hl
@@ -87,6 +94,7 @@ fn run_end(d: &RunDetail) -> Timestamp {
 /// The overview's lines and the index of the highlighted artifact's line, if any.
 fn lines(
     d: &RunDetail,
+    verified: Option<&std::collections::BTreeMap<crate::model::Ref, crate::tui::effect::Verdict>>,
     highlight: Option<&crate::model::Ref>,
     width: usize,
     ctx: &RenderCtx<'_>,
@@ -170,34 +178,9 @@ fn lines(
     out.extend(provenance(d, ctx));
     out.push(Line::raw(""));
     out.push(section(&format!("Artifacts ({})", d.artifacts.len()), ctx));
-    let mut hl = None;
-    for a in &d.artifacts {
-        let size = a
-            .size_bytes
-            .map_or(String::new(), |b| format!("{:.1} KiB", b as f64 / 1024.0));
-        let on = highlight == Some(&a.artifact_ref);
-        let line = Line::from(vec![
-            Span::styled(
-                format!(
-                    "{} {} ",
-                    if on { "▶" } else { " " },
-                    pad(&clean(&a.artifact_kind), 16)
-                ),
-                t.get(Role::Key),
-            ),
-            Span::styled(format!("{} ", clean(&a.location_ref)), t.get(Role::Value)),
-            Span::styled(size, t.get(Role::Dim)),
-        ]);
-        if on {
-            hl = Some(out.len());
-            out.push(line.style(t.get(Role::SelectedUnfocused)));
-        } else {
-            out.push(line);
-        }
-    }
-    if d.artifacts.is_empty() {
-        out.push(Line::from(Span::styled("  none", t.get(Role::Empty))));
-    }
+    let (rows, hl) = super::artifacts::rows(&d.artifacts, verified, highlight, ctx);
+    let hl = hl.map(|i| i + out.len());
+    out.extend(rows);
     (out, hl)
 }
 

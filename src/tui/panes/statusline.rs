@@ -1,6 +1,7 @@
 //! The bottom line: the workspace, the live indicator with the age of the last change, the
 //! selection, and key hints generated from the keymap — or, when open, the `:`/`/` prompt with
-//! its completions; or a flash message; or the workspace problem while one lasts.
+//! its completions; the running background job and its progress; or a flash message; or the
+//! workspace problem while one lasts.
 //!
 //! Reads state only.
 
@@ -77,6 +78,12 @@ pub fn render(
         left.push(Span::styled(
             format!("│ {} ", clean(run.value())),
             t.get(Role::Text),
+        ));
+    }
+    if let Some(j) = &state.job {
+        left.push(Span::styled(
+            format!("│ {} ", clean(&j.text())),
+            t.get(Role::Loading),
         ));
     }
     if let Some(f) = &state.flash {
