@@ -62,9 +62,9 @@ impl Section {
         self.body.push(l.into());
         self
     }
-    pub fn empty_or(mut self, placeholder: &str) -> Self {
+    pub fn empty_or(mut self, when_empty: &str) -> Self {
         if self.body.is_empty() && self.table.as_ref().is_none_or(|t| t.rows.is_empty()) {
-            self.body.push(placeholder.into());
+            self.body.push(when_empty.into());
             self.table = None;
         }
         self

@@ -12,7 +12,7 @@
 //! More than two runs render as a table (`compare_table.rs`). Verdicts are coloured through
 //! theme roles (better, worse, neutral). Reads `CompareState` only.
 
-use super::{RenderCtx, clean, fit, frame, num, pad, pad_left, placeholder, title_span};
+use super::{RenderCtx, clean, fit, frame, not_ready, num, pad, pad_left, title_span};
 use crate::analysis::compare::{Comparison, MetricDelta};
 use crate::analysis::direction::Verdict;
 use crate::tui::app::CompareState;
@@ -63,7 +63,7 @@ pub fn render(
         .runs
         .is_empty()
         .then_some("mark two runs or more with Space in the tree, then press c (or :compare A B)");
-    if placeholder(&load, empty, ctx, inner, buf) {
+    if not_ready(&load, empty, ctx, inner, buf) {
         return;
     }
     if state.many().is_some() {
@@ -227,11 +227,11 @@ fn render_chart(
         (Load::Idle, _) => return,
         (l, _) => l.clone(),
     };
-    if placeholder(&load, None, ctx, body, buf) {
+    if not_ready(&load, None, ctx, body, buf) {
         return;
     }
     let names = [short(&c.left), short(&c.right)];
     if !overlay_chart::render(&state.series, &names, ctx, body, buf) {
-        placeholder(&Load::Ready, Some("no points to chart"), ctx, body, buf);
+        not_ready(&Load::Ready, Some("no points to chart"), ctx, body, buf);
     }
 }

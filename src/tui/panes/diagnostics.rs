@@ -8,7 +8,7 @@
 //! ```
 //! Reads `DiagnosticsState` only; severities are drawn through theme roles.
 
-use super::{RenderCtx, clean, fit, frame, pad, placeholder, short_ref, title_span};
+use super::{RenderCtx, clean, fit, frame, not_ready, pad, short_ref, title_span};
 use crate::analysis::diagnostics::FindingSeverity;
 use crate::tui::app::DiagnosticsState;
 use crate::tui::theme::Role;
@@ -62,7 +62,7 @@ pub fn render(
         .findings
         .is_empty()
         .then_some("no findings: nothing wrong with this run that the rules can see");
-    if placeholder(&state.load, empty, ctx, inner, buf) {
+    if not_ready(&state.load, empty, ctx, inner, buf) {
         return;
     }
     let w = inner.width as usize;

@@ -11,7 +11,7 @@
 //! ```
 //! Reads `LineageState` only.
 
-use super::{RenderCtx, clean, fit, frame, pad, placeholder, short_ref, title_span};
+use super::{RenderCtx, clean, fit, frame, not_ready, pad, short_ref, title_span};
 use crate::analysis::lineage::{Edge, LineageGraph};
 use crate::tui::app::LineageState;
 use crate::tui::app::lineage::Side;
@@ -53,10 +53,10 @@ pub fn render(
             crate::tui::app::Load::Ready => crate::tui::app::Load::Loading,
             l => l.clone(),
         };
-        placeholder(&load, None, ctx, inner, buf);
+        not_ready(&load, None, ctx, inner, buf);
         return;
     };
-    if placeholder(&state.load, None, ctx, inner, buf) {
+    if not_ready(&state.load, None, ctx, inner, buf) {
         return;
     }
     let col_w = inner.width / 3;

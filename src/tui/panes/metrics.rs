@@ -5,7 +5,7 @@
 //!
 //! Reads `MetricsState` (and the marks) only; the data is already downsampled by the worker.
 
-use super::{RenderCtx, clean, count, fit, frame, num, pad, pad_left, placeholder, title_span};
+use super::{RenderCtx, clean, count, fit, frame, not_ready, num, pad, pad_left, title_span};
 use crate::tui::app::metrics::{Smoothing, XAxis, chart_data};
 use crate::tui::app::{Load, MetricsState};
 use crate::tui::layout::{Area, metrics_split};
@@ -62,7 +62,7 @@ pub fn render(
     } else {
         None
     };
-    if placeholder(&state.load, empty, ctx, inner, buf) {
+    if not_ready(&state.load, empty, ctx, inner, buf) {
         return;
     }
     let (list, chart) = metrics_split(
@@ -174,7 +174,7 @@ fn render_chart(state: &MetricsState, ctx: &RenderCtx<'_>, area: Rect, buf: &mut
         (Load::Loading, false) => Load::Ready,
         (l, _) => l.clone(),
     };
-    if placeholder(&load, empty, ctx, body, buf) {
+    if not_ready(&load, empty, ctx, body, buf) {
         return;
     }
     let data: Vec<Vec<(f64, f64)>> = state.series.iter().map(|l| chart_data(l, state)).collect();
@@ -187,7 +187,7 @@ fn render_chart(state: &MetricsState, ctx: &RenderCtx<'_>, area: Rect, buf: &mut
         y1 = y1.max(*y);
     }
     if x0 > x1 {
-        placeholder(
+        not_ready(
             &Load::Ready,
             Some("no finite points (log scale hides values ≤ 0)"),
             ctx,

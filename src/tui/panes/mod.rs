@@ -1,6 +1,6 @@
 //! One file per screen region, each a `render(state, ctx, area, buf)` that only reads. This
 //! module holds what they share: the pane frame (title, focus, state line), the shared
-//! loading/empty/failed placeholder, and text helpers that sanitize every workspace string
+//! loading/empty/failed state, and text helpers that sanitize every workspace string
 //! before it becomes a `Span`.
 //!
 //! Never mutates state, reads the clock (time is `ctx.now`) or touches the disk.
@@ -110,9 +110,9 @@ pub fn title_span(text: &str, focused: bool, ctx: &RenderCtx<'_>) -> Span<'stati
     )
 }
 
-/// The placeholder for a pane that is not ready: loading, failed, or empty with its reason.
+/// What a pane shows while it is not ready: loading, failed, or empty with its reason.
 /// Returns true when it drew something (so the pane should not draw its content).
-pub fn placeholder(
+pub fn not_ready(
     load: &Load,
     empty: Option<&str>,
     ctx: &RenderCtx<'_>,

@@ -5,7 +5,7 @@
 //!
 //! Reads `OverviewState` only; every workspace string goes through `clean`.
 
-use super::{RenderCtx, clean, count, date_time, fit, frame, pad, placeholder, title_span};
+use super::{RenderCtx, clean, count, date_time, fit, frame, not_ready, pad, title_span};
 use crate::model::{Payload, Timestamp, format_duration};
 use crate::query::RunDetail;
 use crate::tui::app::OverviewState;
@@ -39,11 +39,11 @@ pub fn render(
             crate::tui::app::Load::Ready => crate::tui::app::Load::Loading,
             other => other.clone(),
         };
-        placeholder(&load, None, ctx, inner, buf);
+        not_ready(&load, None, ctx, inner, buf);
         return;
     };
     if let crate::tui::app::Load::Failed(_) = state.load {
-        placeholder(&state.load, None, ctx, inner, buf);
+        not_ready(&state.load, None, ctx, inner, buf);
         return;
     }
     let verified = state.verified.get(&d.info.run.run_ref);

@@ -9,7 +9,7 @@
 //! ```
 //! Reads `ProjectState` only; a run without the key is a gap in the sparkline, never a zero.
 
-use super::{RenderCtx, clean, frame, num, pad, pad_left, placeholder, title_span};
+use super::{RenderCtx, clean, frame, not_ready, num, pad, pad_left, title_span};
 use crate::analysis::direction::Direction;
 use crate::tui::app::ProjectState;
 use crate::tui::app::project::summary;
@@ -50,7 +50,7 @@ pub fn render(
         .trends
         .is_empty()
         .then_some("no metrics in this project's runs yet");
-    if placeholder(&state.load, empty, ctx, inner, buf) {
+    if not_ready(&state.load, empty, ctx, inner, buf) {
         return;
     }
     let w = inner.width as usize;

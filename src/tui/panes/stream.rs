@@ -5,7 +5,7 @@
 //!
 //! Reads `StreamState` only; all record text is sanitized here before it becomes a `Span`.
 
-use super::{RenderCtx, clean, clock, count, fit, frame, num, pad, placeholder, title_span};
+use super::{RenderCtx, clean, clock, count, fit, frame, not_ready, num, pad, title_span};
 use crate::model::{Level, Payload, Record, Severity, SpanStatus};
 use crate::tui::app::StreamState;
 use crate::tui::theme::Role;
@@ -57,7 +57,7 @@ pub fn render(
     } else {
         Some("no record matches the filter (Esc clears it)")
     };
-    if placeholder(&state.load, empty, ctx, inner, buf) {
+    if not_ready(&state.load, empty, ctx, inner, buf) {
         return;
     }
     let selected = state.selected_index();

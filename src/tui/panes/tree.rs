@@ -7,7 +7,7 @@
 //!
 //! Reads `TreeState` only.
 
-use super::{RenderCtx, clean, count, fit, frame, pad, pad_left, placeholder, title_span};
+use super::{RenderCtx, clean, count, fit, frame, not_ready, pad, pad_left, title_span};
 use crate::analysis::diagnostics::FindingSeverity;
 use crate::model::{Status, Timestamp, format_duration};
 use crate::tui::app::TreeState;
@@ -64,7 +64,7 @@ pub fn render(state: &TreeState, focused: bool, ctx: &RenderCtx<'_>, area: Rect,
     } else {
         None
     };
-    if placeholder(&state.load, empty, ctx, inner, buf) {
+    if not_ready(&state.load, empty, ctx, inner, buf) {
         return;
     }
     let selected = state.selected_index(&rows);
