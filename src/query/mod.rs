@@ -21,7 +21,7 @@ pub use lookup::{record_seq, runs_with_artifact};
 pub use records::{Anchor, RecordFilter, RecordPage, records_page, tail_since};
 pub use resolve::{QueryError, resolve_ref, resolve_run};
 pub use runs::{
-    ProjectNode, RunDetail, RunFilter, RunSort, list_run_rows, list_runs, run_detail,
+    ProjectNode, RunDetail, RunFilter, RunSort, list_run_rows, list_runs, run_detail, run_status,
     workspace_tree,
 };
 pub use series::{MetricInfo, downsample, metric_list, series};

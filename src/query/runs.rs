@@ -204,3 +204,8 @@ pub fn run_detail(ws: &Workspace, run: &Ref) -> Result<RunDetail, QueryError> {
         info,
     })
 }
+
+/// A run's lifecycle status, from its list row (cheap).
+pub fn run_status(ws: &Workspace, run: &Ref) -> Result<Option<Status>, QueryError> {
+    Ok(ws.read()?.run(run)?.map(|i| i.run.status))
+}

@@ -19,6 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The anomaly threshold the CLI uses by default (`anomaly --threshold`).
 const ANOMALY_THRESHOLD: f64 = 2.5;
+/// Other runs a tree flag needs: with fewer, a robust score on a handful of values flags
+/// nearly every run (the anomaly pane and CLI still score them, with their baseline size).
+const FLAG_MIN_BASELINE: usize = 5;
 /// Runs listed at most for an artifact search.
 const SEARCH_LIMIT: usize = 500;
 
@@ -134,7 +137,9 @@ fn flags(ws: &Workspace, runs: &[(Ref, u64)], now: Timestamp) -> Result<Vec<RunF
         };
         let worst = found.iter().map(|f| f.severity).max();
         let mut anomalies = Vec::new();
-        let project = run.project_ref();
+        // A run still writing has no final values yet: its early losses are not anomalies.
+        let open = query::run_status(ws, run)? == Some(crate::model::Status::Open);
+        let project = if open { None } else { run.project_ref() };
         let keys: BTreeSet<String> = query::metric_list(ws, run)?
             .into_iter()
             .map(|m| m.key)
@@ -163,8 +168,9 @@ fn flags(ws: &Workspace, runs: &[(Ref, u64)], now: Timestamp) -> Result<Vec<RunF
                 .filter(|(r, _)| r != run)
                 .map(|(_, v)| *v)
                 .collect();
-            if anomaly(&key, actual, &base, ANOMALY_THRESHOLD)
-                .is_some_and(|a| a.severity == "error")
+            if base.len() >= FLAG_MIN_BASELINE
+                && anomaly(&key, actual, &base, ANOMALY_THRESHOLD)
+                    .is_some_and(|a| a.severity == "error")
             {
                 anomalies.push(key);
             }
