@@ -283,6 +283,15 @@ fn metric_regression_against_a_baseline() {
             .iter()
             .any(|(c, _)| c == "metric_regression")
     );
+    let mut open = f.clone();
+    open.run.status = Status::Open;
+    open.run.ended_at = None;
+    assert!(
+        !codes(&open, &ctx)
+            .iter()
+            .any(|(c, _)| c == "metric_regression"),
+        "a run still writing is not compared"
+    );
     base.series[0] = SeriesFacts::from_points(
         Some("train".into()),
         "val-loss",

@@ -275,7 +275,8 @@ pub fn diagnose(
             ));
         }
     }
-    if let Some(base) = ctx.baseline {
+    // A run still writing has no final values: comparing its early losses is noise.
+    if let Some(base) = ctx.baseline.filter(|_| f.run.status != Status::Open) {
         for s in &f.series {
             let dir = direction(&s.key, f.goals().get(&s.key).map(String::as_str));
             if dir == Direction::Unknown {
