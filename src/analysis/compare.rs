@@ -42,6 +42,24 @@ pub struct MetricDelta {
     pub verdict: Verdict,
 }
 
+impl MetricDelta {
+    /// The row people read: stage, key, left, right, delta, change %, verdict.
+    pub fn cells(&self) -> [String; 7] {
+        let opt = |v: Option<f64>| v.map(format_value).unwrap_or_else(|| "-".into());
+        [
+            self.stage.clone().unwrap_or_else(|| "(run)".into()),
+            self.key.clone(),
+            opt(self.left.as_ref().map(|s| s.last)),
+            opt(self.right.as_ref().map(|s| s.last)),
+            opt(self.delta),
+            self.change_pct
+                .map(|p| format!("{p:+.1}%"))
+                .unwrap_or_else(|| "-".into()),
+            self.verdict.as_str().into(),
+        ]
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StageDiff {
     pub name: String,

@@ -64,6 +64,16 @@ pub fn direction(key: &str, goal: Option<&str>) -> Direction {
     Direction::Unknown
 }
 
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Better => "better",
+            Verdict::Worse => "worse",
+            Verdict::Neutral => "neutral",
+        }
+    }
+}
+
 /// The verdict for a change from `left` to `right`.
 pub fn verdict(dir: Direction, left: f64, right: f64) -> Verdict {
     if left == right {

@@ -302,17 +302,7 @@ pub fn comparison(ws: &Workspace, left: &Ref, right: &Ref) -> Result<ReportDocum
     };
     let mut charted: Vec<String> = Vec::new();
     for m in &c.metrics {
-        t.rows.push(vec![
-            m.stage.clone().unwrap_or_else(|| "(run)".into()),
-            m.key.clone(),
-            opt(m.left.as_ref().map(|s| s.last)),
-            opt(m.right.as_ref().map(|s| s.last)),
-            opt(m.delta),
-            m.change_pct
-                .map(|p| format!("{p:+.1}%"))
-                .unwrap_or_else(|| "-".into()),
-            format!("{:?}", m.verdict).to_lowercase(),
-        ]);
+        t.rows.push(m.cells().to_vec());
         let both_curves = m.left.as_ref().is_some_and(|s| s.count > 1)
             && m.right.as_ref().is_some_and(|s| s.count > 1);
         if both_curves && !charted.contains(&m.key) {

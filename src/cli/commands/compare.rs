@@ -4,20 +4,10 @@ use super::super::output::{self, table};
 use super::super::{Ctx, UsageError};
 use super::query::{fmt_num, open_read};
 use crate::analysis::compare::{self, Comparison};
-use crate::analysis::direction::Verdict;
 use crate::query::{self, FactsOptions, RunFilter};
 
 fn opt(v: Option<f64>) -> String {
     v.map(fmt_num).unwrap_or_else(|| "-".into())
-}
-
-fn verdict_paint(ctx: &Ctx, v: Verdict) -> (&'static str, &'static str) {
-    let _ = ctx;
-    match v {
-        Verdict::Better => ("better", "32"),
-        Verdict::Worse => ("worse", "31"),
-        Verdict::Neutral => ("neutral", "2"),
-    }
 }
 
 pub fn two(ctx: &Ctx, left: &str, right: &str) -> anyhow::Result<i32> {
@@ -49,23 +39,7 @@ fn print_comparison(ctx: &Ctx, c: &Comparison) {
     ));
     output::line(&c.summary);
     output::line("");
-    let rows: Vec<Vec<String>> = c
-        .metrics
-        .iter()
-        .map(|m| {
-            vec![
-                m.stage.clone().unwrap_or_else(|| "(run)".into()),
-                m.key.clone(),
-                opt(m.left.as_ref().map(|s| s.last)),
-                opt(m.right.as_ref().map(|s| s.last)),
-                opt(m.delta),
-                m.change_pct
-                    .map(|p| format!("{p:+.1}%"))
-                    .unwrap_or_else(|| "-".into()),
-                verdict_paint(ctx, m.verdict).0.to_string(),
-            ]
-        })
-        .collect();
+    let rows: Vec<Vec<String>> = c.metrics.iter().map(|m| m.cells().to_vec()).collect();
     table(
         &[
             "STAGE", "METRIC", "LEFT", "RIGHT", "DELTA", "CHANGE", "VERDICT",
