@@ -217,6 +217,35 @@ fn follows_a_live_writer_and_restores_the_terminal_on_q_and_sigterm() {
     assert!(w.join().unwrap() > 0);
 }
 
+#[test]
+fn a_panic_restores_the_terminal_and_ends_with_an_error() {
+    if !have_tmux() {
+        eprintln!("note: tmux is not installed; skipping the terminal panic test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(".contexta");
+    let ws = contexta::store::Workspace::open(&root, contexta::store::Access::Write).unwrap();
+    contexta::demo::generate(
+        &ws,
+        contexta::model::Timestamp::parse("2026-11-20T09:00:00Z").unwrap(),
+        42,
+    )
+    .unwrap();
+    drop(ws);
+    let bin = env!("CARGO_BIN_EXE_contexta");
+    let t = Tmux::new("panic");
+    t.start();
+    t.type_line(&format!(
+        "CONTEXTA_TEST_PANIC_AFTER_FRAME=1 {} --workspace {} tui; echo EXIT=$?",
+        shell_quote(Path::new(bin)),
+        shell_quote(&root)
+    ));
+    let s = t.wait_for("the shell after the panic", |s| s.contains("EXIT=1"));
+    assert!(s.contains("internal failure"), "{s}");
+    assert_restored(&t);
+}
+
 /// The investigation walk: mark two runs and compare them, open the lineage, then jump from a
 /// finding of another run to its record in the stream.
 #[test]

@@ -60,11 +60,17 @@ pub fn run(root: &Path, opts: &TuiOptions) -> anyhow::Result<()> {
 
     let mut dirty = true;
     let mut last_frame: Option<Instant> = None;
+    // Test hook: the end-to-end test proves the terminal comes back after a panic, and no user
+    // data can be made to panic on purpose.
+    let panic_after_frame = std::env::var_os("CONTEXTA_TEST_PANIC_AFTER_FRAME").is_some();
     loop {
         if dirty && last_frame.is_none_or(|t| t.elapsed() >= FRAME) {
             draw(&mut term, &app, &cfg.theme)?;
             last_frame = Some(Instant::now());
             dirty = false;
+            if panic_after_frame {
+                panic!("CONTEXTA_TEST_PANIC_AFTER_FRAME is set");
+            }
         }
         let mut deadline: Option<Duration> = None;
         if dirty {
