@@ -579,18 +579,9 @@ impl<'r, 's> StageHandle<'r, 's> {
                 .envelope(RecordType::Metric, Some(&self.stage_ref), Timestamp::now());
         env.sample_observation_ref = Some(sample.sample_observation_ref.clone());
         env.batch_execution_ref = sample.batch_execution_ref.clone();
-        let payload = Payload::Metric(MetricPayload {
-            metric_key: key.to_string(),
-            value,
-            integral: false,
-            value_type: "float64".into(),
-            unit: None,
-            aggregation_scope: AggregationScope::Slice,
-            subject_ref: None,
-            slice_ref: None,
-            tags: BTreeMap::new(),
-            summary_basis: None,
-        });
+        let payload = Payload::Metric(
+            MetricPayload::new(key, value, None).with_scope(AggregationScope::Slice),
+        );
         self.run.emit(env, payload)
     }
 

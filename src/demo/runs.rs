@@ -542,18 +542,9 @@ fn train_run(
         env.sample_observation_ref = Some(sref);
         g.push(
             env,
-            Payload::Metric(MetricPayload {
-                metric_key: "confidence".into(),
-                value: conf,
-                integral: false,
-                value_type: "float64".into(),
-                unit: None,
-                aggregation_scope: AggregationScope::Slice,
-                subject_ref: None,
-                slice_ref: None,
-                tags: BTreeMap::new(),
-                summary_basis: None,
-            }),
+            Payload::Metric(
+                MetricPayload::new("confidence", conf, None).with_scope(AggregationScope::Slice),
+            ),
         );
     }
     let acc = (1.0 - last_val / 2.6).clamp(0.0, 0.995) - 0.004;

@@ -248,6 +248,11 @@ pub struct MetricPayload {
 }
 
 impl MetricPayload {
+    pub fn with_scope(mut self, scope: AggregationScope) -> Self {
+        self.aggregation_scope = scope;
+        self
+    }
+
     /// A float64 step-scoped metric; `step`, when given, goes to `tags.step` (our step rule).
     pub fn new(key: &str, value: f64, step: Option<i64>) -> Self {
         let mut tags = BTreeMap::new();

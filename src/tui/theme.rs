@@ -174,6 +174,15 @@ impl Theme {
         self.styles.get(&role).copied().unwrap_or_default()
     }
 
+    /// The selected row's style, dimmer when its pane does not have focus.
+    pub fn selection(&self, focused: bool) -> Style {
+        self.get(if focused {
+            Role::Selected
+        } else {
+            Role::SelectedUnfocused
+        })
+    }
+
     /// The style of the `i`-th chart line.
     pub fn line(&self, i: usize) -> Style {
         const LINES: [Role; 6] = [

@@ -339,14 +339,7 @@ impl AppState {
         match pane {
             PaneId::Tree => {
                 self.tree.filter = text.to_string();
-                let rows = self.tree.rows();
-                if self.tree.selected_index(&rows).is_none() {
-                    self.tree.selected = rows
-                        .iter()
-                        .find(|r| r.kind == RowKind::Run)
-                        .or(rows.first())
-                        .map(|r| r.node.clone());
-                }
+                self.tree.keep_selection_visible();
                 self.clamp_views();
                 let mut fx = self.search_artifacts(text);
                 fx.extend(self.tree_selection_changed());

@@ -6,7 +6,6 @@
 
 use super::diagnostics::stale_flags;
 use super::lineage::DEPTH;
-use super::tree::RowKind;
 use super::{AppState, FlashLevel};
 use crate::model::Ref;
 use crate::tui::action::PaneId;
@@ -153,14 +152,7 @@ impl AppState {
             return vec![];
         }
         self.tree.artifact_hits = Some((self.tree.filter.clone(), hits.into_iter().collect()));
-        let rows = self.tree.rows();
-        if self.tree.selected_index(&rows).is_none() {
-            self.tree.selected = rows
-                .iter()
-                .find(|r| r.kind == RowKind::Run)
-                .or(rows.first())
-                .map(|r| r.node.clone());
-        }
+        self.tree.keep_selection_visible();
         self.clamp_views();
         self.tree_selection_changed()
     }

@@ -206,6 +206,19 @@ impl TreeState {
         self.selected_index(&rows).map(|i| rows[i].kind)
     }
 
+    /// After the visible rows changed (a filter), keeps the selection on a visible row: the
+    /// first run, else the first row.
+    pub fn keep_selection_visible(&mut self) {
+        let rows = self.rows();
+        if self.selected_index(&rows).is_none() {
+            self.selected = rows
+                .iter()
+                .find(|r| r.kind == RowKind::Run)
+                .or(rows.first())
+                .map(|r| r.node.clone());
+        }
+    }
+
     /// Makes `node` visible: un-collapses its project and expands its run (for a stage etc.).
     pub fn reveal(&mut self, node: &Ref) {
         if let Some(p) = node.project_ref() {

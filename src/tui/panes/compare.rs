@@ -12,7 +12,7 @@
 //! More than two runs render as a table (`compare_table.rs`). Verdicts are coloured through
 //! theme roles (better, worse, neutral). Reads `CompareState` only.
 
-use super::{RenderCtx, clean, fit, frame, not_ready, num, pad, pad_left, title_span};
+use super::{RenderCtx, clean, draw_row, fit, frame, not_ready, num, pad, pad_left, title_span};
 use crate::analysis::compare::{Comparison, MetricDelta};
 use crate::analysis::direction::Verdict;
 use crate::tui::app::CompareState;
@@ -23,7 +23,6 @@ use crate::tui::theme::Role;
 use crate::tui::widgets::overlay_chart;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
@@ -189,16 +188,7 @@ fn render_list(
                 ])
             }
         };
-        let mut st = Style::default();
-        if i == state.selected {
-            st = t.get(if focused {
-                Role::Selected
-            } else {
-                Role::SelectedUnfocused
-            });
-            buf.set_style(r, st);
-        }
-        line.style(st).render(r, buf);
+        draw_row(line, i == state.selected, focused, t, r, buf);
     }
 }
 

@@ -10,7 +10,7 @@
 //! Reads `CompareState` only; columns scroll so the selected one stays visible.
 
 use super::compare::short;
-use super::{RenderCtx, clean, fit, num, pad, pad_left};
+use super::{RenderCtx, clean, draw_row, fit, num, pad, pad_left};
 use crate::analysis::compare::MultiComparison;
 use crate::analysis::direction::Direction;
 use crate::tui::app::CompareState;
@@ -18,7 +18,6 @@ use crate::tui::app::compare::{many_columns, many_order};
 use crate::tui::theme::Role;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
@@ -119,15 +118,6 @@ pub fn render(
                 t.get(if best { Role::Best } else { Role::Value }),
             ));
         }
-        let mut st = Style::default();
-        if i == state.selected {
-            st = t.get(if focused {
-                Role::Selected
-            } else {
-                Role::SelectedUnfocused
-            });
-            buf.set_style(r, st);
-        }
-        Line::from(spans).style(st).render(r, buf);
+        draw_row(Line::from(spans), i == state.selected, focused, t, r, buf);
     }
 }

@@ -8,15 +8,13 @@
 //! ```
 //! Reads `DiagnosticsState` only; severities are drawn through theme roles.
 
-use super::{RenderCtx, clean, fit, frame, not_ready, pad, short_ref, title_span};
+use super::{RenderCtx, clean, draw_row, fit, frame, not_ready, pad, short_ref, title_span};
 use crate::analysis::diagnostics::FindingSeverity;
 use crate::tui::app::DiagnosticsState;
 use crate::tui::theme::Role;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Widget;
 
 pub fn severity_role(s: FindingSeverity) -> Role {
     match s {
@@ -94,15 +92,6 @@ pub fn render(
                 t.get(Role::Dim),
             ));
         }
-        let mut st = Style::default();
-        if i == state.selected {
-            st = t.get(if focused {
-                Role::Selected
-            } else {
-                Role::SelectedUnfocused
-            });
-            buf.set_style(r, st);
-        }
-        Line::from(spans).style(st).render(r, buf);
+        draw_row(Line::from(spans), i == state.selected, focused, t, r, buf);
     }
 }

@@ -11,14 +11,13 @@
 //! ```
 //! Reads `LineageState` only.
 
-use super::{RenderCtx, clean, fit, frame, not_ready, pad, short_ref, title_span};
+use super::{RenderCtx, clean, draw_row, fit, frame, not_ready, pad, short_ref, title_span};
 use crate::analysis::lineage::{Edge, LineageGraph};
 use crate::tui::app::LineageState;
 use crate::tui::app::lineage::Side;
 use crate::tui::theme::Role;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
@@ -184,16 +183,14 @@ fn side(
                 t.get(role),
             ),
         ]);
-        let mut st = Style::default();
-        if state.side == which && state.selected == i {
-            st = t.get(if focused {
-                Role::Selected
-            } else {
-                Role::SelectedUnfocused
-            });
-            buf.set_style(r, st);
-        }
-        line.style(st).render(r, buf);
+        draw_row(
+            line,
+            state.side == which && state.selected == i,
+            focused,
+            t,
+            r,
+            buf,
+        );
         y += 1;
         // The next hop, dimmed: not selectable (Enter on this neighbour goes there).
         let (up2, down2) = g.neighbours(other);

@@ -125,11 +125,7 @@ fn render_list(
         }
         let mut st = Style::default();
         if Some(i) == selected {
-            st = t.get(if focused {
-                Role::Selected
-            } else {
-                Role::SelectedUnfocused
-            });
+            st = t.selection(focused);
         }
         buf.set_style(area, st);
         Line::from(spans).style(st).render(area, buf);

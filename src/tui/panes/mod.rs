@@ -59,6 +59,23 @@ pub fn fit(s: &str, width: usize) -> String {
 }
 
 /// Exactly `width` chars: cut with `…` or padded with spaces.
+/// Draws one list row, in the selection style when it is the selected one.
+pub fn draw_row(
+    line: Line<'_>,
+    selected: bool,
+    focused: bool,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let mut st = ratatui::style::Style::default();
+    if selected {
+        st = theme.selection(focused);
+        buf.set_style(area, st);
+    }
+    line.style(st).render(area, buf);
+}
+
 pub fn pad(s: &str, width: usize) -> String {
     let f = fit(s, width);
     let n = f.chars().count();

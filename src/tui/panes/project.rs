@@ -9,7 +9,7 @@
 //! ```
 //! Reads `ProjectState` only; a run without the key is a gap in the sparkline, never a zero.
 
-use super::{RenderCtx, clean, frame, not_ready, num, pad, pad_left, title_span};
+use super::{RenderCtx, clean, draw_row, frame, not_ready, num, pad, pad_left, title_span};
 use crate::analysis::direction::Direction;
 use crate::tui::app::ProjectState;
 use crate::tui::app::project::summary;
@@ -17,7 +17,6 @@ use crate::tui::theme::Role;
 use crate::tui::widgets::sparkline::spark;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
@@ -111,15 +110,6 @@ pub fn render(
             pad_left(&n.to_string(), 5),
             t.get(Role::Count),
         ));
-        let mut st = Style::default();
-        if i == state.selected {
-            st = t.get(if focused {
-                Role::Selected
-            } else {
-                Role::SelectedUnfocused
-            });
-            buf.set_style(r, st);
-        }
-        Line::from(spans).style(st).render(r, buf);
+        draw_row(Line::from(spans), i == state.selected, focused, t, r, buf);
     }
 }

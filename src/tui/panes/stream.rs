@@ -76,11 +76,7 @@ pub fn render(
             st = t.get(Role::Fresh);
         }
         if Some(i) == selected {
-            st = st.patch(t.get(if focused {
-                Role::Selected
-            } else {
-                Role::SelectedUnfocused
-            }));
+            st = st.patch(t.selection(focused));
         }
         buf.set_style(line_area, st);
         record_line(&row.record, width, ctx)

@@ -82,11 +82,7 @@ pub fn render(state: &TreeState, focused: bool, ctx: &RenderCtx<'_>, area: Rect,
             st = ctx.theme.get(Role::Fresh);
         }
         if Some(i) == selected {
-            st = st.patch(ctx.theme.get(if focused {
-                Role::Selected
-            } else {
-                Role::SelectedUnfocused
-            }));
+            st = st.patch(ctx.theme.selection(focused));
         }
         buf.set_style(line_area, st);
         line.style(st).render(line_area, buf);
