@@ -201,3 +201,41 @@ fn diagnostics_and_alert_exit_codes() {
     let best = ws.json(&["best", "val-loss", "--project", "mnist-classifier"]);
     assert_eq!(best["run"], "run:mnist-classifier.cosine-warmup");
 }
+
+#[test]
+fn artifact_checks_never_follow_a_path_out_of_the_object_store() {
+    let (dir, ws) = demo();
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, b"not an artifact").unwrap();
+    let run = Ref::parse("run:mnist-classifier.baseline").unwrap();
+    let mut outside = ws.read().unwrap().artifacts(&run).unwrap()[0].clone();
+    outside.artifact_ref = run.child("artifact", "escape").unwrap();
+    outside
+        .attributes
+        .insert("object_path", "artifacts/objects/../../../secret.txt");
+    ws.write(&[contexta::store::WriteOp::Artifact(outside.clone())])
+        .unwrap();
+    let f = query::run_facts(
+        &ws,
+        &run,
+        FactsOptions {
+            verify_artifacts: true,
+            points: false,
+        },
+    )
+    .unwrap();
+    let state = f
+        .artifact_states
+        .iter()
+        .find(|(r, _)| *r == outside.artifact_ref)
+        .unwrap()
+        .1;
+    assert_eq!(state, ArtifactState::Unverifiable);
+    // The regular artifacts still verify.
+    assert!(
+        f.artifact_states
+            .iter()
+            .filter(|(r, _)| *r != outside.artifact_ref)
+            .all(|(_, s)| *s == ArtifactState::Ok)
+    );
+}

@@ -67,12 +67,18 @@ fn exists(snap: &ReadSnapshot<'_>, r: &Ref) -> Result<bool, QueryError> {
 }
 
 fn artifact_state(root: &std::path::Path, a: &ArtifactManifest) -> ArtifactState {
-    let Some(path) = a.attributes.0.get("object_path").and_then(|v| v.as_str()) else {
+    // Only objects inside the workspace's store are read (the shared containment rule).
+    let Some((_, full)) = crate::store::objects::object_path(root, a) else {
         return ArtifactState::Unverifiable;
     };
-    let full = root.join(path);
     if !full.exists() {
         return ArtifactState::Missing;
+    }
+    // Size first: a size change needs no hashing.
+    if let (Some(want), Ok(meta)) = (a.size_bytes, std::fs::metadata(&full))
+        && meta.len() != want
+    {
+        return ArtifactState::Changed;
     }
     match crate::store::objects::hash_file(&full) {
         Ok((sha, size)) => {

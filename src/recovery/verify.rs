@@ -4,9 +4,10 @@
 
 use super::{RecoveryError, io};
 use crate::model::ArtifactManifest;
+pub use crate::store::objects::object_path;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -39,15 +40,6 @@ pub struct ArtifactCheck {
     pub expected_sha256: Option<String>,
     pub actual_sha256: Option<String>,
     pub detail: String,
-}
-
-/// The stored object's path, if the manifest names one inside `artifacts/objects/`.
-pub fn object_path(root: &Path, m: &ArtifactManifest) -> Option<(String, PathBuf)> {
-    let rel = m.attributes.0.get("object_path")?.as_str()?.to_string();
-    let p = Path::new(&rel);
-    let inside = p.starts_with("artifacts/objects")
-        && p.components().all(|c| matches!(c, Component::Normal(_)));
-    inside.then(|| (rel.clone(), root.join(&rel)))
 }
 
 fn hash_reader(

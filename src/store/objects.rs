@@ -54,6 +54,17 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArtifactError + '_ {
     }
 }
 
+/// The stored object's path, if the manifest names one inside `artifacts/objects/`: a manifest
+/// is data (it may come from an ingested line), so a path that climbs out is never followed.
+pub fn object_path(root: &Path, m: &crate::model::ArtifactManifest) -> Option<(String, PathBuf)> {
+    use std::path::Component;
+    let rel = m.attributes.0.get("object_path")?.as_str()?.to_string();
+    let p = Path::new(&rel);
+    let inside = p.starts_with("artifacts/objects")
+        && p.components().all(|c| matches!(c, Component::Normal(_)));
+    inside.then(|| (rel.clone(), root.join(&rel)))
+}
+
 /// Streams a file through SHA-256 (1 MiB chunks); returns (hex digest, size).
 pub fn hash_file(path: &Path) -> Result<(String, u64), ArtifactError> {
     let mut f = File::open(path).map_err(io(path))?;
