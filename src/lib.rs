@@ -12,7 +12,8 @@
 //! - `model`: refs, entities, records and their validation. No I/O.
 //! - `store`: the redb workspace (the only module that names redb).
 //! - `capture`: the writing API, JSONL ingest, artifacts, provenance.
-//! - `query`: read-side questions for the CLI and the explorer.
+//! - `query`: read-side questions for the CLI, the explorer and reports; one recipe per
+//!   question (diagnose, compare, anomaly), feeding what it reads to `analysis`.
 //! - `recovery`: artifact verification, backup and restore, export, replay, import from the
 //!   reference system.
 //! - `watch`: "the workspace changed" signals (notify, with a polling fallback).

@@ -22,7 +22,9 @@ fn allowed(module: &str) -> &'static [&'static str] {
         "sanitize" => &[],
         "store" => &["model", "store"],
         "capture" => &["model", "store", "capture"],
-        "query" => &["model", "store", "query"],
+        // Query answers a question whole: it feeds what it reads to the pure analysis, so the
+        // CLI, the explorer and reports share one recipe per question.
+        "query" => &["model", "store", "analysis", "query"],
         "analysis" => &["model", "analysis"],
         "report" => &["model", "query", "analysis", "report"],
         // Recovery reads and writes through the store, and reuses capture's line parser and

@@ -91,7 +91,7 @@ pub enum Command {
         /// Baseline project (default: the run's own).
         #[arg(long)]
         project: Option<String>,
-        #[arg(long, default_value_t = 2.5)]
+        #[arg(long, default_value_t = crate::query::DEFAULT_ANOMALY_THRESHOLD)]
         threshold: f64,
     },
     /// Evaluate a threshold rule on a run's metric; exits 3 when it fires.

@@ -1,6 +1,11 @@
 //! The read side, for the CLI and the explorer: plain synchronous functions over a workspace.
 //! Each opens one read snapshot and drops it before returning, so no reader outlives a query.
+//! A question every face asks (diagnose a run, compare runs, score anomalies) has one recipe
+//! here, `diagnose`, `compare` and `anomaly`, which feed what they read to the pure `analysis`.
 
+mod anomaly;
+mod compare;
+mod diagnose;
 mod explorer;
 mod investigate;
 mod lookup;
@@ -8,6 +13,9 @@ mod records;
 mod resolve;
 mod runs;
 mod series;
+pub use anomaly::{AnomalyScorer, DEFAULT_ANOMALY_THRESHOLD, Scored};
+pub use compare::{PairComparison, compare_runs, compare_two_runs};
+pub use diagnose::{Diagnosis, diagnose_run};
 pub use explorer::*;
 
 /// The workspace handle the query functions take (opened by the caller).

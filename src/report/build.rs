@@ -3,8 +3,7 @@
 //! lineage, provenance) and a comparison of two runs (deltas and verdicts).
 
 use super::types::*;
-use crate::analysis::compare::compare;
-use crate::analysis::diagnostics::{DiagnosticsContext, DiagnosticsOptions, diagnose};
+use crate::analysis::diagnostics::{DiagnosticsContext, DiagnosticsOptions, Finding, diagnose};
 use crate::analysis::lineage::build as build_lineage;
 use crate::analysis::provenance::{audit, env_diff};
 use crate::model::*;
@@ -178,22 +177,14 @@ fn events(ws: &Workspace, f: &RunFacts) -> Result<Section, QueryError> {
     Ok(s.empty_or("No warnings, errors or degraded markers."))
 }
 
-fn diagnostics(ws: &Workspace, f: &RunFacts) -> Result<Section, QueryError> {
-    let baseline = match query::previous_completed(ws, &f.run)? {
-        Some(b) => Some(query::run_facts(ws, &b, FactsOptions::default())?),
-        None => None,
-    };
-    let ctx = DiagnosticsContext {
-        sibling_stages: query::sibling_stages(ws, &f.run)?,
-        baseline: baseline.as_ref(),
-    };
+fn diagnostics(findings: &[Finding]) -> Section {
     let mut s = Section::new("Diagnostics");
-    for d in diagnose(f, &ctx, &DiagnosticsOptions::default()) {
+    for d in findings {
         s = s
             .line(format!("{}:{}: {}", d.severity.as_str(), d.code, d.summary))
             .link("ref", &d.subject_ref, &d.code);
     }
-    Ok(s.empty_or("No diagnostics issues."))
+    s.empty_or("No diagnostics issues.")
 }
 
 fn artifacts(f: &RunFacts) -> Section {
@@ -260,13 +251,17 @@ fn provenance(f: &RunFacts) -> Section {
 }
 
 pub fn snapshot(ws: &Workspace, run: &Ref) -> Result<ReportDocument, QueryError> {
-    let f = query::run_facts(
+    let query::Diagnosis {
+        facts: f, findings, ..
+    } = query::diagnose_run(
         ws,
         run,
         FactsOptions {
             verify_artifacts: true,
             points: true,
         },
+        None,
+        &DiagnosticsOptions::default(),
     )?;
     Ok(ReportDocument {
         title: format!("Run Snapshot Report: {run}"),
@@ -275,7 +270,7 @@ pub fn snapshot(ws: &Workspace, run: &Ref) -> Result<ReportDocument, QueryError>
             stages(&f),
             metrics(&f),
             events(ws, &f)?,
-            diagnostics(ws, &f)?,
+            diagnostics(&findings),
             artifacts(&f),
             lineage(ws, &f)?,
             provenance(&f),
@@ -288,9 +283,11 @@ pub fn comparison(ws: &Workspace, left: &Ref, right: &Ref) -> Result<ReportDocum
         points: true,
         ..Default::default()
     };
-    let l = query::run_facts(ws, left, with_points)?;
-    let r = query::run_facts(ws, right, with_points)?;
-    let c = compare(&l, &r);
+    let query::PairComparison {
+        left: l,
+        right: r,
+        comparison: c,
+    } = query::compare_two_runs(ws, left, right, with_points)?;
     let mut deltas = Section::new("Metric Deltas");
     let mut t = Table {
         header: [

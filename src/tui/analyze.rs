@@ -1,24 +1,22 @@
 //! The worker's answers to the investigation panes' queries: compare, diagnostics, tree flags,
 //! lineage, project trends, record lookup, artifact search and artifact verification (hashing
-//! is disk work). Each is the CLI's recipe (the same `crate::query` reads feeding the same
-//! `crate::analysis` and `crate::recovery` functions), run on the worker so render and the
-//! reducer never wait on it.
+//! is disk work). Each calls the CLI's recipe (`query::diagnose_run`, `query::compare_runs`,
+//! `query::AnomalyScorer` and the same `crate::query` reads), run on the worker so render and
+//! the reducer never wait on it.
 //!
 //! Never touches app state or the terminal; never reads the clock (`now` comes in the query).
 
 use super::effect::{Compared, Payload, Query, RunFlags, Trend};
-use crate::analysis::compare::{compare, compare_many};
-use crate::analysis::diagnostics::{DiagnosticsContext, DiagnosticsOptions, Finding, diagnose};
+use crate::analysis::diagnostics::{DiagnosticsOptions, Finding};
 use crate::analysis::direction::direction;
 use crate::analysis::lineage::build;
-use crate::analysis::trend::anomaly;
-use crate::model::{Ref, RunFacts, Timestamp};
-use crate::query::{self, FactsOptions, QueryError, RunFilter, Workspace};
+use crate::model::{Ref, Timestamp};
+use crate::query::{
+    self, AnomalyScorer, DEFAULT_ANOMALY_THRESHOLD, FactsOptions, QueryError, RunFilter, Workspace,
+};
 use crate::recovery::verify::verify_artifact;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The anomaly threshold the CLI uses by default (`anomaly --threshold`).
-const ANOMALY_THRESHOLD: f64 = 2.5;
 /// Other runs a tree flag needs: with fewer, a robust score on a handful of values flags
 /// nearly every run (the anomaly pane and CLI still score them, with their baseline size).
 const FLAG_MIN_BASELINE: usize = 5;
@@ -72,53 +70,41 @@ fn compare_runs(ws: &Workspace, runs: &[String]) -> Result<Compared, QueryError>
             "compare needs two runs or more".to_string(),
         ));
     }
-    let facts = runs
+    let refs = runs
         .iter()
-        .map(|t| {
-            let r = query::resolve_run(ws, t)?;
-            query::run_facts(ws, &r, FactsOptions::default())
-        })
-        .collect::<Result<Vec<RunFacts>, QueryError>>()?;
-    Ok(match facts.as_slice() {
-        [l, r] => Compared::Two(Box::new(compare(l, r))),
-        many => Compared::Many(Box::new(compare_many(many))),
+        .map(|t| query::resolve_run(ws, t))
+        .collect::<Result<Vec<Ref>, QueryError>>()?;
+    Ok(match refs.as_slice() {
+        [l, r] => Compared::Two(Box::new(
+            query::compare_two_runs(ws, l, r, FactsOptions::default())?.comparison,
+        )),
+        many => Compared::Many(Box::new(query::compare_runs(ws, many)?)),
     })
 }
 
-/// The CLI's diagnostics: siblings' stages and the previous completed run as the baseline.
+/// The CLI's diagnostics (`query::diagnose_run`), at the explorer's clock.
 fn findings(
     ws: &Workspace,
     run: &Ref,
     now: Timestamp,
     verify: bool,
 ) -> Result<Vec<Finding>, QueryError> {
-    let facts = query::run_facts(
-        ws,
-        run,
-        FactsOptions {
-            verify_artifacts: verify,
-            points: false,
-        },
-    )?;
-    let baseline = query::previous_completed(ws, &facts.run)?
-        .map(|b| query::run_facts(ws, &b, FactsOptions::default()))
-        .transpose()?;
-    let ctx = DiagnosticsContext {
-        sibling_stages: query::sibling_stages(ws, &facts.run)?,
-        baseline: baseline.as_ref(),
+    let facts = FactsOptions {
+        verify_artifacts: verify,
+        points: false,
     };
     let opts = DiagnosticsOptions {
         now,
         ..Default::default()
     };
-    Ok(diagnose(&facts, &ctx, &opts))
+    Ok(query::diagnose_run(ws, run, facts, None, &opts)?.findings)
 }
 
 /// Flags for the tree. Artifacts are not re-hashed here (the diagnostics pane does that for the
 /// run it shows): flagging every run must stay cheap.
 fn flags(ws: &Workspace, runs: &[(Ref, u64)], now: Timestamp) -> Result<Vec<RunFlags>, QueryError> {
-    // (project, key) → each run's latest value, read once per request.
-    let mut across: BTreeMap<(Ref, String), Vec<(Ref, f64)>> = BTreeMap::new();
+    // Each (project, key) population is read once per request.
+    let mut scorer = AnomalyScorer::new(ws, DEFAULT_ANOMALY_THRESHOLD);
     let mut out = Vec::with_capacity(runs.len());
     for (run, generation) in runs {
         let found = match findings(ws, run, now, false) {
@@ -140,39 +126,18 @@ fn flags(ws: &Workspace, runs: &[(Ref, u64)], now: Timestamp) -> Result<Vec<RunF
         // A run still writing has no final values yet: its early losses are not anomalies.
         let open = query::run_status(ws, run)? == Some(crate::model::Status::Open);
         let project = if open { None } else { run.project_ref() };
-        let keys: BTreeSet<String> = query::metric_list(ws, run)?
-            .into_iter()
-            .map(|m| m.key)
-            .collect();
-        for key in keys {
-            let Some(p) = &project else { break };
-            let vals = match across.get(&(p.clone(), key.clone())) {
-                Some(v) => v,
-                None => {
-                    let filter = RunFilter {
-                        project: Some(p.value().to_string()),
-                        ..Default::default()
-                    };
-                    let v: Vec<(Ref, f64)> = query::metric_across_runs(ws, &filter, &key, None)?
-                        .into_iter()
-                        .filter_map(|(row, v)| v.map(|v| (row.run_ref, v)))
-                        .collect();
-                    across.entry((p.clone(), key.clone())).or_insert(v)
+        if let Some(p) = &project {
+            let mut latest: BTreeMap<String, f64> = BTreeMap::new();
+            for m in query::metric_list(ws, run)? {
+                latest.insert(m.key, m.last);
+            }
+            for (key, actual) in latest {
+                let scored = scorer.score(run, p.value(), &key, actual)?;
+                if scored.baseline_runs >= FLAG_MIN_BASELINE
+                    && scored.anomaly.is_some_and(|a| a.severity == "error")
+                {
+                    anomalies.push(key);
                 }
-            };
-            let Some(actual) = vals.iter().find(|(r, _)| r == run).map(|(_, v)| *v) else {
-                continue;
-            };
-            let base: Vec<f64> = vals
-                .iter()
-                .filter(|(r, _)| r != run)
-                .map(|(_, v)| *v)
-                .collect();
-            if base.len() >= FLAG_MIN_BASELINE
-                && anomaly(&key, actual, &base, ANOMALY_THRESHOLD)
-                    .is_some_and(|a| a.severity == "error")
-            {
-                anomalies.push(key);
             }
         }
         out.push(RunFlags {

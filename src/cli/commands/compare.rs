@@ -16,9 +16,7 @@ pub fn two(ctx: &Ctx, left: &str, right: &str) -> anyhow::Result<i32> {
         query::resolve_run(&ws, left)?,
         query::resolve_run(&ws, right)?,
     );
-    let lf = query::run_facts(&ws, &l, FactsOptions::default())?;
-    let rf = query::run_facts(&ws, &r, FactsOptions::default())?;
-    let c = compare::compare(&lf, &rf);
+    let c = query::compare_two_runs(&ws, &l, &r, FactsOptions::default())?.comparison;
     if ctx.json() {
         output::json(&serde_json::to_value(&c)?);
         return Ok(0);
@@ -155,18 +153,18 @@ fn print_comparison(ctx: &Ctx, c: &Comparison) {
 
 pub fn many(ctx: &Ctx, runs: &[String]) -> anyhow::Result<i32> {
     let ws = open_read(ctx)?;
-    let mut facts = Vec::new();
+    let mut refs = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for r in runs {
         let rref = query::resolve_run(&ws, r)?;
         if seen.insert(rref.clone()) {
-            facts.push(query::run_facts(&ws, &rref, FactsOptions::default())?);
+            refs.push(rref);
         }
     }
-    if facts.len() < 2 {
+    if refs.len() < 2 {
         return Err(UsageError("compare-multi needs at least two distinct runs".into()).into());
     }
-    let m = compare::compare_many(&facts);
+    let m = query::compare_runs(&ws, &refs)?;
     if ctx.json() {
         output::json(&serde_json::to_value(&m)?);
         return Ok(0);

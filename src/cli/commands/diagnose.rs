@@ -5,9 +5,7 @@ use super::super::args::DiagnosticsArgs;
 use super::super::output::{self, table};
 use super::super::{Ctx, UsageError};
 use super::query::open_read;
-use crate::analysis::diagnostics::{
-    DiagnosticsContext, DiagnosticsOptions, FindingSeverity, diagnose,
-};
+use crate::analysis::diagnostics::{DiagnosticsOptions, FindingSeverity};
 use crate::query::{self, FactsOptions};
 
 pub fn run(ctx: &Ctx, a: &DiagnosticsArgs) -> anyhow::Result<i32> {
@@ -22,30 +20,22 @@ pub fn run(ctx: &Ctx, a: &DiagnosticsArgs) -> anyhow::Result<i32> {
         .transpose()?;
     let ws = open_read(ctx)?;
     let run = query::resolve_run(&ws, &a.run)?;
-    let facts = query::run_facts(
-        &ws,
-        &run,
-        FactsOptions {
-            verify_artifacts: !a.no_verify,
-            points: false,
-        },
-    )?;
-    let baseline_ref = match &a.baseline {
-        Some(b) => Some(query::resolve_run(&ws, b)?),
-        None => query::previous_completed(&ws, &facts.run)?,
-    };
-    let baseline = baseline_ref
-        .map(|b| query::run_facts(&ws, &b, FactsOptions::default()))
+    let chosen = a
+        .baseline
+        .as_deref()
+        .map(|b| query::resolve_run(&ws, b))
         .transpose()?;
-    let dctx = DiagnosticsContext {
-        sibling_stages: query::sibling_stages(&ws, &facts.run)?,
-        baseline: baseline.as_ref(),
-    };
     let opts = DiagnosticsOptions {
         stale_after_s: a.stale_after,
         ..Default::default()
     };
-    let findings = diagnose(&facts, &dctx, &opts);
+    let facts = FactsOptions {
+        verify_artifacts: !a.no_verify,
+        points: false,
+    };
+    let query::Diagnosis {
+        baseline, findings, ..
+    } = query::diagnose_run(&ws, &run, facts, chosen.as_ref(), &opts)?;
     if ctx.json() {
         output::json(&serde_json::json!({
             "run": run.as_str(),

@@ -107,9 +107,11 @@ pub fn run(ctx: &Ctx, c: ExportCommand) -> anyhow::Result<i32> {
                 query::resolve_run(&ws, &left)?,
                 query::resolve_run(&ws, &right)?,
             );
-            let lf = query::run_facts(&ws, &l, Default::default())?;
-            let rf = query::run_facts(&ws, &r, Default::default())?;
-            let c = crate::analysis::compare::compare(&lf, &rf);
+            let query::PairComparison {
+                left: lf,
+                right: rf,
+                comparison: c,
+            } = query::compare_two_runs(&ws, &l, &r, Default::default())?;
             let status = |f: &crate::model::RunFacts, stage: &Option<String>| -> String {
                 match stage {
                     Some(s) => f

@@ -4,7 +4,7 @@ use super::super::args::{SearchCommand, TrendArgs};
 use super::super::output::{self, table};
 use super::super::{Ctx, UsageError};
 use super::query::{fmt_num, open_read, run_filter};
-use crate::analysis::trend::{Operator, aggregate as agg, anomaly as score};
+use crate::analysis::trend::{Operator, aggregate as agg};
 use crate::model::*;
 use crate::query::{self, RunFilter};
 
@@ -133,10 +133,8 @@ pub fn anomaly(
     } else {
         metrics.to_vec()
     };
-    let filter = RunFilter {
-        project: Some(project.unwrap_or_else(|| info.info.run.project_ref.value().to_string())),
-        ..Default::default()
-    };
+    let project = project.unwrap_or_else(|| info.info.run.project_ref.value().to_string());
+    let mut scorer = query::AnomalyScorer::new(&ws, threshold);
     let mut results = Vec::new();
     let mut skipped = Vec::new();
     for key in &keys {
@@ -144,14 +142,13 @@ pub fn anomaly(
             skipped.push(format!("{key}: not in this run"));
             continue;
         };
-        let base: Vec<f64> = query::metric_across_runs(&ws, &filter, key, None)?
-            .into_iter()
-            .filter(|(row, _)| row.run_ref != r)
-            .filter_map(|(_, v)| v)
-            .collect();
-        match score(key, actual, &base, threshold) {
+        let scored = scorer.score(&r, &project, key, actual)?;
+        match scored.anomaly {
             Some(a) => results.push(a),
-            None => skipped.push(format!("{key}: baseline has {} runs (needs 2)", base.len())),
+            None => skipped.push(format!(
+                "{key}: baseline has {} runs (needs 2)",
+                scored.baseline_runs
+            )),
         }
     }
     if ctx.json() {
