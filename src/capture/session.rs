@@ -337,9 +337,7 @@ impl<'s> RunHandle<'s> {
             .and_then(|n| n.to_str())
             .unwrap_or("artifact")
             .to_string();
-        let stem = file_name.split('.').next().unwrap_or("artifact");
         let key = format!("{}-{}", slug(kind), &obj.sha256[..12]);
-        let _ = stem;
         let mut attributes = JsonMap::default();
         attributes.insert("object_path", obj.path.clone());
         let manifest = ArtifactManifest {

@@ -481,8 +481,7 @@ fn train_run(
             order_index: Some(1),
             ..StageExecution::new(&run, "train", t_start).expect("valid")
         }));
-        let evalr = g.stage(&run, "evaluate", 2, at, Some(at), Status::Cancelled);
-        let _ = evalr;
+        g.stage(&run, "evaluate", 2, at, Some(at), Status::Cancelled);
         rr.status = Status::Failed;
         rr.ended_at = Some(secs(at, 1.0));
         g.ops.push(WriteOp::Run(rr));
@@ -591,7 +590,6 @@ fn train_run(
     rr.ended_at = Some(end);
     g.ops.push(WriteOp::Run(rr));
     g.flush()?;
-    let _ = ckpt;
     Ok(run)
 }
 

@@ -184,7 +184,7 @@ impl ReadSnapshot<'_> {
         }
         self.check_run_lists(&mut out, &names, &runs)?;
         self.check_entities(&mut out, &names, &runs)?;
-        self.check_lineage(&mut out, &names)?;
+        self.check_lineage(&mut out)?;
         self.check_names(&mut out)?;
         report.findings = out.0;
         Ok(report)

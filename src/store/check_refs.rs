@@ -121,8 +121,7 @@ impl ReadSnapshot<'_> {
             }
         }
         let projects = open(&self.txn, PROJECTS)?;
-        for (id, run) in runs {
-            let _ = id;
+        for run in runs.values() {
             if self
                 .id_of(run.project_ref.as_str())?
                 .is_none_or(|p| projects.get(p).ok().flatten().is_none())
@@ -156,7 +155,7 @@ impl ReadSnapshot<'_> {
         Ok(())
     }
 
-    pub(super) fn check_lineage(&self, out: &mut Out, names: &Names) -> Result<(), StoreError> {
+    pub(super) fn check_lineage(&self, out: &mut Out) -> Result<(), StoreError> {
         let rels: Vec<(u32, Relation)> = {
             let t = open(&self.txn, RELATIONS)?;
             let mut v = Vec::new();
@@ -238,7 +237,6 @@ impl ReadSnapshot<'_> {
                 true,
             );
         }
-        let _ = names;
         Ok(())
     }
 

@@ -315,7 +315,7 @@ pub fn describe(r: &Record) -> String {
     }
 }
 
-fn record_filter(ws: &Workspace, run: &Ref, a: &RecordsArgs) -> anyhow::Result<RecordFilter> {
+fn record_filter(run: &Ref, a: &RecordsArgs) -> anyhow::Result<RecordFilter> {
     let mut types = Vec::new();
     for t in &a.types {
         types.push(RecordType::parse(t.trim()).ok_or_else(|| {
@@ -333,7 +333,6 @@ fn record_filter(ws: &Workspace, run: &Ref, a: &RecordsArgs) -> anyhow::Result<R
             let r = run
                 .child("stage", s)
                 .map_err(|e| UsageError(format!("--stage: {e}")))?;
-            let _ = ws;
             Some(r)
         }
     };
@@ -386,7 +385,7 @@ fn print_rows(ctx: &Ctx, rows: &[RecordRow], streaming: bool) {
 pub fn records(ctx: &Ctx, a: &RecordsArgs) -> anyhow::Result<i32> {
     let ws = open_read(ctx)?;
     let run = query::resolve_run(&ws, &a.run)?;
-    let f = record_filter(&ws, &run, a)?;
+    let f = record_filter(&run, a)?;
     let mut cursor;
     if let Some(n) = a.tail {
         let page = query::records_page(&ws, &run, &f, Anchor::Tail, n)?;
