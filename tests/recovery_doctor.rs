@@ -5,9 +5,10 @@
 mod common;
 #[path = "common/dump.rs"]
 mod dump;
+#[path = "common/tables.rs"]
+mod tables;
 
 use common::Ws;
-use contexta::store::testing;
 
 fn demo() -> Ws {
     let w = Ws::new();
@@ -53,7 +54,7 @@ fn damaged_indexes_exit_three_and_repair_rebuilds_them() {
     let w = demo();
     let before = dump::dump_at(&w.root());
     for t in ["series", "runs_by_start", "run_stats_first"] {
-        testing::damage(&w.root(), t).unwrap();
+        tables::damage(&w.root(), t);
     }
     let (code, v) = doctor(&w, &[]);
     assert_eq!(code, Some(3));

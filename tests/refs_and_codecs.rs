@@ -1,6 +1,9 @@
 //! Property tests: refs print back exactly what parsed; canonical record JSON round-trips
 //! through the store unchanged; timestamps order as instants.
 
+#[path = "common/tables.rs"]
+mod tables;
+
 use contexta::model::*;
 use contexta::store::{Access, Workspace, WriteOp};
 use proptest::prelude::*;
@@ -125,9 +128,8 @@ fn newer_schema_is_refused_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join(".contexta");
     drop(Workspace::open(&root, Access::Write).unwrap());
-    // Simulate a future contexta by writing a newer schema key through the public escape hatch.
-    contexta::store::testing::set_schema_version(&root, contexta::store::SCHEMA_VERSION + 1)
-        .unwrap();
+    // Simulate a future contexta by writing a newer schema key straight into the database.
+    tables::set_schema_version(&root, contexta::store::SCHEMA_VERSION + 1);
     let err = Workspace::open(&root, Access::Read)
         .err()
         .expect("must refuse");

@@ -1,8 +1,11 @@
 //! Store integrity checks and repair: a demo workspace is clean; damaged derived tables are
 //! found and rebuilt; a snapshot copy holds the same data.
 
+#[path = "common/tables.rs"]
+mod tables;
+
 use contexta::model::*;
-use contexta::store::{Access, Workspace, testing};
+use contexta::store::{Access, Workspace};
 
 fn demo() -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
@@ -40,7 +43,7 @@ fn damaged_indexes_are_found_and_rebuilt() {
         "relations_in",
         "run_stats_first",
     ] {
-        testing::damage(&root, table).unwrap();
+        tables::damage(&root, table);
     }
     let ws = Workspace::open(&root, Access::Write).unwrap();
     let found = codes(&ws);

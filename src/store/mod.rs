@@ -25,5 +25,5 @@ pub use lookup::WorkspaceCounts;
 pub use read::{ReadSnapshot, RecordRow, RunInfo};
 pub use repair::RepairReport;
 pub use snapshot::SnapshotInfo;
-pub use workspace::{Access, DB_FILE, SCHEMA_VERSION, WORKSPACE_DIR, Workspace, locate, testing};
+pub use workspace::{Access, DB_FILE, SCHEMA_VERSION, WORKSPACE_DIR, Workspace, locate};
 pub use write::{CommitInfo, WriteBatch, WriteOp};

@@ -1,0 +1,73 @@
+//! Direct redb access for tests that must put a workspace in a state contexta never writes
+//! (damaged indexes, a newer schema). The table definitions match `src/store/tables.rs`; the
+//! library keeps them private, so a test names the few it touches here.
+#![allow(dead_code)]
+
+use contexta::store::{DB_FILE, RunStats};
+use redb::{Builder, ConcurrencyMode, Database, ReadableTable, TableDefinition};
+use std::path::Path;
+
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const RUNS_BY_START: TableDefinition<(i64, u32), &[u8]> = TableDefinition::new("runs_by_start");
+const RUN_STATS: TableDefinition<u32, &[u8]> = TableDefinition::new("run_stats");
+const RELATIONS_IN: TableDefinition<(u32, u32), ()> = TableDefinition::new("relations_in");
+const STAGE_SPANS: TableDefinition<(u32, u32, u32), u32> = TableDefinition::new("stage_spans");
+const SERIES: TableDefinition<(u32, u32, u32), &[u8]> = TableDefinition::new("series");
+const RECORD_REFS: TableDefinition<(u32, &str), u32> = TableDefinition::new("record_refs");
+
+/// The workspace database opened as contexta opens it (multi-writer mode), so the lock
+/// protocol matches.
+fn open(root: &Path) -> Database {
+    let mut b = Builder::new();
+    b.set_concurrency_mode(ConcurrencyMode::MultiWriter);
+    b.open(root.join(DB_FILE)).unwrap()
+}
+
+/// Stores `version` as the workspace's schema version, as a future contexta would.
+pub fn set_schema_version(root: &Path, version: u64) {
+    let db = open(root);
+    let txn = db.begin_write().unwrap();
+    txn.open_table(META)
+        .unwrap()
+        .insert("schema_version", version)
+        .unwrap();
+    txn.commit().unwrap();
+}
+
+/// Empties one derived table (or, for `run_stats_first`, inflates the first run's metric
+/// count by 7) so a test can watch `check` find it and `repair` rebuild it.
+pub fn damage(root: &Path, what: &str) {
+    let db = open(root);
+    let txn = db.begin_write().unwrap();
+    macro_rules! empty {
+        ($t:expr) => {{
+            txn.delete_table($t).unwrap();
+            txn.open_table($t).unwrap();
+        }};
+    }
+    match what {
+        "stage_spans" => empty!(STAGE_SPANS),
+        "series" => empty!(SERIES),
+        "runs_by_start" => empty!(RUNS_BY_START),
+        "record_refs" => empty!(RECORD_REFS),
+        "relations_in" => empty!(RELATIONS_IN),
+        "run_stats_first" => {
+            let mut t = txn.open_table(RUN_STATS).unwrap();
+            let first = t
+                .iter()
+                .unwrap()
+                .next()
+                .transpose()
+                .unwrap()
+                .map(|(k, v)| (k.value(), v.value().to_vec()));
+            if let Some((k, v)) = first {
+                let mut s: RunStats = postcard::from_bytes(&v).unwrap();
+                s.by_type[1] += 7;
+                t.insert(k, postcard::to_stdvec(&s).unwrap().as_slice())
+                    .unwrap();
+            }
+        }
+        other => panic!("unknown damage {other}"),
+    }
+    txn.commit().unwrap();
+}
