@@ -1,4 +1,5 @@
 //! The demo workspace has what the issue promises, read back through the query layer.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
 use contexta::model::*;
 use contexta::query::{self, Anchor, RecordFilter};

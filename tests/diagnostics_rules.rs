@@ -1,4 +1,5 @@
 //! Every diagnostic rule: one case that triggers it, one close case that does not.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
 use contexta::analysis::diagnostics::{
     DiagnosticsContext, DiagnosticsOptions, FindingSeverity, diagnose,

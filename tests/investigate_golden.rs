@@ -1,6 +1,7 @@
 //! Golden JSON for compare, lineage and provenance on fixed workspaces: the demo (fixed seed and
 //! base time) and the reference's RAG fixture as ingested. Plus the CLI's exit codes for
 //! diagnostics and alerts.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
 mod common;
 use common::*;

@@ -1,6 +1,7 @@
 //! One recipe per question: the CLI, the explorer's worker and reports diagnose a run, and the
 //! CLI and the explorer's tree flags score anomalies, through the one function in `query` each,
 //! so they give the same answer for the same run.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
 mod common;
 use common::Ws;

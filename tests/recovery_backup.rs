@@ -1,5 +1,6 @@
 //! Backup and restore through the real binary: the round trip is exact, and every damaged or
 //! hostile archive is refused before anything is written, leaving the target untouched.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
 mod common;
 #[path = "common/dump.rs"]

@@ -1,5 +1,6 @@
 //! `export jsonl` → `ingest` reproduces the workspace; `recover replay` is idempotent by record
 //! ref and content; `export csv runs` is proper CSV.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
 mod common;
 #[path = "common/dump.rs"]

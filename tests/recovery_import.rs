@@ -1,6 +1,7 @@
 //! `import contexta-py` through the real binary, on the reference fixtures (used in place,
 //! read-only; damaged copies live in temp dirs). The ledger tests need Python's `duckdb`
 //! module and are skipped with a note when it is missing.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
 mod common;
 #[path = "common/dump.rs"]

@@ -1,5 +1,6 @@
 //! Reports through the real binary: every rendering of a snapshot and a comparison, written
 //! where asked (or into the workspace's reports folder), self-contained HTML.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
 mod common;
 use common::*;

@@ -2,6 +2,7 @@
 //! comparison, a loaded comparison renders, `Enter` on a finding jumps to its evidence, the
 //! lineage navigator re-centres, the project view loads trends, tree flags are computed once
 //! per generation, and `/` matches runs by their artifacts. Effects run inline on the demo.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
 use contexta::model::*;
 use contexta::store::{Access, Workspace};

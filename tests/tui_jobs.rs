@@ -1,6 +1,7 @@
 //! Background jobs in the explorer: `:report`, `:export` and `:backup` become job effects with
 //! the right target, progress reaches the status line, the end flashes the path, a second job
 //! while one runs is refused; and run inline, the jobs really write their files.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
 use contexta::model::*;
 use contexta::report::Render;

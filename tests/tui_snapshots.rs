@@ -1,6 +1,7 @@
 //! Frames of the real explorer on the fixed demo workspace, rendered headless (effects inline)
 //! at 80×24 and 160×48 with a fixed clock and workspace label, pinned with insta. Also: tiny
 //! sizes never panic, and hostile text from the workspace is shown escaped, never obeyed.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
 use contexta::capture::Session;
 use contexta::model::*;
