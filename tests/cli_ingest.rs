@@ -190,6 +190,39 @@ fn stdin_and_segment_lines_are_accepted() {
     assert_eq!(ws.total_records(), 22);
 }
 
+/// Waits until process `pid` has read `file` up to its current end: the offset of its open
+/// descriptor for the file, from `/proc/PID/fdinfo`.
+fn wait_until_read_to_end(pid: u32, file: &std::path::Path) {
+    let want = file.canonicalize().unwrap();
+    let len = std::fs::metadata(file).unwrap().len();
+    let offset = || -> Option<u64> {
+        for fd in std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.flatten() {
+            if std::fs::read_link(fd.path()).ok().as_ref() != Some(&want) {
+                continue;
+            }
+            let info = std::fs::read_to_string(format!(
+                "/proc/{pid}/fdinfo/{}",
+                fd.file_name().to_string_lossy()
+            ))
+            .ok()?;
+            return info
+                .lines()
+                .find_map(|l| l.strip_prefix("pos:"))
+                .and_then(|p| p.trim().parse().ok());
+        }
+        None
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while offset().is_none_or(|pos| pos < len) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the follower never read {} to its end",
+            file.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn follow_tails_a_growing_file_and_survives_rotation() {
     use std::io::Write;
@@ -222,7 +255,8 @@ fn follow_tails_a_growing_file_and_survives_rotation() {
     let (a, b) = third.split_at(40);
     write!(f, "{a}").unwrap();
     f.flush().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // The follower must meet the half line before its end arrives.
+    wait_until_read_to_end(child.id(), &file);
     writeln!(f, "{b}").unwrap();
     wait_for(3);
     // Rotate: the file is replaced by a new one, as logrotate does.

@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
@@ -73,18 +74,23 @@ fn two_writers_and_a_follower_lose_nothing() {
         .spawn()
         .unwrap();
     let out = follower.stdout.take().unwrap();
+    let followed = Arc::new(Mutex::new(Vec::<String>::new()));
+    let lines = followed.clone();
     let reader = std::thread::spawn(move || {
-        BufReader::new(out)
-            .lines()
-            .map_while(Result::ok)
-            .collect::<Vec<String>>()
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            lines.lock().unwrap().push(line);
+        }
     });
     assert!(a.wait().unwrap().success());
     assert!(b.wait().unwrap().success());
-    std::thread::sleep(Duration::from_millis(500)); // let the follower see the last commit
+    let stored = records_of(&ws, "mnist-classifier.writer-a").len();
+    wait_until("the follower to print the last commit", 20, || {
+        followed.lock().unwrap().len() >= stored
+    });
     follower.kill().unwrap();
     follower.wait().unwrap();
-    let followed = reader.join().unwrap();
+    reader.join().unwrap();
+    let followed = followed.lock().unwrap().clone();
 
     let ra = records_of(&ws, "mnist-classifier.writer-a");
     let rb = records_of(&ws, "mnist-classifier.writer-b");

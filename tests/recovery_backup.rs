@@ -351,7 +351,29 @@ fn backup_is_consistent_while_a_writer_keeps_writing() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(800));
+    // Back up only once the writer is committing.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let runs = run(&["--workspace", s(&root), "--format", "json", "runs"]);
+        let writing = serde_json::from_slice::<serde_json::Value>(&runs.stdout)
+            .ok()
+            .and_then(|v| {
+                v.as_array()?
+                    .iter()
+                    .find(|r| r["name"] == "busy")?
+                    .get("records")?["total"]
+                    .as_u64()
+            })
+            .is_some_and(|n| n > 0);
+        if writing {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the live writer never committed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let mut archives = Vec::new();
     for i in 0..3 {
         let out = d.path().join(format!("b{i}.tar"));

@@ -1,29 +1,28 @@
 //! `import contexta-py` through the real binary, on the reference fixtures (used in place,
 //! read-only; damaged copies live in temp dirs). The ledger tests need Python's `duckdb`
-//! module and are skipped with a note when it is missing.
+//! module and are skipped with a note when it is missing; under CI they fail instead.
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
 mod common;
 #[path = "common/dump.rs"]
 mod dump;
 
-use common::{Ws, fixture};
+use common::{Ws, fixture, run_self_without_tools};
 use contexta::model::*;
 use contexta::store::{Access, Workspace};
 use serde_json::Value;
 use std::path::Path;
 
 fn has_duckdb() -> bool {
-    let ok = std::process::Command::new("python3")
+    let present = std::process::Command::new("python3")
         .args(["-c", "import duckdb"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!(
-            "note: python3 with the duckdb module is unavailable; ledger checks skipped (pip install duckdb)"
-        );
-    }
-    ok
+    common::tool_or_skip(
+        present,
+        "python3 with the duckdb module",
+        "pip install duckdb",
+    )
 }
 
 fn import(w: &Ws, path: &Path, extra: &[&str]) -> Value {
@@ -140,6 +139,21 @@ fn reference_workspace_with_ledger_comes_across_and_reimport_changes_nothing() {
         Some(0),
         "{}",
         String::from_utf8_lossy(&doc.stdout)
+    );
+}
+
+#[test]
+fn without_duckdb_the_ledger_tests_skip_locally_and_fail_under_ci() {
+    let test = "reference_workspace_with_ledger_comes_across_and_reimport_changes_nothing";
+    let (passed, out) = run_self_without_tools(test, None);
+    assert!(
+        passed && out.contains("duckdb module is missing; test skipped"),
+        "{out}"
+    );
+    let (passed, out) = run_self_without_tools(test, Some("true"));
+    assert!(
+        !passed && out.contains("duckdb module is missing and CI is set"),
+        "{out}"
     );
 }
 

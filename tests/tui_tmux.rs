@@ -1,8 +1,10 @@
 //! End to end through the real binary in a real terminal (tmux): the explorer follows a run
 //! while another writer appends to it, quits on `q` and on SIGTERM, and leaves the terminal as
 //! it found it (main screen, cooked mode, echo). Waits on conditions with a deadline, never on
-//! fixed sleeps. Skipped, with a note, when tmux is not installed.
+//! fixed sleeps. Skipped, with a note, when tmux is not installed; failed instead under CI.
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
+
+mod common;
 
 use contexta::capture::Session;
 use contexta::model::Level;
@@ -15,10 +17,11 @@ use std::time::{Duration, Instant};
 const DEADLINE: Duration = Duration::from_secs(30);
 
 fn have_tmux() -> bool {
-    Command::new("tmux")
+    let present = Command::new("tmux")
         .arg("-V")
         .output()
-        .is_ok_and(|o| o.status.success())
+        .is_ok_and(|o| o.status.success());
+    common::tool_or_skip(present, "tmux", "apt-get install tmux")
 }
 
 /// A tmux server of our own (its own socket), killed on drop.
@@ -159,7 +162,6 @@ fn assert_restored(t: &Tmux) {
 #[test]
 fn follows_a_live_writer_and_restores_the_terminal_on_q_and_sigterm() {
     if !have_tmux() {
-        eprintln!("note: tmux is not installed; skipping the terminal end-to-end test");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -221,7 +223,6 @@ fn follows_a_live_writer_and_restores_the_terminal_on_q_and_sigterm() {
 #[test]
 fn a_panic_restores_the_terminal_and_ends_with_an_error() {
     if !have_tmux() {
-        eprintln!("note: tmux is not installed; skipping the terminal panic test");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -252,7 +253,6 @@ fn a_panic_restores_the_terminal_and_ends_with_an_error() {
 #[test]
 fn marks_two_runs_compares_opens_lineage_and_jumps_from_a_finding_to_its_record() {
     if !have_tmux() {
-        eprintln!("note: tmux is not installed; skipping the terminal end-to-end test");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -311,4 +311,19 @@ fn marks_two_runs_compares_opens_lineage_and_jumps_from_a_finding_to_its_record(
     t.keys("q");
     t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
     assert_restored(&t);
+}
+
+#[test]
+fn without_tmux_the_terminal_tests_skip_locally_and_fail_under_ci() {
+    let test = "a_panic_restores_the_terminal_and_ends_with_an_error";
+    let (passed, out) = common::run_self_without_tools(test, None);
+    assert!(
+        passed && out.contains("tmux is missing; test skipped"),
+        "{out}"
+    );
+    let (passed, out) = common::run_self_without_tools(test, Some("true"));
+    assert!(
+        !passed && out.contains("tmux is missing and CI is set"),
+        "{out}"
+    );
 }

@@ -7,7 +7,6 @@ use crate::store::{Access, Workspace};
 use anyhow::Context;
 use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// Reads a file like `tail -F`: at end of file it reports EOF (the ingest loop waits and asks
 /// again); if the file is truncated or replaced, it reopens it from the start.
@@ -137,6 +136,5 @@ pub fn run(ctx: &Ctx, a: &IngestArgs) -> anyhow::Result<i32> {
         }
         super::super::output::line(&msg);
     }
-    let _ = Duration::ZERO;
     Ok(0)
 }
