@@ -1,22 +1,22 @@
 //! The reference's own record planes ingest with exactly the counts in their expected.json.
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
+mod common;
+
 use assert_json_counts::*;
+use common::fixture;
 use contexta::capture::ingest::{IngestOptions, ingest};
 use contexta::model::*;
 use contexta::query;
 use contexta::store::{Access, Workspace};
 use std::io::BufReader;
-use std::path::Path;
 
 mod assert_json_counts {
     pub use serde_json::Value;
 }
 
 fn ingest_fixture(name: &str) -> (tempfile::TempDir, Workspace, Value) {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures")
-        .join(name);
+    let base = fixture(name);
     let seg = base.join("records/segments/segment-000001.jsonl");
     let expected: Value =
         serde_json::from_str(&std::fs::read_to_string(base.join("expected.json")).unwrap())
@@ -117,7 +117,7 @@ fn wine_fixture_ingests_with_expected_counts() {
 #[test]
 fn records_round_trip_byte_for_byte_as_canonical_json() {
     // Every stored record prints back as the reference's canonical JSON of the same line.
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/contexta-py-rag");
+    let base = fixture("contexta-py-rag");
     let text = std::fs::read_to_string(base.join("records/segments/segment-000001.jsonl")).unwrap();
     let (_d, ws, _) = ingest_fixture("contexta-py-rag");
     for line in text.lines() {

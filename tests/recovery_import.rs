@@ -1,6 +1,6 @@
-//! `import contexta-py` through the real binary, on the reference fixtures (used in place,
-//! read-only; damaged copies live in temp dirs). The ledger tests need Python's `duckdb`
-//! module and are skipped with a note when it is missing; under CI they fail instead.
+//! `import contexta-py` through the real binary, on the reference fixtures in `tests/fixtures`
+//! (used in place, read-only; damaged copies live in temp dirs). The ledger tests need Python's
+//! `duckdb` module and are skipped with a note when it is missing; under CI they fail instead.
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
 mod common;
@@ -345,4 +345,35 @@ fn artifact_bindings_and_bodies_come_across_verified() {
     let before = dump::dump_at(&w.root());
     import(&w, &src, &["--python", "/nonexistent/python3"]);
     assert_eq!(dump::dump_at(&w.root()), before);
+}
+
+/// `bench import` imports the fixture it is given (by default the repository's own, relative
+/// to the current directory); the binary names no path outside the repository.
+#[test]
+fn bench_import_reads_the_fixture_it_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench = |fixture: &Path| {
+        std::process::Command::new(common::bin())
+            .args(["bench", "import", "--reps", "1", "--data"])
+            .arg(dir.path().join("data"))
+            .arg("--fixture")
+            .arg(fixture)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let out = bench(&rag());
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("import contexta-py (rag)"),
+        "{out:?}"
+    );
+    let missing = dir.path().join("nowhere/.contexta");
+    let out = bench(&missing);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no reference workspace at") && err.contains("nowhere"),
+        "{err}"
+    );
 }

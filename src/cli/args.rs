@@ -539,4 +539,10 @@ pub struct BenchArgs {
     /// Timed repetitions per figure.
     #[arg(long, default_value_t = 21)]
     pub reps: usize,
+    /// The reference workspace `bench import` imports (the repository keeps one here).
+    #[arg(
+        long,
+        default_value = "tests/fixtures/contexta-py-rag/workspace/.contexta"
+    )]
+    pub fixture: PathBuf,
 }

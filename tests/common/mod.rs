@@ -64,9 +64,11 @@ impl Ws {
     }
 }
 
+/// A reference fixture kept in the repository (`tests/fixtures/`, copied unchanged from what
+/// the reference package wrote), so a fresh clone alone runs every test.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures")
+        .join("tests/fixtures")
         .join(name)
 }
 
