@@ -1,0 +1,216 @@
+//! `restore` against what an adversary or an accident can put in its way, through the real
+//! binary: archives re-signed with a recomputed manifest, links planted where a restore writes,
+//! a writer still holding the workspace open, and a restore killed between its two renames.
+
+mod common;
+#[path = "common/dump.rs"]
+mod dump;
+
+use common::bin;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn run(args: &[&str]) -> Output {
+    run_env(args, &[])
+}
+
+fn run_env(args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let mut c = Command::new(bin());
+    c.args(args).env("NO_COLOR", "1").stdin(Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A demo workspace at `DIR/src/.contexta` and a plain tar backup of it.
+fn demo_backup() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().join("src/.contexta");
+    dump::demo_at(&root);
+    let archive = d.path().join("backup.tar");
+    let o = run(&[
+        "--workspace",
+        s(&root),
+        "-q",
+        "backup",
+        "create",
+        "--output",
+        s(&archive),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (d, root, archive)
+}
+
+fn restore(archive: &Path, target: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "restore",
+        "apply",
+        s(archive),
+        "--target-workspace",
+        s(target),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// Rewrites `archive` as a forger would: `edit` may change bodies, add members and change the
+/// manifest, and the manifest's member list is then recomputed so every size and SHA-256 in it
+/// matches what the new archive holds.
+fn forge(
+    archive: &Path,
+    out: &Path,
+    edit: impl FnOnce(&mut Vec<(String, Vec<u8>)>, &mut serde_json::Value),
+) {
+    forge_unlisted(archive, out, "", edit)
+}
+
+/// `forge`, leaving the member named `unlisted` out of the recomputed manifest.
+fn forge_unlisted(
+    archive: &Path,
+    out: &Path,
+    unlisted: &str,
+    edit: impl FnOnce(&mut Vec<(String, Vec<u8>)>, &mut serde_json::Value),
+) {
+    let mut members = Vec::new();
+    let mut a = tar::Archive::new(std::fs::File::open(archive).unwrap());
+    for e in a.entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = e.path().unwrap().to_string_lossy().into_owned();
+        let mut data = Vec::new();
+        e.read_to_end(&mut data).unwrap();
+        members.push((name, data));
+    }
+    let (last, manifest) = members.pop().unwrap();
+    assert_eq!(last, "MANIFEST.json");
+    let mut manifest: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
+    edit(&mut members, &mut manifest);
+    manifest["members"] = members
+        .iter()
+        .filter(|(name, _)| name != unlisted)
+        .map(|(name, data)| {
+            serde_json::json!({
+                "path": name,
+                "size": data.len(),
+                "sha256": hex::encode(Sha256::digest(data)),
+            })
+        })
+        .collect();
+    let mut b = tar::Builder::new(std::fs::File::create(out).unwrap());
+    let body = serde_json::to_vec(&manifest).unwrap();
+    for (name, data) in members.iter().chain([&("MANIFEST.json".to_string(), body)]) {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, data.as_slice()).unwrap();
+    }
+    b.finish().unwrap();
+}
+
+/// Refused by `restore apply`, verify-only or not, with `needle` in the message; the target and
+/// its parent are never created.
+fn assert_refused(archive: &Path, target: &Path, needle: &str) {
+    for extra in [&["--verify-only"][..], &[][..]] {
+        let o = restore(archive, target, extra);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{extra:?} should fail: {err}");
+        assert!(err.contains(needle), "expected `{needle}` in: {err}");
+        assert!(!target.exists(), "{} was created", target.display());
+    }
+    assert!(!target.parent().unwrap().exists());
+}
+
+#[test]
+fn an_object_whose_body_does_not_match_its_name_is_refused_even_with_a_matching_manifest() {
+    let (d, _root, archive) = demo_backup();
+    let forged = d.path().join("forged.tar");
+    forge(&archive, &forged, |members, _| {
+        let (_, body) = members
+            .iter_mut()
+            .find(|(n, b)| n.starts_with("artifacts/objects/") && !b.is_empty())
+            .unwrap();
+        body[0] ^= 0xff;
+    });
+    assert_refused(
+        &forged,
+        &d.path().join("t/ws/.contexta"),
+        "SHA-256 differs from the one its name promises",
+    );
+}
+
+#[test]
+fn a_member_not_named_as_an_object_is_refused_even_when_the_manifest_lists_it() {
+    let (d, _root, archive) = demo_backup();
+    let forged = d.path().join("extra.tar");
+    forge(&archive, &forged, |members, _| {
+        members.push((
+            "artifacts/objects/zz/evil.sh".into(),
+            b"#!/bin/sh\necho evil\n".to_vec(),
+        ))
+    });
+    assert_refused(
+        &forged,
+        &d.path().join("x/ws/.contexta"),
+        "`artifacts/objects/zz/evil.sh` is not named as an artifact object",
+    );
+}
+
+#[test]
+fn an_extra_member_the_manifest_does_not_list_is_refused() {
+    let (d, _root, archive) = demo_backup();
+    let forged = d.path().join("unlisted.tar");
+    // A well-named object, so only its absence from the manifest can refuse it.
+    let body = b"an object nobody listed".to_vec();
+    let sha = hex::encode(Sha256::digest(&body));
+    let name = format!("artifacts/objects/{}/{sha}.bin", &sha[..2]);
+    forge_unlisted(&archive, &forged, &name, |members, _| {
+        members.push((name.clone(), body.clone()))
+    });
+    assert_refused(
+        &forged,
+        &d.path().join("u/ws/.contexta"),
+        "is not listed in the manifest",
+    );
+}
+
+#[test]
+fn a_newer_schema_version_or_format_is_refused_with_a_message() {
+    let (d, _root, archive) = demo_backup();
+    let newer = d.path().join("newer-schema.tar");
+    forge(&archive, &newer, |_, m| m["schema_version"] = 2.into());
+    assert_refused(
+        &newer,
+        &d.path().join("s/ws/.contexta"),
+        "schema version 2 is not one this build reads",
+    );
+    let format = d.path().join("newer-format.tar");
+    forge(&archive, &format, |_, m| {
+        m["format"] = "contexta-backup/2".into()
+    });
+    assert_refused(
+        &format,
+        &d.path().join("f/ws/.contexta"),
+        "format `contexta-backup/2` is not contexta-backup/1",
+    );
+    // The forge itself keeps a good archive good.
+    let same = d.path().join("same.tar");
+    forge(&archive, &same, |_, _| {});
+    let o = restore(&same, &d.path().join("ok/.contexta"), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("restored into"), "{}", stdout(&o));
+}
