@@ -1,6 +1,6 @@
 //! `restore` against what an adversary or an accident can put in its way, through the real
-//! binary: archives re-signed with a recomputed manifest, links planted where a restore writes,
-//! a writer still holding the workspace open, and a restore killed between its two renames.
+//! binary: archives re-signed with a recomputed manifest, and links planted where a restore
+//! writes.
 
 mod common;
 #[path = "common/dump.rs"]
@@ -213,4 +213,81 @@ fn a_newer_schema_version_or_format_is_refused_with_a_message() {
     let o = restore(&same, &d.path().join("ok/.contexta"), &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("restored into"), "{}", stdout(&o));
+}
+
+/// The names the restore staging folders had before they were made unpredictable:
+/// `PREFIX<pid>-<UTC second with '-' for ':'>`, for the next `pids` process ids and the next
+/// `secs` seconds.
+fn predictable_names(prefix: &str, pids: u32, secs: i64) -> Vec<String> {
+    let mut first = Command::new("true").spawn().unwrap();
+    let pid = first.id();
+    first.wait().unwrap();
+    let now = contexta::model::Timestamp::now().0;
+    let mut out = Vec::new();
+    for p in pid..pid + pids {
+        for s in -1..secs {
+            let t = now - now.rem_euclid(1_000_000) + s * 1_000_000;
+            let stamp = contexta::model::Timestamp(t).to_string().replace(':', "-");
+            out.push(format!("{prefix}{p}-{stamp}"));
+        }
+    }
+    out
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[cfg(unix)]
+#[test]
+fn restore_never_writes_through_a_link_planted_where_it_stages() {
+    use std::os::unix::fs::symlink;
+    let (d, _root, archive) = demo_backup();
+    // Another user's folder, and links to it at every name the old code could pick: in a
+    // shared TMPDIR for --verify-only, and beside a target in a shared folder.
+    let victim = d.path().join("victim");
+    std::fs::create_dir_all(&victim).unwrap();
+    let tmp = d.path().join("shared-tmp");
+    let shared = d.path().join("shared");
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::create_dir_all(&shared).unwrap();
+    for name in predictable_names("contexta-verify-", 400, 20) {
+        symlink(&victim, tmp.join(name)).unwrap();
+    }
+    for name in predictable_names(".contexta.restore-", 400, 20) {
+        symlink(&victim, shared.join(name)).unwrap();
+    }
+    let planted_tmp = entries(&tmp);
+    let planted_shared = entries(&shared);
+    let target = shared.join(".contexta");
+    let o = run_env(
+        &[
+            "restore",
+            "apply",
+            s(&archive),
+            "--verify-only",
+            "--target-workspace",
+            s(&target),
+        ],
+        &[("TMPDIR", &tmp)],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("nothing was written"));
+    assert!(entries(&victim).is_empty(), "{:?}", entries(&victim));
+    // The verify folder was its own, and it is gone.
+    assert_eq!(entries(&tmp), planted_tmp);
+    let o = restore(&archive, &target, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(entries(&victim).is_empty(), "{:?}", entries(&victim));
+    let meta = std::fs::symlink_metadata(&target).unwrap();
+    assert!(meta.is_dir(), "the target is a real folder, not a link");
+    assert!(target.join("contexta.redb").is_file());
+    let mut after = entries(&shared);
+    after.retain(|n| n != ".contexta");
+    assert_eq!(after, planted_shared);
 }

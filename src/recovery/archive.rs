@@ -11,7 +11,7 @@ use crate::store::{SCHEMA_VERSION, WorkspaceCounts};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 
 pub const FORMAT: &str = "contexta-backup/1";
 pub const MANIFEST_NAME: &str = "MANIFEST.json";
@@ -342,9 +342,4 @@ pub fn copy_member(
         size: n,
         sha256: hex::encode(h.finalize()),
     })
-}
-
-/// Where a safe member path lands under `dir`.
-pub fn member_target(dir: &Path, path: &str) -> PathBuf {
-    path.split('/').fold(dir.to_path_buf(), |p, c| p.join(c))
 }

@@ -18,6 +18,13 @@ fn hidden_prefix(name: &str) -> String {
 /// Where a restore of `target` keeps `what` (`restore`, `previous`, `failed`) while it runs:
 /// a hidden sibling named after the target, this process and the time.
 pub(crate) fn sibling(target: &Path, what: &str) -> PathBuf {
+    let (parent, prefix) = sibling_prefix(target, what);
+    parent.join(format!("{prefix}{}", super::file_stamp()))
+}
+
+/// The folder beside `target` and the start of a sibling's name there, `.NAME.WHAT-PID-`; what
+/// follows it is free (a time, or random characters), as `scan` reads only this far.
+pub(crate) fn sibling_prefix(target: &Path, what: &str) -> (PathBuf, String) {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -26,12 +33,10 @@ pub(crate) fn sibling(target: &Path, what: &str) -> PathBuf {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    parent.join(format!(
-        "{}{what}-{}-{}",
-        hidden_prefix(&name),
-        std::process::id(),
-        super::file_stamp()
-    ))
+    (
+        parent.to_path_buf(),
+        format!("{}{what}-{}-", hidden_prefix(&name), std::process::id()),
+    )
 }
 
 struct Leftover {
@@ -71,7 +76,10 @@ fn scan(target: &Path) -> Vec<Leftover> {
         ) else {
             continue;
         };
+        // A link planted under one of these names is never followed, moved or removed.
+        let real_dir = std::fs::symlink_metadata(e.path()).is_ok_and(|m| m.file_type().is_dir());
         if matches!(kind, "restore" | "failed" | "previous")
+            && real_dir
             && pid != std::process::id()
             && !alive(pid)
         {

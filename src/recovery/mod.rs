@@ -14,6 +14,7 @@ mod ledger;
 mod leftovers;
 pub mod replay;
 pub mod restore;
+mod staging;
 pub mod verify;
 
 use std::path::{Path, PathBuf};

@@ -1,8 +1,8 @@
 //! `restore apply`: puts a backup archive back, in an order that never risks existing data.
 //! 1. Read the whole archive and check every member's path, type, size and SHA-256 against
 //!    the manifest — nothing is written before this passes.
-//! 2. Extract into a temporary folder beside the target (same filesystem), checking every hash
-//!    again as it is written.
+//! 2. Extract into a fresh, private folder beside the target (same filesystem), checking every
+//!    hash again as it is written, and following no link on the way (staging.rs).
 //! 3. Verify the extracted copy: redb's page check, and the counts the manifest promises.
 //! 4. Rename it into place. A non-empty target is refused without `force`; with it, the old
 //!    workspace is renamed aside, the new one is opened and checked, and only then is the old
@@ -12,8 +12,9 @@
 //! steps 1–3 in a temporary folder elsewhere and never writes to the target.
 
 use super::archive::{self, BackupManifest};
-use super::leftovers::sibling;
-use super::{Progress, RecoveryError, TempDir, file_stamp, io, sync_dir};
+use super::leftovers::{sibling, sibling_prefix};
+use super::staging::{create_dirs, create_file, fresh_dir};
+use super::{Progress, RecoveryError, TempDir, io, sync_dir};
 use crate::store::{Access, DB_FILE, Workspace, WorkspaceCounts, check_pages};
 use std::path::{Path, PathBuf};
 
@@ -106,15 +107,7 @@ fn extract(
     let (again, seen) = archive::walk(
         archive,
         |path, _, body| {
-            let target = archive::member_target(dir, path);
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(io(parent))?;
-            }
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&target)
-                .map_err(io(&target))?;
+            let (target, mut f) = create_file(dir, path)?;
             let m = archive::copy_member(archive, path, body, Some((&target, &mut f)))?;
             f.sync_all().map_err(io(&target))?;
             done += m.size;
@@ -140,8 +133,7 @@ fn extract(
         "reports",
         "backups",
     ] {
-        let d = dir.join(sub);
-        std::fs::create_dir_all(&d).map_err(io(&d))?;
+        create_dirs(dir, sub)?;
     }
     Ok(())
 }
@@ -194,17 +186,14 @@ pub fn restore(
         )));
     }
     let manifest = verify_archive(archive, progress)?;
-    let staging = if opts.verify_only {
-        TempDir::create(std::env::temp_dir().join(format!(
-            "contexta-verify-{}-{}",
-            std::process::id(),
-            file_stamp()
-        )))?
+    // A fresh folder with an unpredictable name (see staging.rs): a shared `$TMPDIR`, or a
+    // shared folder holding the target, may hold links planted at any name we could predict.
+    let staging: TempDir = if opts.verify_only {
+        fresh_dir(&std::env::temp_dir(), "contexta-verify-")?
     } else {
-        if let Some(parent) = opts.target.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        TempDir::create(sibling(&opts.target, "restore"))?
+        let (parent, prefix) = sibling_prefix(&opts.target, "restore");
+        std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+        fresh_dir(&parent, &prefix)?
     };
     extract(archive, staging.path(), &manifest, progress)?;
     let counts = verify_copy(staging.path(), &manifest, true)?;
