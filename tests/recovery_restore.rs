@@ -1,6 +1,6 @@
 //! `restore` against what an adversary or an accident can put in its way, through the real
-//! binary: archives re-signed with a recomputed manifest, and links planted where a restore
-//! writes.
+//! binary: archives re-signed with a recomputed manifest, links planted where a restore writes,
+//! and a writer still holding the workspace open.
 
 mod common;
 #[path = "common/dump.rs"]
@@ -290,4 +290,81 @@ fn restore_never_writes_through_a_link_planted_where_it_stages() {
     let mut after = entries(&shared);
     after.retain(|n| n != ".contexta");
     assert_eq!(after, planted_shared);
+}
+
+/// Runs of a workspace by name, with their record counts.
+fn run_records(root: &Path) -> std::collections::BTreeMap<String, u64> {
+    let o = run(&["--workspace", s(root), "--format", "json", "runs"]);
+    if !o.status.success() {
+        return Default::default();
+    }
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ref"].as_str().unwrap_or_default().to_string(),
+                r["records"]["total"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if ready() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[test]
+fn restore_refuses_while_a_writer_holds_the_workspace_open_and_names_it() {
+    use std::io::Write;
+    let (d, root, archive) = demo_backup();
+    let file = d.path().join("live.jsonl");
+    let line = |n| common::metric_line("live.writer", n, "loss", 0.5);
+    std::fs::write(&file, format!("{}\n", line(1))).unwrap();
+    let mut writer = Command::new(bin())
+        .args(["--workspace", s(&root), "--quiet", "ingest", s(&file)])
+        .arg("--follow")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let live = "run:live.writer".to_string();
+    wait_for("the writer's first record", || {
+        run_records(&root).get(&live) == Some(&1)
+    });
+    let o = restore(&archive, &root, &["--force"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains(&format!("process {}", writer.id())), "{err}");
+    assert!(err.contains("ingest") && err.contains("--follow"), "{err}");
+    assert!(err.contains("stop it first"), "{err}");
+    // The writer goes on writing into the workspace in place, and nothing of it is lost.
+    writeln!(
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&file)
+            .unwrap(),
+        "{}",
+        line(2)
+    )
+    .unwrap();
+    wait_for("the writer's second record", || {
+        run_records(&root).get(&live) == Some(&2)
+    });
+    assert_eq!(entries(root.parent().unwrap()), vec![".contexta"]);
+    writer.kill().unwrap();
+    writer.wait().unwrap();
+    // With the writer gone, the same restore goes through.
+    let o = restore(&archive, &root, &["--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!run_records(&root).contains_key(&live));
 }

@@ -176,6 +176,9 @@ pub fn restore(
     let occupied = if opts.verify_only {
         None
     } else {
+        // Fail fast, before the archive is read, on a writer that still has the workspace open;
+        // `swap_in` checks again, authoritatively, and holds it while it swaps.
+        crate::store::check_not_held(&opts.target)?;
         target_state(&opts.target)?
     };
     if let Some(what) = &occupied
@@ -237,6 +240,11 @@ fn swap_in(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
+    // No process may have the old workspace open while it is swapped out: a writer would go on
+    // committing into the set-aside file and lose it all when it is removed. The exclusive hold
+    // refuses now if one has it open, and keeps new ones from opening it until the new
+    // workspace is in place.
+    let hold = crate::store::hold_exclusive(target)?;
     let old = if target.exists() {
         let aside = sibling(target, "previous");
         std::fs::rename(target, &aside).map_err(io(target))?;
@@ -245,7 +253,9 @@ fn swap_in(
         None
     };
     let staged = staging.keep();
-    if let Err(e) = std::fs::rename(&staged, target) {
+    let placed = std::fs::rename(&staged, target);
+    drop(hold);
+    if let Err(e) = placed {
         if let Some(old) = &old {
             let _ = std::fs::rename(old, target);
         }
