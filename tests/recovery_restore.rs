@@ -1,6 +1,6 @@
 //! `restore` against what an adversary or an accident can put in its way, through the real
 //! binary: archives re-signed with a recomputed manifest, links planted where a restore writes,
-//! and a writer still holding the workspace open.
+//! a writer still holding the workspace open, and a restore killed between its two renames.
 
 mod common;
 #[path = "common/dump.rs"]
@@ -367,4 +367,152 @@ fn restore_refuses_while_a_writer_holds_the_workspace_open_and_names_it() {
     let o = restore(&archive, &root, &["--force"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!run_records(&root).contains_key(&live));
+}
+
+/// The state a restore killed between its two renames leaves: the workspace set aside by a
+/// process `pid`, the verified restored copy beside it, and no workspace. Returns the paths of
+/// the set-aside workspace and of the restored copy.
+fn killed_between_renames(root: &Path, archive: &Path, pid: u32) -> (PathBuf, PathBuf) {
+    let parent = root.parent().unwrap();
+    let aside = parent.join(format!(".contexta.previous-{pid}-2026-01-01T00-00-00Z"));
+    std::fs::rename(root, &aside).unwrap();
+    let copy = parent.join("copy/.contexta");
+    let o = restore(archive, &copy, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let staged = parent.join(format!(".contexta.restore-{pid}-k1ll3dXYZabc"));
+    std::fs::rename(&copy, &staged).unwrap();
+    std::fs::remove_dir(parent.join("copy")).unwrap();
+    (aside, staged)
+}
+
+fn dead_pid() -> u32 {
+    let mut child = Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+/// `contexta ARGS` run in `cwd`, finding its workspace by walking up from there.
+fn run_in(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env_remove("CONTEXTA_WORKSPACE")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// A workspace with a run the backup does not have, so a finished restore and a put-back one
+/// can be told apart.
+fn demo_backup_then_more() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (d, root, archive) = demo_backup();
+    let file = d.path().join("more.jsonl");
+    std::fs::write(
+        &file,
+        format!("{}\n", common::metric_line("after.backup", 1, "loss", 0.1)),
+    )
+    .unwrap();
+    let o = run(&["--workspace", s(&root), "-q", "ingest", s(&file)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (d, root, archive)
+}
+
+#[test]
+fn every_command_names_a_set_aside_workspace_and_no_writer_creates_one_beside_it() {
+    let (d, root, archive) = demo_backup_then_more();
+    let parent = root.parent().unwrap().to_path_buf();
+    let (aside, staged) = killed_between_renames(&root, &archive, dead_pid());
+    let sub = parent.join("notebooks");
+    std::fs::create_dir_all(&sub).unwrap();
+    let line = d.path().join("one.jsonl");
+    std::fs::write(
+        &line,
+        format!("{}\n", common::metric_line("new.run", 1, "loss", 0.3)),
+    )
+    .unwrap();
+    let named: &[&[&str]] = &[
+        &["runs"],
+        &["doctor"],
+        &["backup", "create"],
+        &["init"],
+        &["ingest", s(&line)],
+        &["log", "metric", "new.run", "loss", "1"],
+    ];
+    for args in named {
+        // Found by walking up from the folder that held the workspace, or from one below it,
+        // or named with --workspace.
+        let mut with_ws = vec!["--workspace", s(&root)];
+        with_ws.extend_from_slice(args);
+        let mut outs = vec![run_in(&parent, args), run(&with_ws)];
+        // `init` makes a workspace in the current folder by design (as `git init` does).
+        if args[0] != "init" {
+            outs.push(run_in(&sub, args));
+        }
+        for o in outs {
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+            assert!(err.contains("was interrupted"), "{args:?}: {err}");
+            assert!(err.contains(&aside.display().to_string()), "{err}");
+            assert!(err.contains("contexta restore resume"), "{err}");
+            assert!(!root.exists(), "{args:?} created {}", root.display());
+            assert!(
+                !sub.join(".contexta").exists(),
+                "{args:?} created one below"
+            );
+        }
+    }
+    // `restore resume` finishes the restore: the restored copy is in place, the set-aside
+    // workspace is gone.
+    let o = run_in(&parent, &["restore", "resume"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("the interrupted restore is finished"));
+    assert!(!aside.exists() && !staged.exists());
+    let runs = run_records(&root);
+    assert!(
+        !runs.is_empty() && !runs.contains_key("run:after.backup"),
+        "{runs:?}"
+    );
+    let doc = run(&["--workspace", s(&root), "doctor", "--no-artifacts"]);
+    assert_eq!(doc.status.code(), Some(0), "{}", stdout(&doc));
+    // Nothing left to resume.
+    let o = run(&["--workspace", s(&root), "restore", "resume"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("nothing to finish"));
+}
+
+#[test]
+fn resume_can_put_the_set_aside_workspace_back_instead() {
+    let (_d, root, archive) = demo_backup_then_more();
+    let before = run_records(&root);
+    assert!(before.contains_key("run:after.backup"));
+    let (aside, staged) = killed_between_renames(&root, &archive, dead_pid());
+    let o = run(&[
+        "restore",
+        "resume",
+        "--put-back",
+        "--target-workspace",
+        s(&root),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("back as it was"), "{}", stdout(&o));
+    assert_eq!(run_records(&root), before);
+    assert!(!aside.exists() && !staged.exists());
+}
+
+#[test]
+fn while_a_restore_runs_its_set_aside_workspace_makes_others_wait() {
+    let (_d, root, archive) = demo_backup();
+    // This test process stands in for a restore that is still running.
+    let (aside, staged) = killed_between_renames(&root, &archive, std::process::id());
+    let o = run(&["--workspace", s(&root), "init"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("right now") && err.contains("wait"), "{err}");
+    assert!(!root.exists());
+    let o = run(&["restore", "resume", "--target-workspace", s(&root)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("still working"), "{}", stderr(&o));
+    assert!(aside.exists() && staged.exists() && !root.exists());
 }

@@ -14,6 +14,7 @@ mod ledger;
 mod leftovers;
 pub mod replay;
 pub mod restore;
+pub mod resume;
 mod staging;
 pub mod verify;
 

@@ -12,10 +12,10 @@
 //! steps 1–3 in a temporary folder elsewhere and never writes to the target.
 
 use super::archive::{self, BackupManifest};
-use super::leftovers::{sibling, sibling_prefix};
+use super::leftovers::sibling;
 use super::staging::{create_dirs, create_file, fresh_dir};
 use super::{Progress, RecoveryError, TempDir, io, sync_dir};
-use crate::store::{Access, DB_FILE, Workspace, WorkspaceCounts, check_pages};
+use crate::store::{Access, DB_FILE, Workspace, WorkspaceCounts, check_pages, sibling_prefix};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug)]
@@ -242,8 +242,8 @@ fn swap_in(
         .to_path_buf();
     // No process may have the old workspace open while it is swapped out: a writer would go on
     // committing into the set-aside file and lose it all when it is removed. The exclusive hold
-    // refuses now if one has it open, and keeps new ones from opening it until the new
-    // workspace is in place.
+    // refuses now if one has it open, and keeps new ones out until the new workspace is in
+    // place (one arriving between the renames finds the set-aside folder and waits: set_aside.rs).
     let hold = crate::store::hold_exclusive(target)?;
     let old = if target.exists() {
         let aside = sibling(target, "previous");
@@ -284,7 +284,7 @@ fn swap_in(
 }
 
 /// Earlier backups are not workspace data: keep them with the restored workspace.
-fn carry_backups(old: &Path, target: &Path) {
+pub(super) fn carry_backups(old: &Path, target: &Path) {
     let from = old.join("backups");
     let to = target.join("backups");
     let Ok(rd) = std::fs::read_dir(&from) else {

@@ -22,6 +22,13 @@ pub enum StoreError {
         "workspace {path} is held by another process (a restore replacing it, or one using an incompatible mode): {detail}"
     )]
     Locked { path: PathBuf, detail: String },
+    #[error("{}", set_aside_message(root, aside, *pid, *running))]
+    SetAside {
+        root: PathBuf,
+        aside: PathBuf,
+        pid: u32,
+        running: bool,
+    },
     #[error("{}", in_use_message(path, holders))]
     InUse {
         path: PathBuf,
@@ -42,6 +49,23 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+fn set_aside_message(root: &Path, aside: &Path, pid: u32, running: bool) -> String {
+    if running {
+        format!(
+            "a restore (process {pid}) is replacing the workspace {} right now; it is set aside as {} until the restored copy is in place: wait for the restore to finish, then try again",
+            root.display(),
+            aside.display()
+        )
+    } else {
+        format!(
+            "no workspace at {}: a restore (process {pid}) was interrupted after setting it aside as {}; run `contexta restore resume --target-workspace {}` to finish it (or `contexta restore apply ARCHIVE --force` again)",
+            root.display(),
+            aside.display(),
+            root.display()
+        )
+    }
 }
 
 fn in_use_message(path: &Path, holders: &[super::holders::Holder]) -> String {

@@ -14,6 +14,7 @@ mod names;
 pub mod objects;
 mod read;
 mod repair;
+mod set_aside;
 mod snapshot;
 mod tables;
 mod workspace;
@@ -26,6 +27,9 @@ pub use holders::{ExclusiveHold, Holder, check_not_held, hold_exclusive, holders
 pub use lookup::WorkspaceCounts;
 pub use read::{ReadSnapshot, RecordRow, RunInfo};
 pub use repair::RepairReport;
+pub use set_aside::{
+    Sibling, no_workspace, process_alive, set_aside, set_aside_on_the_way, sibling_prefix, siblings,
+};
 pub use snapshot::SnapshotInfo;
 pub use workspace::{Access, DB_FILE, SCHEMA_VERSION, WORKSPACE_DIR, Workspace, locate, testing};
 pub use write::{CommitInfo, WriteBatch, WriteOp};
