@@ -315,11 +315,17 @@ fn unlisted_member_is_refused() {
     rewrite(&archive, &t, |_, _, b| {
         if !done {
             done = true;
+            // Named by its content, so only the manifest can refuse it.
+            let sha = "b5c1fb2efc6d6b4674c2fdcc48ce01b43a3b7c03763c0c3355de0099ee0f8c73";
             let mut h = tar::Header::new_gnu();
             h.set_size(4);
             h.set_cksum();
-            b.append_data(&mut h, "artifacts/objects/zz/extra", &b"evil"[..])
-                .unwrap();
+            b.append_data(
+                &mut h,
+                format!("artifacts/objects/{}/{sha}", &sha[..2]),
+                &b"evil"[..],
+            )
+            .unwrap();
         }
     });
     assert_refused(

@@ -164,6 +164,16 @@ pub enum RestoreCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Finish a restore that was interrupted after it set the workspace aside: put the
+    /// verified restored copy in place, or put the set-aside workspace back.
+    Resume {
+        /// Workspace the interrupted restore was restoring into (default: the current one).
+        #[arg(long, value_name = "PATH")]
+        target_workspace: Option<PathBuf>,
+        /// Undo instead: put the set-aside workspace back and discard the restored copy.
+        #[arg(long)]
+        put_back: bool,
+    },
 }
 
 #[derive(Args, Debug)]

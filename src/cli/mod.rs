@@ -76,7 +76,20 @@ impl Ctx {
     /// The `.contexta` directory for this command (it may not exist yet).
     pub fn root(&self) -> anyhow::Result<PathBuf> {
         let cwd = std::env::current_dir().context("reading the current directory")?;
-        crate::store::locate(self.workspace.as_deref(), &cwd).ok_or_else(|| {
+        let found = crate::store::locate(self.workspace.as_deref(), &cwd);
+        let named = self.workspace.is_some()
+            || std::env::var_os("CONTEXTA_WORKSPACE").is_some_and(|v| !v.is_empty());
+        if !named {
+            // A workspace a restore set aside, nearer than the one found (or than none), is
+            // the one meant: say how to finish the restore rather than use another or none.
+            let stop = found.as_deref().and_then(|r| r.parent());
+            if let Some(e) =
+                crate::store::set_aside_on_the_way(&cwd, stop, crate::store::WORKSPACE_DIR)
+            {
+                return Err(e.into());
+            }
+        }
+        found.ok_or_else(|| {
             anyhow::anyhow!(
                 "no workspace found: no .contexta/ in {} or its parents (use --workspace, or run `contexta init` / `contexta demo`)",
                 cwd.display()
@@ -88,6 +101,7 @@ impl Ctx {
     pub fn root_or_here(&self) -> anyhow::Result<PathBuf> {
         match self.root() {
             Ok(r) => Ok(r),
+            Err(e) if e.downcast_ref::<crate::store::StoreError>().is_some() => Err(e),
             Err(_) => Ok(std::env::current_dir()?.join(crate::store::WORKSPACE_DIR)),
         }
     }

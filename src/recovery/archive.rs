@@ -2,14 +2,16 @@
 //! (a consistent database snapshot), `artifacts/objects/…` (the artifact bodies) and, last,
 //! `MANIFEST.json` with every other member's size and SHA-256 and the counts the database must
 //! show. This module reads archives defensively: it never follows a member path out of the
-//! target, and it never accepts links, devices or members the manifest does not list.
+//! target, and it never accepts links, devices, members the manifest does not list, or an
+//! object whose body does not hash to the SHA-256 in its own name.
 
 use super::{RecoveryError, io};
-use crate::store::WorkspaceCounts;
+use crate::store::objects::object_path_sha256;
+use crate::store::{SCHEMA_VERSION, WorkspaceCounts};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 
 pub const FORMAT: &str = "contexta-backup/1";
 pub const MANIFEST_NAME: &str = "MANIFEST.json";
@@ -217,6 +219,12 @@ pub fn walk(
                     m.format
                 )));
             }
+            if m.schema_version == 0 || m.schema_version > SCHEMA_VERSION {
+                return Err(bad(format!(
+                    "the manifest's schema version {} is not one this build reads (1 to {SCHEMA_VERSION}); a newer contexta wrote it: upgrade to restore it",
+                    m.schema_version
+                )));
+            }
             manifest = Some(m);
             continue;
         }
@@ -226,6 +234,9 @@ pub fn walk(
                 "`{path}` is truncated ({} of {size} bytes)",
                 member.size
             )));
+        }
+        if path != DB_MEMBER {
+            check_object(&path, &member.sha256).map_err(bad)?;
         }
         seen.insert(path, member);
         read(
@@ -239,6 +250,20 @@ pub fn walk(
     Ok((manifest, seen))
 }
 
+/// An object is named by its content: the SHA-256 in its path must be the body's. A manifest
+/// recomputed over altered bodies still cannot change what the names promise.
+fn check_object(path: &str, sha256: &str) -> Result<(), String> {
+    match object_path_sha256(path) {
+        None => Err(format!(
+            "member `{path}` is not named as an artifact object (artifacts/objects/<sha256[..2]>/<sha256><suffix>)"
+        )),
+        Some(named) if named != sha256 => Err(format!(
+            "`{path}`: SHA-256 differs from the one its name promises (tampered or damaged; the body hashes to {sha256})"
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
 /// Checks the members seen against the manifest: same set, sizes and hashes.
 pub fn compare(
     archive: &Path,
@@ -249,11 +274,12 @@ pub fn compare(
         archive: archive.to_path_buf(),
         reason,
     };
-    let listed: BTreeMap<&str, &Member> = manifest
-        .members
-        .iter()
-        .map(|m| (m.path.as_str(), m))
-        .collect();
+    let mut listed: BTreeMap<&str, &Member> = BTreeMap::new();
+    for m in &manifest.members {
+        if listed.insert(m.path.as_str(), m).is_some() {
+            return Err(bad(format!("the manifest lists `{}` twice", m.path)));
+        }
+    }
     if !listed.contains_key(DB_MEMBER) {
         return Err(bad("the manifest lists no database".into()));
     }
@@ -316,9 +342,4 @@ pub fn copy_member(
         size: n,
         sha256: hex::encode(h.finalize()),
     })
-}
-
-/// Where a safe member path lands under `dir`.
-pub fn member_target(dir: &Path, path: &str) -> PathBuf {
-    path.split('/').fold(dir.to_path_buf(), |p, c| p.join(c))
 }

@@ -1,94 +1,32 @@
-//! What a killed restore can leave beside its target, and putting it right before the next
-//! restore: staging folders (`.NAME.restore-PID-…`) and failed copies (`.NAME.failed-PID-…`)
-//! of dead processes are removed; a workspace set aside (`.NAME.previous-PID-…`) is renamed
-//! back when the target is missing, and otherwise kept and reported, never deleted.
+//! What a killed restore can leave beside its target (named and found by `store::siblings`),
+//! and putting it right: staging folders (`.NAME.restore-PID-…`) and failed copies
+//! (`.NAME.failed-PID-…`) of dead processes are removed; a workspace set aside
+//! (`.NAME.previous-PID-…`) is renamed back when the target is missing, and otherwise kept and
+//! reported, never deleted. `restore resume` can instead finish the killed restore (restore.rs).
 
 use super::{RecoveryError, io};
+use crate::store::{Sibling, siblings};
 use std::path::{Path, PathBuf};
-
-/// `.NAME.` for a target named `NAME` (or `.NAME` already hidden).
-fn hidden_prefix(name: &str) -> String {
-    if name.starts_with('.') {
-        format!("{name}.")
-    } else {
-        format!(".{name}.")
-    }
-}
 
 /// Where a restore of `target` keeps `what` (`restore`, `previous`, `failed`) while it runs:
 /// a hidden sibling named after the target, this process and the time.
 pub(crate) fn sibling(target: &Path, what: &str) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "workspace".into());
-    let parent = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    parent.join(format!(
-        "{}{what}-{}-{}",
-        hidden_prefix(&name),
-        std::process::id(),
-        super::file_stamp()
-    ))
+    let (parent, prefix) = crate::store::sibling_prefix(target, what);
+    parent.join(format!("{prefix}{}", super::file_stamp()))
 }
 
-struct Leftover {
-    path: PathBuf,
-    kind: String,
-}
-
-/// Whether process `pid` may still be running (`/proc` on Linux; elsewhere assume it is).
-fn alive(pid: u32) -> bool {
-    let proc = Path::new("/proc");
-    !proc.is_dir() || proc.join(pid.to_string()).exists()
-}
-
-fn scan(target: &Path) -> Vec<Leftover> {
-    let (Some(parent), Some(name)) = (target.parent(), target.file_name()) else {
-        return vec![];
-    };
-    let parent = if parent.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        parent
-    };
-    let prefix = hidden_prefix(&name.to_string_lossy());
-    let Ok(rd) = std::fs::read_dir(parent) else {
-        return vec![];
-    };
-    let mut out = Vec::new();
-    for e in rd.filter_map(Result::ok) {
-        let file = e.file_name().to_string_lossy().into_owned();
-        let Some(rest) = file.strip_prefix(&prefix) else {
-            continue;
-        };
-        let mut parts = rest.splitn(3, '-');
-        let (Some(kind), Some(pid)) = (
-            parts.next(),
-            parts.next().and_then(|p| p.parse::<u32>().ok()),
-        ) else {
-            continue;
-        };
-        if matches!(kind, "restore" | "failed" | "previous")
-            && pid != std::process::id()
-            && !alive(pid)
-        {
-            out.push(Leftover {
-                path: e.path(),
-                kind: kind.to_string(),
-            });
-        }
-    }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+/// Siblings of `target` left by restores that are no longer running.
+pub(crate) fn dead(target: &Path) -> Vec<Sibling> {
+    siblings(target)
+        .into_iter()
+        .filter(|s| !s.running())
+        .collect()
 }
 
 /// Tidies after interrupted restores of `target`; returns what it did, one line each.
 pub(crate) fn tidy(target: &Path) -> Result<Vec<String>, RecoveryError> {
     let mut notes = Vec::new();
-    let found = scan(target);
+    let found = dead(target);
     // Newest set-aside workspace last (names carry a timestamp).
     if let Some(prev) = found.iter().rev().find(|l| l.kind == "previous") {
         if target.exists() {

@@ -14,6 +14,8 @@ mod ledger;
 mod leftovers;
 pub mod replay;
 pub mod restore;
+pub mod resume;
+mod staging;
 pub mod verify;
 
 use std::path::{Path, PathBuf};

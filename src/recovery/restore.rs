@@ -1,8 +1,8 @@
 //! `restore apply`: puts a backup archive back, in an order that never risks existing data.
 //! 1. Read the whole archive and check every member's path, type, size and SHA-256 against
 //!    the manifest — nothing is written before this passes.
-//! 2. Extract into a temporary folder beside the target (same filesystem), checking every hash
-//!    again as it is written.
+//! 2. Extract into a fresh, private folder beside the target (same filesystem), checking every
+//!    hash again as it is written, and following no link on the way (staging.rs).
 //! 3. Verify the extracted copy: redb's page check, and the counts the manifest promises.
 //! 4. Rename it into place. A non-empty target is refused without `force`; with it, the old
 //!    workspace is renamed aside, the new one is opened and checked, and only then is the old
@@ -13,8 +13,9 @@
 
 use super::archive::{self, BackupManifest};
 use super::leftovers::sibling;
-use super::{Progress, RecoveryError, TempDir, file_stamp, io, sync_dir};
-use crate::store::{Access, DB_FILE, Workspace, WorkspaceCounts, check_pages};
+use super::staging::{create_dirs, create_file, fresh_dir};
+use super::{Progress, RecoveryError, TempDir, io, sync_dir};
+use crate::store::{Access, DB_FILE, Workspace, WorkspaceCounts, check_pages, sibling_prefix};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug)]
@@ -106,15 +107,7 @@ fn extract(
     let (again, seen) = archive::walk(
         archive,
         |path, _, body| {
-            let target = archive::member_target(dir, path);
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(io(parent))?;
-            }
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&target)
-                .map_err(io(&target))?;
+            let (target, mut f) = create_file(dir, path)?;
             let m = archive::copy_member(archive, path, body, Some((&target, &mut f)))?;
             f.sync_all().map_err(io(&target))?;
             done += m.size;
@@ -140,8 +133,7 @@ fn extract(
         "reports",
         "backups",
     ] {
-        let d = dir.join(sub);
-        std::fs::create_dir_all(&d).map_err(io(&d))?;
+        create_dirs(dir, sub)?;
     }
     Ok(())
 }
@@ -184,6 +176,9 @@ pub fn restore(
     let occupied = if opts.verify_only {
         None
     } else {
+        // Fail fast, before the archive is read, on a writer that still has the workspace open;
+        // `swap_in` checks again, authoritatively, and holds it while it swaps.
+        crate::store::check_not_held(&opts.target)?;
         target_state(&opts.target)?
     };
     if let Some(what) = &occupied
@@ -194,17 +189,14 @@ pub fn restore(
         )));
     }
     let manifest = verify_archive(archive, progress)?;
-    let staging = if opts.verify_only {
-        TempDir::create(std::env::temp_dir().join(format!(
-            "contexta-verify-{}-{}",
-            std::process::id(),
-            file_stamp()
-        )))?
+    // A fresh folder with an unpredictable name (see staging.rs): a shared `$TMPDIR`, or a
+    // shared folder holding the target, may hold links planted at any name we could predict.
+    let staging: TempDir = if opts.verify_only {
+        fresh_dir(&std::env::temp_dir(), "contexta-verify-")?
     } else {
-        if let Some(parent) = opts.target.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        TempDir::create(sibling(&opts.target, "restore"))?
+        let (parent, prefix) = sibling_prefix(&opts.target, "restore");
+        std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+        fresh_dir(&parent, &prefix)?
     };
     extract(archive, staging.path(), &manifest, progress)?;
     let counts = verify_copy(staging.path(), &manifest, true)?;
@@ -248,6 +240,11 @@ fn swap_in(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
+    // No process may have the old workspace open while it is swapped out: a writer would go on
+    // committing into the set-aside file and lose it all when it is removed. The exclusive hold
+    // refuses now if one has it open, and keeps new ones out until the new workspace is in
+    // place (one arriving between the renames finds the set-aside folder and waits: set_aside.rs).
+    let hold = crate::store::hold_exclusive(target)?;
     let old = if target.exists() {
         let aside = sibling(target, "previous");
         std::fs::rename(target, &aside).map_err(io(target))?;
@@ -256,7 +253,9 @@ fn swap_in(
         None
     };
     let staged = staging.keep();
-    if let Err(e) = std::fs::rename(&staged, target) {
+    let placed = std::fs::rename(&staged, target);
+    drop(hold);
+    if let Err(e) = placed {
         if let Some(old) = &old {
             let _ = std::fs::rename(old, target);
         }
@@ -285,7 +284,7 @@ fn swap_in(
 }
 
 /// Earlier backups are not workspace data: keep them with the restored workspace.
-fn carry_backups(old: &Path, target: &Path) {
+pub(super) fn carry_backups(old: &Path, target: &Path) {
     let from = old.join("backups");
     let to = target.join("backups");
     let Ok(rd) = std::fs::read_dir(&from) else {

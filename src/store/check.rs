@@ -47,7 +47,7 @@ pub struct CheckReport {
 pub fn check_pages(root: &Path) -> Result<(), StoreError> {
     let file = root.join(DB_FILE);
     if !file.exists() {
-        return Err(StoreError::Missing(root.to_path_buf()));
+        return Err(super::set_aside::no_workspace(root));
     }
     let mut b = builder(Access::Write);
     b.set_check_integrity_on_open(true);

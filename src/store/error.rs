@@ -1,6 +1,6 @@
 //! Store errors: what went wrong with the workspace database, in words a user can act on.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -18,8 +18,22 @@ pub enum StoreError {
         "workspace {0} needs recovery after a writer crashed; it recovers when any writer opens it (run any writing command, e.g. `contexta doctor`)"
     )]
     NeedsRecovery(PathBuf),
-    #[error("workspace {path} is locked by a process using an incompatible mode: {detail}")]
+    #[error(
+        "workspace {path} is held by another process (a restore replacing it, or one using an incompatible mode): {detail}"
+    )]
     Locked { path: PathBuf, detail: String },
+    #[error("{}", set_aside_message(root, aside, *pid, *running))]
+    SetAside {
+        root: PathBuf,
+        aside: PathBuf,
+        pid: u32,
+        running: bool,
+    },
+    #[error("{}", in_use_message(path, holders))]
+    InUse {
+        path: PathBuf,
+        holders: Vec<super::holders::Holder>,
+    },
     #[error("workspace database is damaged: {0}")]
     Corrupt(String),
     #[error("encoding a value failed: {0}")]
@@ -35,6 +49,40 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+fn set_aside_message(root: &Path, aside: &Path, pid: u32, running: bool) -> String {
+    if running {
+        format!(
+            "a restore (process {pid}) is replacing the workspace {} right now; it is set aside as {} until the restored copy is in place: wait for the restore to finish, then try again",
+            root.display(),
+            aside.display()
+        )
+    } else {
+        format!(
+            "no workspace at {}: a restore (process {pid}) was interrupted after setting it aside as {}; run `contexta restore resume --target-workspace {}` to finish it (or `contexta restore apply ARCHIVE --force` again)",
+            root.display(),
+            aside.display(),
+            root.display()
+        )
+    }
+}
+
+fn in_use_message(path: &Path, holders: &[super::holders::Holder]) -> String {
+    let who = if holders.is_empty() {
+        "another process this user cannot see (another user's, or in another container)".to_string()
+    } else {
+        holders
+            .iter()
+            .map(|h| format!("process {} ({})", h.pid, h.command))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "workspace {} is open in {who}; stop {} first (Ctrl-C where it runs, or `kill PID`), then try again",
+        path.display(),
+        if holders.len() > 1 { "them" } else { "it" }
+    )
 }
 
 macro_rules! from_redb {

@@ -8,11 +8,13 @@ mod check_refs;
 mod codec;
 mod derive;
 mod error;
+mod holders;
 mod lookup;
 mod names;
 pub mod objects;
 mod read;
 mod repair;
+mod set_aside;
 mod snapshot;
 mod tables;
 mod workspace;
@@ -21,9 +23,13 @@ mod write;
 pub use check::{CheckReport, Finding, FindingSeverity, check_pages};
 pub use codec::{MetricSummary, Point, RunRow, RunStats};
 pub use error::StoreError;
+pub use holders::{ExclusiveHold, Holder, check_not_held, hold_exclusive, holders};
 pub use lookup::WorkspaceCounts;
 pub use read::{ReadSnapshot, RecordRow, RunInfo};
 pub use repair::RepairReport;
+pub use set_aside::{
+    Sibling, no_workspace, process_alive, set_aside, set_aside_on_the_way, sibling_prefix, siblings,
+};
 pub use snapshot::SnapshotInfo;
 pub use workspace::{Access, DB_FILE, SCHEMA_VERSION, WORKSPACE_DIR, Workspace, locate};
 pub use write::{CommitInfo, WriteBatch, WriteOp};

@@ -93,6 +93,23 @@ fn suffix_of(path: &Path) -> String {
     }
 }
 
+/// The SHA-256 an object's path promises, if the path has the layout `put_object` writes:
+/// `artifacts/objects/<sha[..2]>/<sha><suffix>`, the hash in lowercase hex and the suffix empty
+/// or a dot followed by ASCII letters, digits and dots. A restore checks each body against it.
+pub fn object_path_sha256(rel: &str) -> Option<&str> {
+    let rest = rel.strip_prefix("artifacts/objects/")?;
+    let (dir, name) = rest.split_once('/')?;
+    let sha = name.get(..64)?;
+    let suffix = &name[64..];
+    let hex = |s: &str| s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let suffix_ok = suffix.is_empty()
+        || (suffix.starts_with('.')
+            && suffix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.'));
+    (hex(sha) && dir == &sha[..2] && suffix_ok).then_some(sha)
+}
+
 /// Puts `src` into the workspace at `root` (the `.contexta` directory).
 pub fn put_object(
     root: &Path,
@@ -134,6 +151,7 @@ pub fn put_object(
         (hex::encode(h.finalize()), size)
     };
     let rel = format!("artifacts/objects/{}/{}{}", &sha[..2], sha, suffix_of(src));
+    debug_assert_eq!(object_path_sha256(&rel), Some(sha.as_str()));
     let dest = root.join(&rel);
     if let Some(d) = dest.parent() {
         std::fs::create_dir_all(d).map_err(io(d))?;
@@ -152,4 +170,29 @@ pub fn put_object(
         size,
         path: rel,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::object_path_sha256;
+
+    #[test]
+    fn object_paths_name_their_hash() {
+        let sha = "ab".repeat(32);
+        let ok = format!("artifacts/objects/ab/{sha}");
+        assert_eq!(object_path_sha256(&ok), Some(sha.as_str()));
+        let with_suffix = format!("artifacts/objects/ab/{sha}.tar.gz");
+        assert_eq!(object_path_sha256(&with_suffix), Some(sha.as_str()));
+        for bad in [
+            format!("artifacts/objects/cd/{sha}"),
+            format!("artifacts/objects/ab/{sha}x"),
+            format!("artifacts/objects/ab/{sha}.sh;rm"),
+            format!("artifacts/objects/ab/{}", sha.to_uppercase()),
+            format!("artifacts/objects/ab/{}", &sha[..63]),
+            format!("artifacts/objects/ab/x/{sha}"),
+            "artifacts/objects/zz/evil.sh".to_string(),
+        ] {
+            assert_eq!(object_path_sha256(&bad), None, "{bad}");
+        }
+    }
 }

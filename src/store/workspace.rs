@@ -67,6 +67,15 @@ impl Workspace {
     /// Opens the workspace at `root` (the `.contexta` directory itself).
     pub fn open(root: &Path, access: Access) -> Result<Workspace, StoreError> {
         let file = root.join(DB_FILE);
+        if !file.exists() {
+            // A restore killed between its renames leaves the workspace beside `root`: say so,
+            // and never create an empty one in its place.
+            match super::set_aside::no_workspace(root) {
+                e @ StoreError::SetAside { .. } => return Err(e),
+                e if access == Access::Read => return Err(e),
+                _ => {}
+            }
+        }
         let db = match access {
             Access::Write => {
                 for sub in [
@@ -88,16 +97,11 @@ impl Workspace {
                 init_tables(&db, root)?;
                 Db::Write(db)
             }
-            Access::Read => {
-                if !file.exists() {
-                    return Err(StoreError::Missing(root.to_path_buf()));
-                }
-                Db::Read(
-                    builder(access)
-                        .open_read_only(&file)
-                        .map_err(|e| map_open_error(&file, e))?,
-                )
-            }
+            Access::Read => Db::Read(
+                builder(access)
+                    .open_read_only(&file)
+                    .map_err(|e| map_open_error(&file, e))?,
+            ),
         };
         let ws = Workspace {
             root: root.to_path_buf(),

@@ -1,4 +1,4 @@
-//! `backup create` and `restore apply`: thin faces over `recovery::backup` and
+//! `backup create`, `restore apply` and `restore resume`: thin faces over `recovery::backup` and
 //! `recovery::restore`, with a progress bar on a terminal.
 
 use super::super::Ctx;
@@ -7,7 +7,9 @@ use super::super::output;
 use super::super::progress::Bar;
 use crate::recovery::backup::{BackupOptions, create_backup};
 use crate::recovery::restore::{RestoreOptions, restore as apply, tidy_interrupted};
-use crate::store::{Access, Workspace};
+use crate::recovery::resume::{Resumed, resume as finish};
+use crate::store::{Access, StoreError, Workspace};
+use std::path::{Path, PathBuf};
 
 fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
@@ -59,20 +61,36 @@ pub fn backup(ctx: &Ctx, c: BackupCommand) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// The workspace a restore works on: the one named, else the current one, else the one a
+/// killed restore set aside (that is what restoring finishes), else `./.contexta`.
+fn restore_target(ctx: &Ctx, named: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = named {
+        let cwd = std::env::current_dir()?;
+        return Ok(crate::store::locate(Some(p), &cwd).unwrap_or_else(|| p.to_path_buf()));
+    }
+    match ctx.root_or_here() {
+        Err(e) => match e.downcast_ref::<StoreError>() {
+            Some(StoreError::SetAside { root, .. }) => Ok(root.clone()),
+            _ => Err(e),
+        },
+        ok => ok,
+    }
+}
+
 pub fn restore(ctx: &Ctx, c: RestoreCommand) -> anyhow::Result<i32> {
-    let RestoreCommand::Apply {
-        archive,
-        target_workspace,
-        verify_only,
-        force,
-    } = c;
-    let target = match &target_workspace {
-        Some(p) => {
-            let cwd = std::env::current_dir()?;
-            crate::store::locate(Some(p), &cwd).unwrap_or_else(|| p.clone())
-        }
-        None => ctx.root_or_here()?,
+    let (archive, target_workspace, verify_only, force) = match c {
+        RestoreCommand::Apply {
+            archive,
+            target_workspace,
+            verify_only,
+            force,
+        } => (archive, target_workspace, verify_only, force),
+        RestoreCommand::Resume {
+            target_workspace,
+            put_back,
+        } => return resume(ctx, target_workspace.as_deref(), put_back),
     };
+    let target = restore_target(ctx, target_workspace.as_deref())?;
     if !verify_only {
         for n in tidy_interrupted(&target)? {
             eprintln!("note: {}", crate::sanitize::sanitize(&n));
@@ -118,6 +136,27 @@ pub fn restore(ctx: &Ctx, c: RestoreCommand) -> anyhow::Result<i32> {
             r.counts.records,
             r.counts.artifacts
         ));
+    }
+    Ok(0)
+}
+
+fn resume(ctx: &Ctx, named: Option<&Path>, put_back: bool) -> anyhow::Result<i32> {
+    let target = restore_target(ctx, named)?;
+    let r = finish(&target, put_back)?;
+    if ctx.json() {
+        output::json(&serde_json::to_value(&r).unwrap_or_default());
+        return Ok(0);
+    }
+    for n in &r.notes {
+        eprintln!("note: {}", crate::sanitize::sanitize(n));
+    }
+    if !ctx.quiet {
+        let what = match r.outcome {
+            Resumed::Finished => "the interrupted restore is finished",
+            Resumed::PutBack => "the workspace is back as it was before the interrupted restore",
+            Resumed::NothingToFinish => "a workspace is in place; nothing to finish",
+        };
+        output::line(&format!("{}: {what}", r.target.display()));
     }
     Ok(0)
 }

@@ -74,7 +74,7 @@ fn examine(ws: &Workspace, artifacts: bool) -> anyhow::Result<Outcome> {
 pub fn run(ctx: &Ctx, a: &DoctorArgs) -> anyhow::Result<i32> {
     let root = ctx.root()?;
     if !root.join(crate::store::DB_FILE).exists() {
-        anyhow::bail!("no workspace at {}", root.display());
+        return Err(crate::store::no_workspace(&root).into());
     }
     let pages = guarded(|| Ok(check_pages(&root)?));
     match pages {
