@@ -233,6 +233,9 @@ pub enum RecoverCommand {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = ReplayModeArg::Tolerant)]
         mode: ReplayModeArg,
+        /// Longest line accepted, in bytes; a longer line is a bad line.
+        #[arg(long, value_name = "BYTES", default_value_t = crate::capture::lines::DEFAULT_MAX_LINE_BYTES, value_parser = line_cap)]
+        max_line_bytes: usize,
     },
 }
 
@@ -394,6 +397,17 @@ pub struct IngestArgs {
     /// Store the good lines; report each bad one and record it as an `import_loss` marker.
     #[arg(long)]
     pub tolerant: bool,
+    /// Longest line accepted, in bytes; a longer line is a bad line (skipped when tolerant).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::capture::lines::DEFAULT_MAX_LINE_BYTES, value_parser = line_cap)]
+    pub max_line_bytes: usize,
+}
+
+/// A line cap: a whole number of bytes, at least 1.
+fn line_cap(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("`{s}` is not a positive number of bytes")),
+    }
 }
 
 #[derive(Args, Debug, Default, Clone)]
