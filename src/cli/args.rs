@@ -91,7 +91,8 @@ pub enum Command {
         /// Baseline project (default: the run's own).
         #[arg(long)]
         project: Option<String>,
-        #[arg(long, default_value_t = 2.5)]
+        /// Robust z-score at or beyond which a metric is an anomaly.
+        #[arg(long, default_value_t = 2.5, allow_negative_numbers = true, value_parser = non_negative)]
         threshold: f64,
     },
     /// Evaluate a threshold rule on a run's metric; exits 3 when it fires.
@@ -102,7 +103,8 @@ pub enum Command {
         /// gt | lt | gte | lte | eq | ne
         #[arg(long)]
         operator: String,
-        #[arg(long)]
+        /// The value the metric is compared with (negative numbers need no `--`).
+        #[arg(long, allow_hyphen_values = true)]
         threshold: f64,
         #[arg(long)]
         stage: Option<String>,
@@ -289,7 +291,7 @@ pub struct DiagnosticsArgs {
     #[arg(long)]
     pub baseline: Option<String>,
     /// An open run idle longer than this is stale.
-    #[arg(long, default_value_t = 600.0, value_name = "SECS")]
+    #[arg(long, default_value_t = 600.0, value_name = "SECS", allow_negative_numbers = true, value_parser = non_negative)]
     pub stale_after: f64,
     /// Skip re-hashing artifact files.
     #[arg(long)]
@@ -373,10 +375,10 @@ pub struct DemoArgs {
     #[arg(long)]
     pub open: bool,
     /// Stop the live run after this many seconds.
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = non_negative)]
     pub duration: Option<f64>,
     /// Seconds between live training steps.
-    #[arg(long, default_value_t = 0.25, value_name = "SECS")]
+    #[arg(long, default_value_t = 0.25, value_name = "SECS", allow_negative_numbers = true, value_parser = non_negative)]
     pub interval: f64,
     /// Replace an existing demo workspace.
     #[arg(long)]
@@ -400,6 +402,15 @@ pub struct IngestArgs {
     /// Longest line accepted, in bytes; a longer line is a bad line (skipped when tolerant).
     #[arg(long, value_name = "BYTES", default_value_t = crate::capture::lines::DEFAULT_MAX_LINE_BYTES, value_parser = line_cap)]
     pub max_line_bytes: usize,
+}
+
+/// A finite number at or above zero (a negative one is named as such, not as a stray flag).
+fn non_negative(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        Ok(_) => Err(format!("`{s}` must be a finite number at or above 0")),
+        Err(e) => Err(format!("`{s}`: {e}")),
+    }
 }
 
 /// A line cap: a whole number of bytes, at least 1.
@@ -482,8 +493,11 @@ pub enum LogCommand {
     Metric {
         run: String,
         key: String,
+        /// The value (negative numbers need no `--`: `log metric RUN reward -0.5`).
+        #[arg(allow_hyphen_values = true)]
         value: f64,
-        #[arg(long)]
+        /// Step of the point (default: its index in the series).
+        #[arg(long, allow_hyphen_values = true)]
         step: Option<i64>,
         #[arg(long)]
         stage: Option<String>,

@@ -1,0 +1,45 @@
+//! Values on the command line through the real binary: negative numbers, what a missing metric
+//! means, best-value marks, usage errors (exit 2) and suggestions for a mistyped run.
+
+mod common;
+use common::*;
+
+/// A workspace with run `p.r` started through the CLI; returns its ref.
+fn started(ws: &Ws, project: &str, name: &str) -> String {
+    ws.ok(&["run", "start", project, name]).trim().to_string()
+}
+
+#[test]
+fn negative_numbers_need_no_double_dash() {
+    let ws = Ws::new();
+    let run = started(&ws, "p", "r");
+    ws.ok(&["log", "metric", &run, "reward", "-0.5"]);
+    ws.ok(&["log", "metric", &run, "reward", "-1e-3", "--step", "-2"]);
+    ws.ok(&["log", "metric", &run, "reward", "--step", "3", "-2.5"]);
+    let trend = ws.json(&["trend", "reward", "--run", &run]);
+    let mut points: Vec<(i64, f64)> = trend["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["step"].as_i64().unwrap(), p["value"].as_f64().unwrap()))
+        .collect();
+    points.sort_by_key(|p| p.0);
+    assert_eq!(points, vec![(-2, -1e-3), (0, -0.5), (3, -2.5)]);
+    // A negative threshold; the latest reward (-2.5) is below it, so the rule fires.
+    let out = ws.run(&[
+        "alert",
+        &run,
+        "--metric",
+        "reward",
+        "--operator",
+        "lt",
+        "--threshold",
+        "-1",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    // Where a negative value makes no sense it is refused as such (usage error), not taken for
+    // an unknown flag.
+    let out = ws.run(&["diagnostics", &run, "--stale-after", "-5"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at or above 0"));
+}
