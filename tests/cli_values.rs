@@ -43,3 +43,85 @@ fn negative_numbers_need_no_double_dash() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("at or above 0"));
 }
+
+/// (exit code, stderr) of a command.
+fn fails(ws: &Ws, args: &[&str]) -> (Option<i32>, String) {
+    let out = ws.run(args);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_missing_metric_is_an_error_never_a_pass() {
+    let ws = Ws::new();
+    let run = started(&ws, "p", "r");
+    ws.ok(&["log", "metric", &run, "val-loss", "0.5"]);
+    ws.ok(&["log", "metric", &run, "accuracy", "0.9"]);
+    let (code, err) = fails(
+        &ws,
+        &[
+            "alert",
+            &run,
+            "--metric",
+            "val-los",
+            "--operator",
+            "gt",
+            "--threshold",
+            "1",
+        ],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("no metric `val-los` in run run:p.r; it has: accuracy, val-loss"),
+        "{err}"
+    );
+    // The same metric asked in a stage the run never had.
+    let (code, err) = fails(
+        &ws,
+        &[
+            "alert",
+            &run,
+            "--metric",
+            "val-loss",
+            "--operator",
+            "gt",
+            "--threshold",
+            "1",
+            "--stage",
+            "eval",
+        ],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("no metric `val-loss` in stage `eval`"),
+        "{err}"
+    );
+    // A present metric still evaluates.
+    let out = ws.run(&[
+        "alert",
+        &run,
+        "--metric",
+        "val-loss",
+        "--operator",
+        "gt",
+        "--threshold",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+
+    let (code, err) = fails(&ws, &["trend", "val-los"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("no metric `val-los` in run run:p.r"), "{err}");
+    let (code, err) = fails(
+        &ws,
+        &["--format", "json", "trend", "val-los", "--run", &run],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("it has: accuracy, val-loss"), "{err}");
+    let (code, err) = fails(&ws, &["trend", "val-loss", "--project", "elsewhere"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("no run matches"), "{err}");
+    assert!(ws.ok(&["trend", "val-loss"]).contains("0.5"));
+}

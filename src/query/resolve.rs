@@ -15,8 +15,41 @@ pub enum QueryError {
         text: String,
         candidates: Vec<String>,
     },
+    /// What the user typed does not parse (a usage error, not a state of the workspace).
     #[error("{0}")]
     Invalid(String),
+    /// A metric that is not there; `available` names the keys `holder` ("it has", "they
+    /// have", "the run has") does have.
+    #[error("no metric `{key}` in {place}; {}", known_keys(holder, available))]
+    NoMetric {
+        key: String,
+        place: String,
+        holder: &'static str,
+        available: Vec<String>,
+    },
+    /// A metric asked of a run filter that matches no run.
+    #[error("no metric `{0}`: no run matches the filter")]
+    NoRunsForMetric(String),
+}
+
+/// "it has: a, b, c", shortened when long.
+fn known_keys(who: &str, keys: &[String]) -> String {
+    const SHOWN: usize = 20;
+    if keys.is_empty() {
+        return format!("{who} no metrics");
+    }
+    let mut text = format!(
+        "{who}: {}",
+        keys.iter()
+            .take(SHOWN)
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if keys.len() > SHOWN {
+        text.push_str(&format!(" … ({} more)", keys.len() - SHOWN));
+    }
+    text
 }
 
 /// Resolves a run by full ref, `project.run` value, or unique suffix of the value.
