@@ -125,3 +125,35 @@ fn a_missing_metric_is_an_error_never_a_pass() {
     assert!(err.contains("no run matches"), "{err}");
     assert!(ws.ok(&["trend", "val-loss"]).contains("0.5"));
 }
+
+#[test]
+fn compare_multi_marks_a_best_value_only_for_keys_with_a_direction() {
+    let ws = Ws::new();
+    let a = started(&ws, "p", "a");
+    let b = started(&ws, "p", "b");
+    for (run, loss, throughput) in [(&a, "0.5", "100"), (&b, "0.4", "200")] {
+        ws.ok(&["log", "metric", run, "val-loss", loss]);
+        ws.ok(&["log", "metric", run, "throughput", throughput]);
+    }
+    let text = ws.ok(&["compare-multi", &a, &b]);
+    let row = |key: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(key))
+            .unwrap_or_else(|| panic!("no {key} row in\n{text}"))
+            .to_string()
+    };
+    assert!(row("val-loss").contains("0.4000 *"), "{text}");
+    assert!(!row("throughput").contains('*'), "{text}");
+    let j = ws.json(&["compare-multi", &a, &b]);
+    let best = |key: &str| {
+        j["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["key"] == key)
+            .unwrap()["best"]
+            .clone()
+    };
+    assert_eq!(best("val-loss"), 1);
+    assert!(best("throughput").is_null());
+}
