@@ -157,3 +157,62 @@ fn compare_multi_marks_a_best_value_only_for_keys_with_a_direction() {
     assert_eq!(best("val-loss"), 1);
     assert!(best("throughput").is_null());
 }
+
+#[test]
+fn usage_errors_exit_2_everywhere() {
+    let ws = Ws::new();
+    let run = started(&ws, "p", "r");
+    ws.ok(&["log", "metric", &run, "loss", "0.5"]);
+    let file = ws.dir.path().join("model.bin");
+    std::fs::write(&file, b"weights").unwrap();
+    let file = file.to_str().unwrap();
+    let cases: &[&[&str]] = &[
+        &["bench", "nonsense"],
+        &["log", "metric", &run, "Bad Key", "1"],
+        &["log", "event", &run, "Bad Key", "hello"],
+        &["artifact", "put", "Bad Kind", file, "--run", &run],
+        &["lineage", "artifact:Not-Kebab"],
+        &["runs", "--project", "Bad Project"],
+        &["trend", "loss", "--stage", "Bad Stage"],
+        &["best", "loss", "--project", "Bad Project"],
+        &["tui", "--headless", "80x24", "--keys", "<NoSuchKey>"],
+    ];
+    for args in cases {
+        let (code, err) = fails(&ws, args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+    }
+    // Nothing was written by the refused commands.
+    assert_eq!(ws.total_records(), 1);
+    // Something missing in the workspace is a runtime error (1), not a usage error.
+    assert_eq!(fails(&ws, &["run", "show", "run:p.missing"]).0, Some(1));
+}
+
+#[test]
+fn explorer_report_with_an_unknown_format_is_an_error_listing_the_formats() {
+    let ws = Ws::new();
+    let run = started(&ws, "p", "r");
+    ws.ok(&["log", "metric", &run, "loss", "0.5"]);
+    let out = ws
+        .cmd(&[
+            "tui",
+            "--headless",
+            "200x30",
+            "--keys",
+            ": r e p o r t <Space> p d f <Enter>",
+        ])
+        .current_dir(ws.dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let frame = String::from_utf8_lossy(&out.stdout);
+    assert!(frame.contains("unknown report format `pdf`"), "{frame}");
+    assert!(frame.contains("html, markdown (md), json, csv"), "{frame}");
+    assert!(
+        !ws.dir.path().join("pdf").exists(),
+        "a file named pdf was written"
+    );
+    let reports = ws.root().join("reports");
+    let written = std::fs::read_dir(&reports).map_or(0, |d| d.count());
+    assert_eq!(written, 0, "no report may be written");
+}

@@ -458,7 +458,7 @@ fn latest_value(
         Some(st) => {
             let sref = run
                 .child("stage", st)
-                .map_err(|e| QueryError::Invalid(format!("--stage: {e}")))?;
+                .map_err(|e| QueryError::Invalid(format!("stage `{st}`: {e}")))?;
             let ranges = snap.stage_ranges(run, &sref)?;
             snap.series(run, key)?
                 .into_iter()
