@@ -3,6 +3,9 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// The heading global options are listed under in every command's help, after its own options.
+const GLOBAL: &str = "Global options (before or after the command)";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "contexta",
@@ -13,13 +16,13 @@ use std::path::PathBuf;
 pub struct Cli {
     /// Workspace (`.contexta` dir or the folder holding it). Default: $CONTEXTA_WORKSPACE, else
     /// the nearest `.contexta/` walking up from the current directory.
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", help_heading = GLOBAL)]
     pub workspace: Option<PathBuf>,
     /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text, help_heading = GLOBAL)]
     pub format: Format,
     /// Print less (no progress, no summaries).
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, help_heading = GLOBAL)]
     pub quiet: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -58,17 +61,26 @@ pub enum Command {
     /// Measure the workspace core on generated data (medians, fixed data sets).
     Bench(BenchArgs),
     /// Two runs side by side: metrics (deltas, verdicts), stages, params, provenance, artifacts.
-    Compare { left: String, right: String },
+    Compare {
+        /// The left (older, baseline) run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        left: String,
+        /// The right (newer, candidate) run, in the same forms.
+        right: String,
+    },
     /// Many runs in one table: metrics and params as columns, best value per column marked.
     CompareMulti {
+        /// Two or more runs (refs, `project.name` or unique suffixes); repeats count once.
         #[arg(required = true, num_args = 2..)]
         runs: Vec<String>,
     },
     /// The run with the best latest value of KEY (direction from the key's goal or name).
     Best {
+        /// Metric key, e.g. `val-loss`.
         key: String,
+        /// Only runs of this project (name or `project:` ref).
         #[arg(long)]
         project: Option<String>,
+        /// The metric's latest value within this stage (default: over the whole run).
         #[arg(long)]
         stage: Option<String>,
     },
@@ -85,7 +97,9 @@ pub enum Command {
     Aggregate(TrendArgs),
     /// A run's metrics scored against the project's other runs (robust z).
     Anomaly {
+        /// The run to score. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
         run: String,
+        /// Metric key to score, repeatable (default: every metric of the run).
         #[arg(long = "metric")]
         metrics: Vec<String>,
         /// Baseline project (default: the run's own).
@@ -97,17 +111,21 @@ pub enum Command {
     },
     /// Evaluate a threshold rule on a run's metric; exits 3 when it fires.
     Alert {
+        /// The run to check. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
         run: String,
+        /// Metric key; its latest value is compared (an error when the run lacks it).
         #[arg(long)]
         metric: String,
-        /// gt | lt | gte | lte | eq | ne
+        /// How the value is compared with --threshold: gt | lt | gte | lte | eq | ne
         #[arg(long)]
         operator: String,
         /// The value the metric is compared with (negative numbers need no `--`).
         #[arg(long, allow_hyphen_values = true)]
         threshold: f64,
+        /// Take the metric's latest value within this stage.
         #[arg(long)]
         stage: Option<String>,
+        /// Severity reported when the rule fires: info | warning | error
         #[arg(long, default_value = "warning")]
         severity: String,
     },
@@ -140,6 +158,7 @@ pub enum Command {
 pub enum BackupCommand {
     /// Write an archive: database snapshot, artifact objects, manifest of sizes and SHA-256.
     Create {
+        /// A word or two stored in the manifest and the archive's name.
         #[arg(long)]
         label: Option<String>,
         /// Archive file, or a directory for it (default: the workspace's backups/ folder).
@@ -155,6 +174,7 @@ pub enum BackupCommand {
 pub enum RestoreCommand {
     /// Verify an archive and restore it into a workspace.
     Apply {
+        /// The archive (`.tar` or `.tar.gz`) written by `backup create`.
         archive: PathBuf,
         /// Workspace to restore into (default: the current one).
         #[arg(long, value_name = "PATH")]
@@ -184,6 +204,7 @@ pub enum ExportCommand {
     Jsonl {
         /// Runs to export (default: all).
         runs: Vec<String>,
+        /// File to write (default: stdout).
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
@@ -198,25 +219,32 @@ pub enum CsvCommand {
     Runs {
         #[command(flatten)]
         filter: RunsArgs,
+        /// File to write (default: stdout).
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
     /// Two runs' metric deltas: stage_name,metric_key,left_value,right_value,delta,
     /// change_ratio,left_status,right_status,notes (plus change_pct and verdict).
     Compare {
+        /// The left (baseline) run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
         left: String,
+        /// The right (candidate) run, in the same forms.
         right: String,
+        /// File to write (default: stdout).
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
     /// One metric across runs: run_id,run_name,metric_key,project_name,stage_name,value,
     /// captured_at.
     Trend {
+        /// Metric key, e.g. `val-loss`.
         key: String,
+        /// The metric's latest value within this stage (default: over the whole run).
         #[arg(long)]
         stage: Option<String>,
         #[command(flatten)]
         filter: RunsArgs,
+        /// File to write (default: stdout).
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
@@ -232,7 +260,10 @@ pub enum ReplayModeArg {
 pub enum RecoverCommand {
     /// Re-apply JSONL; records already present with the same content are skipped.
     Replay {
+        /// JSON Lines file (as `export jsonl` writes, or a journal).
         file: PathBuf,
+        /// strict: the first bad line aborts and nothing is stored; tolerant: good lines are
+        /// stored, bad ones reported and recorded as `import_loss` markers.
         #[arg(long, value_enum, default_value_t = ReplayModeArg::Tolerant)]
         mode: ReplayModeArg,
         /// Longest line accepted, in bytes; a longer line is a bad line.
@@ -246,6 +277,7 @@ pub enum ImportCommand {
     /// A Python Contexta workspace (`.contexta/` or a folder holding `records/`).
     #[command(name = "contexta-py")]
     ContextaPy {
+        /// The reference workspace: its `.contexta/` folder or the folder holding it.
         path: PathBuf,
         /// Python with the `duckdb` module, to read the ledger.
         #[arg(long, default_value = "python3")]
@@ -258,13 +290,16 @@ pub enum ReportCommand {
     /// Summary, stages, metrics with curves, events of note, diagnostics, artifacts, lineage,
     /// provenance.
     Snapshot {
+        /// The run to report on. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
         run: String,
         #[command(flatten)]
         out: ReportOut,
     },
     /// Deltas and verdicts between two runs.
     Compare {
+        /// The left (baseline) run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
         left: String,
+        /// The right (candidate) run, in the same forms.
         right: String,
         #[command(flatten)]
         out: ReportOut,
@@ -283,6 +318,7 @@ pub struct ReportOut {
 
 #[derive(Args, Debug)]
 pub struct DiagnosticsArgs {
+    /// The run to examine. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
     pub run: String,
     /// info | warning | error
     #[arg(long)]
@@ -305,6 +341,7 @@ pub struct LineageArgs {
     /// upstream | downstream | both (also inbound | outbound)
     #[arg(long, default_value = "both")]
     pub direction: String,
+    /// How many relation hops to follow from the target.
     #[arg(long, default_value_t = 3)]
     pub depth: usize,
     /// Also `dot` (Graphviz), besides the global --format text|json.
@@ -315,17 +352,27 @@ pub struct LineageArgs {
 #[derive(Subcommand, Debug)]
 pub enum ProvenanceCommand {
     /// Which reproducibility signals a run carries, with a score.
-    Audit { run: String },
+    Audit {
+        /// The run to audit. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        run: String,
+    },
     /// What differs between two runs' environments and code.
-    Diff { left: String, right: String },
+    Diff {
+        /// The left (baseline) run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        left: String,
+        /// The right (candidate) run, in the same forms.
+        right: String,
+    },
 }
 
 #[derive(Args, Debug)]
 pub struct TrendArgs {
+    /// Metric key, e.g. `val-loss`.
     pub key: String,
     /// A run's step series instead of a trend across runs.
     #[arg(long)]
     pub run: Option<String>,
+    /// The metric's latest value within this stage (default: over the whole run).
     #[arg(long)]
     pub stage: Option<String>,
     #[command(flatten)]
@@ -336,19 +383,26 @@ pub struct TrendArgs {
 pub enum SearchCommand {
     /// Case-insensitive text in run ref, name or project.
     Runs {
+        /// Text to look for (case-insensitive).
         text: String,
+        /// Only runs of this project (name or `project:` ref).
         #[arg(long)]
         project: Option<String>,
+        /// Only runs with this status: open | completed | failed | cancelled
         #[arg(long)]
         status: Option<String>,
+        /// Show at most this many matches.
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
     /// Case-insensitive text in artifact ref, kind or file name.
     Artifacts {
+        /// Text to look for (case-insensitive).
         text: String,
+        /// Only artifacts of this kind (e.g. `model`, `dataset`).
         #[arg(long)]
         kind: Option<String>,
+        /// Show at most this many matches.
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
@@ -362,6 +416,7 @@ pub struct TuiArgs {
     /// Render headless at WxH, feed --keys, print the final frame and exit (for tests, scripts).
     #[arg(long, value_name = "WxH")]
     pub headless: Option<String>,
+    /// Keys to feed with --headless, e.g. `j j <Enter> :run <Space> baseline <Enter>`.
     #[arg(long, default_value = "")]
     pub keys: String,
 }
@@ -423,6 +478,7 @@ fn line_cap(s: &str) -> Result<usize, String> {
 
 #[derive(Args, Debug, Default, Clone)]
 pub struct RunsArgs {
+    /// Only runs of this project (name or `project:` ref).
     #[arg(long)]
     pub project: Option<String>,
     /// open | completed | failed | cancelled
@@ -431,15 +487,19 @@ pub struct RunsArgs {
     /// Runs started at or after this instant (ISO-8601).
     #[arg(long)]
     pub after: Option<String>,
+    /// Runs started before this instant (ISO-8601).
     #[arg(long)]
     pub before: Option<String>,
+    /// At most this many runs.
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Skip this many runs first (for paging with --limit).
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
     /// started_at | ended_at | name
     #[arg(long, default_value = "started_at")]
     pub sort: String,
+    /// Descending order (newest first when sorting by start).
     #[arg(long)]
     pub desc: bool,
 }
@@ -447,10 +507,15 @@ pub struct RunsArgs {
 #[derive(Subcommand, Debug)]
 pub enum RunCommand {
     /// A run's status, timing, stages, metrics, artifacts, lineage.
-    Show { run: String },
+    Show {
+        /// The run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        run: String,
+    },
     /// Start (or resume) a run; prints its ref.
     Start {
+        /// Project name (made into a lower-kebab ref component: `My Project` → `my-project`).
         project: String,
+        /// Run name (made into a ref component the same way); an existing run is resumed.
         name: String,
         /// KEY=VALUE, repeatable.
         #[arg(long = "param", value_name = "KEY=VALUE")]
@@ -461,7 +526,9 @@ pub enum RunCommand {
     },
     /// Set a run's final status.
     Finish {
+        /// The run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
         run: String,
+        /// Final status: completed | failed | cancelled | open
         #[arg(long, default_value = "completed")]
         status: String,
     },
@@ -469,6 +536,7 @@ pub enum RunCommand {
 
 #[derive(Args, Debug)]
 pub struct RecordsArgs {
+    /// The run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
     pub run: String,
     /// event | metric | span | degraded (repeatable or comma-separated)
     #[arg(long = "type", value_delimiter = ',')]
@@ -491,7 +559,9 @@ pub struct RecordsArgs {
 pub enum LogCommand {
     /// Log one metric point.
     Metric {
+        /// The run (it must exist: `run start` first). Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
         run: String,
+        /// Metric key, lower-kebab with dots (`val-loss`, `eval.f1`).
         key: String,
         /// The value (negative numbers need no `--`: `log metric RUN reward -0.5`).
         #[arg(allow_hyphen_values = true)]
@@ -499,16 +569,22 @@ pub enum LogCommand {
         /// Step of the point (default: its index in the series).
         #[arg(long, allow_hyphen_values = true)]
         step: Option<i64>,
+        /// Stage name (or `stage:` ref); a new stage stays open until its run finishes.
         #[arg(long)]
         stage: Option<String>,
     },
     /// Log one event.
     Event {
+        /// The run (it must exist: `run start` first). Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
         run: String,
+        /// Event key, lower-kebab with dots (`data.loaded`).
         key: String,
+        /// Free text.
         message: String,
+        /// debug | info | warning | error | critical
         #[arg(long, default_value = "info")]
         level: String,
+        /// Stage name (or `stage:` ref); a new stage stays open until its run finishes.
         #[arg(long)]
         stage: Option<String>,
     },
@@ -518,10 +594,14 @@ pub enum LogCommand {
 pub enum ArtifactCommand {
     /// Store a file (hashed) and register it with a run.
     Put {
+        /// Artifact kind, lower-case with dots or underscores (`model`, `dataset.split`).
         kind: String,
+        /// The file to store.
         path: PathBuf,
+        /// The run it belongs to. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
         #[arg(long)]
         run: String,
+        /// The stage that produced it (name or `stage:` ref).
         #[arg(long)]
         stage: Option<String>,
         /// copy | move | adopt
@@ -530,6 +610,7 @@ pub enum ArtifactCommand {
     },
     /// List artifacts.
     Ls {
+        /// Only this run's artifacts (default: every run's).
         #[arg(long)]
         run: Option<String>,
         /// Also re-hash each stored object and show its state.
@@ -537,11 +618,16 @@ pub enum ArtifactCommand {
         verify: bool,
     },
     /// Re-hash stored objects: ok, missing, changed (artifact or run refs; default all).
-    Verify { refs: Vec<String> },
+    Verify {
+        /// Artifact refs (`artifact:…`) or runs; none means every artifact.
+        refs: Vec<String>,
+    },
     /// Copy an artifact's stored object out, verified.
     Get {
+        /// The artifact's ref (`artifact:…`).
         #[arg(value_name = "REF")]
         artifact: String,
+        /// Where to write the copy.
         #[arg(long, short)]
         output: PathBuf,
         /// Replace an existing output file.
