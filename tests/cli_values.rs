@@ -216,3 +216,37 @@ fn explorer_report_with_an_unknown_format_is_an_error_listing_the_formats() {
     let written = std::fs::read_dir(&reports).map_or(0, |d| d.count());
     assert_eq!(written, 0, "no report may be written");
 }
+
+#[test]
+fn a_run_name_that_matches_nothing_suggests_the_closest_names() {
+    let ws = Ws::new();
+    started(&ws, "mnist", "baseline");
+    started(&ws, "mnist", "wide-resnet");
+    started(&ws, "wine", "svm-baseline");
+    let err = |args: &[&str]| {
+        let (code, err) = fails(&ws, args);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        err
+    };
+    // A typo in the name.
+    let e = err(&["run", "show", "basline"]);
+    assert!(
+        e.contains("no run matches `basline`; did you mean run:mnist.baseline?"),
+        "{e}"
+    );
+    // A typo in a full ref.
+    let e = err(&["run", "show", "run:mnist.baselin"]);
+    assert!(e.contains("did you mean run:mnist.baseline?"), "{e}");
+    // Part of a name, in any command that takes a run.
+    let e = err(&["compare", "resnet", "baseline"]);
+    assert!(e.contains("did you mean run:mnist.wide-resnet?"), "{e}");
+    // Several close names, nearest first.
+    let e = err(&["diagnostics", "baselin"]);
+    assert!(
+        e.contains("did you mean one of run:mnist.baseline, run:wine.svm-baseline?"),
+        "{e}"
+    );
+    // Nothing close: no guess.
+    let e = err(&["run", "show", "transformer"]);
+    assert!(!e.contains("did you mean"), "{e}");
+}

@@ -98,7 +98,7 @@ pub fn run_facts(ws: &Workspace, run: &Ref, opts: FactsOptions) -> Result<RunFac
     let snap = ws.read()?;
     let info = snap
         .run(run)?
-        .ok_or_else(|| QueryError::NoRun(run.to_string()))?;
+        .ok_or_else(|| QueryError::no_run(run.as_str()))?;
     let stages = snap.stages(run)?;
     let map = StageMap::load(&snap, run, &stages)?;
     let mut series: Vec<SeriesFacts> = Vec::new();
