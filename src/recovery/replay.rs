@@ -216,11 +216,8 @@ pub fn replay(
     let name = path.display().to_string();
     let mut a = Applier::new(ws)?;
     let mut lines = LineReader::new(reader, max_line_bytes, false);
-    loop {
-        let line = match lines.next_line().map_err(io(path))? {
-            Next::Line(l) => l,
-            Next::End | Next::Waiting => break,
-        };
+    // A file that is not followed never waits: `Waiting` cannot come, `End` ends it.
+    while let Next::Line(line) = lines.next_line().map_err(io(path))? {
         let number = line.number;
         a.report.lines = number;
         match parse_content(&line.content) {
