@@ -62,7 +62,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Two runs side by side: metrics (deltas, verdicts), stages, params, provenance, artifacts.
     Compare {
-        /// The left (older, baseline) run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        /// The left (older, baseline) run. Run: a ref (`run:mnist.baseline`), `project.name`, or a
+        /// unique suffix (`baseline`).
         left: String,
         /// The right (newer, candidate) run, in the same forms.
         right: String,
@@ -97,7 +98,8 @@ pub enum Command {
     Aggregate(TrendArgs),
     /// A run's metrics scored against the project's other runs (robust z).
     Anomaly {
-        /// The run to score. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        /// The run to score. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix
+        /// (`baseline`).
         run: String,
         /// Metric key to score, repeatable (default: every metric of the run).
         #[arg(long = "metric")]
@@ -106,12 +108,18 @@ pub enum Command {
         #[arg(long)]
         project: Option<String>,
         /// Robust z-score at or beyond which a metric is an anomaly.
-        #[arg(long, default_value_t = 2.5, allow_negative_numbers = true, value_parser = non_negative)]
+        #[arg(
+            long,
+            default_value_t = 2.5,
+            allow_negative_numbers = true,
+            value_parser = non_negative,
+        )]
         threshold: f64,
     },
     /// Evaluate a threshold rule on a run's metric; exits 3 when it fires.
     Alert {
-        /// The run to check. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        /// The run to check. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix
+        /// (`baseline`).
         run: String,
         /// Metric key; its latest value is compared (an error when the run lacks it).
         #[arg(long)]
@@ -226,7 +234,8 @@ pub enum CsvCommand {
     /// Two runs' metric deltas: stage_name,metric_key,left_value,right_value,delta,
     /// change_ratio,left_status,right_status,notes (plus change_pct and verdict).
     Compare {
-        /// The left (baseline) run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        /// The left (baseline) run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique
+        /// suffix (`baseline`).
         left: String,
         /// The right (candidate) run, in the same forms.
         right: String,
@@ -267,7 +276,12 @@ pub enum RecoverCommand {
         #[arg(long, value_enum, default_value_t = ReplayModeArg::Tolerant)]
         mode: ReplayModeArg,
         /// Longest line accepted, in bytes; a longer line is a bad line.
-        #[arg(long, value_name = "BYTES", default_value_t = crate::capture::lines::DEFAULT_MAX_LINE_BYTES, value_parser = line_cap)]
+        #[arg(
+            long,
+            value_name = "BYTES",
+            default_value_t = crate::capture::lines::DEFAULT_MAX_LINE_BYTES,
+            value_parser = line_cap,
+        )]
         max_line_bytes: usize,
     },
 }
@@ -290,14 +304,16 @@ pub enum ReportCommand {
     /// Summary, stages, metrics with curves, events of note, diagnostics, artifacts, lineage,
     /// provenance.
     Snapshot {
-        /// The run to report on. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        /// The run to report on. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique
+        /// suffix (`baseline`).
         run: String,
         #[command(flatten)]
         out: ReportOut,
     },
     /// Deltas and verdicts between two runs.
     Compare {
-        /// The left (baseline) run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        /// The left (baseline) run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique
+        /// suffix (`baseline`).
         left: String,
         /// The right (candidate) run, in the same forms.
         right: String,
@@ -318,7 +334,8 @@ pub struct ReportOut {
 
 #[derive(Args, Debug)]
 pub struct DiagnosticsArgs {
-    /// The run to examine. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+    /// The run to examine. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix
+    /// (`baseline`).
     pub run: String,
     /// info | warning | error
     #[arg(long)]
@@ -327,7 +344,13 @@ pub struct DiagnosticsArgs {
     #[arg(long)]
     pub baseline: Option<String>,
     /// An open run idle longer than this is stale.
-    #[arg(long, default_value_t = 600.0, value_name = "SECS", allow_negative_numbers = true, value_parser = non_negative)]
+    #[arg(
+        long,
+        default_value_t = 600.0,
+        value_name = "SECS",
+        allow_negative_numbers = true,
+        value_parser = non_negative,
+    )]
     pub stale_after: f64,
     /// Skip re-hashing artifact files.
     #[arg(long)]
@@ -353,12 +376,14 @@ pub struct LineageArgs {
 pub enum ProvenanceCommand {
     /// Which reproducibility signals a run carries, with a score.
     Audit {
-        /// The run to audit. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        /// The run to audit. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix
+        /// (`baseline`).
         run: String,
     },
     /// What differs between two runs' environments and code.
     Diff {
-        /// The left (baseline) run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        /// The left (baseline) run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique
+        /// suffix (`baseline`).
         left: String,
         /// The right (candidate) run, in the same forms.
         right: String,
@@ -433,7 +458,13 @@ pub struct DemoArgs {
     #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = non_negative)]
     pub duration: Option<f64>,
     /// Seconds between live training steps.
-    #[arg(long, default_value_t = 0.25, value_name = "SECS", allow_negative_numbers = true, value_parser = non_negative)]
+    #[arg(
+        long,
+        default_value_t = 0.25,
+        value_name = "SECS",
+        allow_negative_numbers = true,
+        value_parser = non_negative,
+    )]
     pub interval: f64,
     /// Replace an existing demo workspace.
     #[arg(long)]
@@ -455,7 +486,12 @@ pub struct IngestArgs {
     #[arg(long)]
     pub tolerant: bool,
     /// Longest line accepted, in bytes; a longer line is a bad line (skipped when tolerant).
-    #[arg(long, value_name = "BYTES", default_value_t = crate::capture::lines::DEFAULT_MAX_LINE_BYTES, value_parser = line_cap)]
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = crate::capture::lines::DEFAULT_MAX_LINE_BYTES,
+        value_parser = line_cap,
+    )]
     pub max_line_bytes: usize,
 }
 
@@ -508,7 +544,8 @@ pub struct RunsArgs {
 pub enum RunCommand {
     /// A run's status, timing, stages, metrics, artifacts, lineage.
     Show {
-        /// The run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        /// The run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix
+        /// (`baseline`).
         run: String,
     },
     /// Start (or resume) a run; prints its ref.
@@ -526,7 +563,8 @@ pub enum RunCommand {
     },
     /// Set a run's final status.
     Finish {
-        /// The run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        /// The run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix
+        /// (`baseline`).
         run: String,
         /// Final status: completed | failed | cancelled | open
         #[arg(long, default_value = "completed")]
@@ -559,7 +597,8 @@ pub struct RecordsArgs {
 pub enum LogCommand {
     /// Log one metric point.
     Metric {
-        /// The run (it must exist: `run start` first). Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        /// The run (it must exist: `run start` first). Run: a ref (`run:mnist.baseline`),
+        /// `project.name`, or a unique suffix (`baseline`).
         run: String,
         /// Metric key, lower-kebab with dots (`val-loss`, `eval.f1`).
         key: String,
@@ -575,7 +614,8 @@ pub enum LogCommand {
     },
     /// Log one event.
     Event {
-        /// The run (it must exist: `run start` first). Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        /// The run (it must exist: `run start` first). Run: a ref (`run:mnist.baseline`),
+        /// `project.name`, or a unique suffix (`baseline`).
         run: String,
         /// Event key, lower-kebab with dots (`data.loaded`).
         key: String,
@@ -598,7 +638,8 @@ pub enum ArtifactCommand {
         kind: String,
         /// The file to store.
         path: PathBuf,
-        /// The run it belongs to. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
+        /// The run it belongs to. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique
+        /// suffix (`baseline`).
         #[arg(long)]
         run: String,
         /// The stage that produced it (name or `stage:` ref).
@@ -638,7 +679,8 @@ pub enum ArtifactCommand {
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// capture | ingest | query | runs | size | all (the core), investigate, explorer, backup, import
+    /// capture | ingest | query | runs | size | all (the core), investigate, explorer, backup,
+    /// import
     #[arg(default_value = "all")]
     pub what: String,
     /// Where to build the generated data sets (kept for reuse).
