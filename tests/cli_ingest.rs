@@ -268,3 +268,214 @@ fn follow_tails_a_growing_file_and_survives_rotation() {
     child.wait().unwrap();
     assert_eq!(ws.total_records(), 4);
 }
+
+/// Every `import_loss` marker in the workspace: (line attribute, summary).
+fn loss_markers(ws: &Ws) -> Vec<(u64, String)> {
+    let runs = ws.json(&["runs"]);
+    let mut out = Vec::new();
+    for r in runs.as_array().unwrap() {
+        let recs = ws.json(&["records", r["ref"].as_str().unwrap(), "--type", "degraded"]);
+        for rec in recs.as_array().unwrap() {
+            if rec["envelope"]["degradation_marker"] == "import_loss" {
+                out.push((
+                    rec["payload"]["attributes"]["line"].as_u64().unwrap(),
+                    rec["payload"]["summary"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn metric_count(ws: &Ws) -> usize {
+    ws.json(&["records", "run:p.r", "--type", "metric"])
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+/// Three good lines around one line of raw bytes `bad` (line 2).
+fn with_bad_line(bad: &[u8]) -> Vec<u8> {
+    let mut text = format!("{}\n", good(1)).into_bytes();
+    text.extend_from_slice(bad);
+    text.extend(format!("\n{}\n{}\n", good(2), good(3)).into_bytes());
+    text
+}
+
+/// A line that is JSON except for two bytes that are not UTF-8.
+fn not_utf8_line() -> Vec<u8> {
+    let mut line = good(9).into_bytes();
+    let at = line.len() - 10;
+    line.splice(at..at, [0xff, 0xfe]);
+    line
+}
+
+/// A line of 5,000 bytes, far over a 1,000-byte cap (a good line is about 300).
+fn over_long_line() -> Vec<u8> {
+    let mut line = br#"{"pad":""#.to_vec();
+    line.extend(std::iter::repeat_n(b'x', 5000));
+    line.extend(br#""}"#);
+    line
+}
+
+fn write_input(ws: &Ws, bytes: &[u8]) -> String {
+    let file = ws.dir.path().join("input.jsonl");
+    std::fs::write(&file, bytes).unwrap();
+    file.to_str().unwrap().to_string()
+}
+
+/// Strict: the bad line is named (file:line) and nothing is stored. Tolerant: the other lines
+/// are stored, the bad one is named and recorded as an `import_loss` marker for line 2.
+fn check_bad_line(bad: &[u8], cap: &[&str], want: &str) {
+    let ws = Ws::new();
+    ws.ok(&["init"]);
+    let file = write_input(&ws, &with_bad_line(bad));
+    let mut args = vec!["ingest", file.as_str()];
+    args.extend_from_slice(cap);
+    let out = ws.run(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("input.jsonl:2:") && err.contains(want),
+        "{err}"
+    );
+    assert_eq!(ws.total_records(), 0, "strict stores nothing");
+
+    args.push("--tolerant");
+    let out = ws.run(&args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("input.jsonl:2:") && err.contains(want),
+        "{err}"
+    );
+    assert_eq!(metric_count(&ws), 3);
+    let markers = loss_markers(&ws);
+    assert_eq!(markers.len(), 1, "{markers:?}");
+    assert_eq!(markers[0].0, 2);
+    assert!(markers[0].1.contains(want), "{markers:?}");
+}
+
+#[test]
+fn invalid_utf8_is_a_bad_line_with_its_number() {
+    check_bad_line(&not_utf8_line(), &[], "UTF-8");
+}
+
+#[test]
+fn an_over_long_line_is_a_bad_line_with_its_number() {
+    check_bad_line(
+        &over_long_line(),
+        &["--max-line-bytes", "1000"],
+        "longer than the limit of 1000 bytes",
+    );
+    // The cap is a whole positive number of bytes.
+    let ws = Ws::new();
+    assert_eq!(
+        ws.run(&["ingest", "-", "--max-line-bytes", "0"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+/// `recover replay`: strict names file:line; tolerant stores the rest and marks line 2.
+fn check_replay(bad: &[u8], cap: &[&str], want: &str) {
+    let ws = Ws::new();
+    ws.ok(&["init"]);
+    let file = write_input(&ws, &with_bad_line(bad));
+    let mut args = vec!["recover", "replay", file.as_str()];
+    args.extend_from_slice(cap);
+    let mut strict = args.clone();
+    strict.extend(["--mode", "strict"]);
+    let out = ws.run(&strict);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("input.jsonl:2:") && err.contains(want),
+        "{err}"
+    );
+    assert_eq!(ws.total_records(), 0);
+
+    args.extend(["--mode", "tolerant"]);
+    let out = ws.run(&args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("input.jsonl:2:") && err.contains(want),
+        "{err}"
+    );
+    assert_eq!(metric_count(&ws), 3);
+    let markers = loss_markers(&ws);
+    assert_eq!(markers.len(), 1, "{markers:?}");
+    assert_eq!(markers[0].0, 2);
+}
+
+#[test]
+fn replay_names_invalid_utf8_and_over_long_lines() {
+    check_replay(&not_utf8_line(), &[], "UTF-8");
+    check_replay(
+        &over_long_line(),
+        &["--max-line-bytes", "1000"],
+        "longer than the limit",
+    );
+}
+
+#[test]
+fn follow_tolerant_skips_invalid_utf8_and_over_long_lines() {
+    use std::io::Write;
+    let ws = Ws::new();
+    ws.ok(&["init"]);
+    let file = ws.dir.path().join("live.jsonl");
+    std::fs::write(&file, with_bad_line(&not_utf8_line())).unwrap();
+    let mut child = ws
+        .cmd(&[
+            "--quiet",
+            "ingest",
+            file.to_str().unwrap(),
+            "--follow",
+            "--tolerant",
+            "--max-line-bytes",
+            "1000",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let wait_for = |records: usize, markers: usize| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            if ws.run(&["--format", "json", "runs"]).status.success()
+                && ws.total_records() >= 1
+                && metric_count(&ws) >= records
+                && loss_markers(&ws).len() >= markers
+            {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("never saw {records} records and {markers} markers");
+    };
+    wait_for(3, 1);
+    // An over-long line arrives in pieces, then a good line after it.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap();
+    let long = over_long_line();
+    f.write_all(&long[..3000]).unwrap();
+    f.flush().unwrap();
+    f.write_all(&long[3000..]).unwrap();
+    writeln!(f).unwrap();
+    writeln!(f, "{}", good(4)).unwrap();
+    f.flush().unwrap();
+    wait_for(4, 2);
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let lines: Vec<u64> = loss_markers(&ws).iter().map(|m| m.0).collect();
+    assert_eq!(
+        lines,
+        vec![2, 5],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

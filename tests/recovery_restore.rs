@@ -1,6 +1,7 @@
 //! `restore` against what an adversary or an accident can put in its way, through the real
 //! binary: archives re-signed with a recomputed manifest, links planted where a restore writes,
 //! a writer still holding the workspace open, and a restore killed between its two renames.
+#![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
 mod common;
 #[path = "common/dump.rs"]

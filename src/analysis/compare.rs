@@ -301,7 +301,8 @@ pub struct MultiRow {
     pub direction: Direction,
     /// Aligned with `runs`; null where a run lacks the metric.
     pub values: Vec<Option<f64>>,
-    /// Index into `runs` of the best value (by the verdict direction; unknown = higher).
+    /// Index into `runs` of the best value by the key's direction; none when the key has no
+    /// direction.
     pub best: Option<usize>,
 }
 
@@ -334,9 +335,12 @@ pub fn compare_many(runs: &[RunFacts]) -> MultiComparison {
                         .and_then(SeriesFacts::latest)
                 })
                 .collect();
+            // No direction, no best: "higher" is not better for a learning rate or a batch
+            // size, so only keys with a goal or a telling name get a mark (as in the explorer).
             let mut best: Option<usize> = None;
             for (i, v) in values.iter().enumerate() {
-                if let Some(v) = v
+                if dir != Direction::Unknown
+                    && let Some(v) = v
                     && best.is_none_or(|b| values[b].is_some_and(|bv| beats(dir, *v, bv)))
                 {
                     best = Some(i);

@@ -4,8 +4,10 @@
 //!
 //! Strict (default): the whole input is one transaction; the first bad line aborts it with
 //! file, line and field, and nothing is stored. Tolerant: good lines are committed in batches,
-//! each bad line is reported and recorded as an `import_loss` degraded marker.
+//! each bad line is reported and recorded as an `import_loss` degraded marker. A line that is
+//! not UTF-8 or is longer than the line cap is a bad line like any other (see `lines`).
 
+use super::lines::{Content, DEFAULT_MAX_LINE_BYTES, LineReader, Next};
 use crate::model::*;
 use crate::store::{StoreError, Workspace, WriteOp};
 use std::io::BufRead;
@@ -56,10 +58,22 @@ pub struct IngestReport {
     pub rejected: Vec<LineError>,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct IngestOptions {
     pub tolerant: bool,
     pub follow: bool,
+    /// A longer line is a bad line (tolerant: skipped and recorded as lost).
+    pub max_line_bytes: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            tolerant: false,
+            follow: false,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+        }
+    }
 }
 
 /// Progress callback payload: lines, records, bytes so far.
@@ -271,11 +285,28 @@ fn loss_marker(err: &LineError, run: &Ref) -> Option<WriteOp> {
     Some(WriteOp::Record(record))
 }
 
+/// A line's write op (none for a blank line), or why it was refused.
+pub fn parse_content(content: &Content<'_>) -> Result<Option<WriteOp>, ValidationError> {
+    match content {
+        Content::Text(text) => parse_line(text),
+        Content::NotUtf8 { error, .. } | Content::TooLong(error) => Err(error.clone()),
+    }
+}
+
+fn line_error(file: &str, line: usize, e: ValidationError) -> LineError {
+    LineError {
+        file: file.to_string(),
+        line,
+        field: e.field,
+        reason: e.reason,
+    }
+}
+
 /// Ingests everything `reader` yields. `file` names the input in messages.
 pub fn ingest(
     ws: &Workspace,
     file: &str,
-    mut reader: impl BufRead,
+    reader: impl BufRead,
     opts: IngestOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<IngestReport, IngestError> {
@@ -286,26 +317,25 @@ pub fn ingest(
         file: file.to_string(),
         source,
     };
+    let mut lines = LineReader::new(reader, opts.max_line_bytes, opts.follow);
     if !opts.tolerant && !opts.follow {
         // One transaction: any bad line aborts everything (nothing stored).
         let info = ws.write_stream(|batch| -> Result<(), IngestError> {
-            let mut line = String::new();
             loop {
-                line.clear();
-                let n = reader.read_line(&mut line).map_err(io_err)?;
-                if n == 0 {
-                    return Ok(());
-                }
-                report.lines += 1;
-                report.bytes += n as u64;
-                match parse_line(&line) {
+                let line = match lines.next_line().map_err(io_err)? {
+                    Next::Line(l) => l,
+                    Next::End | Next::Waiting => return Ok(()),
+                };
+                let number = line.number;
+                report.lines = number;
+                match parse_content(&line.content) {
                     Ok(None) => {}
                     Ok(Some(op)) => {
                         let is_record = matches!(op, WriteOp::Record(_) | WriteOp::Captured(_));
                         batch.push(&op).map_err(|e| match e {
                             StoreError::Invalid(reason) => IngestError::Line(LineError {
                                 file: file.to_string(),
-                                line: report.lines,
+                                line: number,
                                 field: String::new(),
                                 reason,
                             }),
@@ -317,17 +347,11 @@ pub fn ingest(
                             report.entities += 1;
                         }
                     }
-                    Err(e) => {
-                        return Err(IngestError::Line(LineError {
-                            file: file.to_string(),
-                            line: report.lines,
-                            field: e.field,
-                            reason: e.reason,
-                        }));
-                    }
+                    Err(e) => return Err(IngestError::Line(line_error(file, number, e))),
                 }
                 if last_progress.elapsed() > Duration::from_millis(200) {
                     last_progress = Instant::now();
+                    report.bytes = lines.bytes_read();
                     progress(&Progress {
                         records: report.records,
                         bytes: report.bytes,
@@ -336,6 +360,7 @@ pub fn ingest(
                 }
             }
         })?;
+        report.bytes = lines.bytes_read();
         report.duplicates = info.duplicates;
         return Ok(report);
     }
@@ -350,30 +375,19 @@ pub fn ingest(
         }
         Ok(())
     };
-    let mut pending = String::new();
     loop {
-        let mut chunk = String::new();
-        let n = reader.read_line(&mut chunk).map_err(io_err)?;
-        if n == 0 {
-            if !opts.follow {
-                if pending.is_empty() {
-                    break;
-                }
-            } else {
+        let line = match lines.next_line().map_err(io_err)? {
+            Next::Line(l) => l,
+            Next::End => break,
+            Next::Waiting => {
                 // Caught up with the writer: commit what we have and wait for more.
                 flush(&mut ops, &mut report)?;
                 std::thread::sleep(Duration::from_millis(50));
                 continue;
             }
-        }
-        pending.push_str(&chunk);
-        if opts.follow && !pending.ends_with('\n') {
-            continue; // a partial last line: wait for its newline
-        }
-        let line = std::mem::take(&mut pending);
-        report.lines += 1;
-        report.bytes += line.len() as u64;
-        match parse_line(&line) {
+        };
+        report.lines = line.number;
+        match parse_content(&line.content) {
             Ok(None) => {}
             Ok(Some(op)) => {
                 if matches!(op, WriteOp::Record(_) | WriteOp::Captured(_)) {
@@ -384,17 +398,12 @@ pub fn ingest(
                 ops.push(op);
             }
             Err(e) => {
-                let err = LineError {
-                    file: file.to_string(),
-                    line: report.lines,
-                    field: e.field,
-                    reason: e.reason,
-                };
+                let err = line_error(file, line.number, e);
                 if !opts.tolerant {
                     flush(&mut ops, &mut report)?;
                     return Err(IngestError::Line(err));
                 }
-                let run = run_of_bad_line(&line, file);
+                let run = run_of_bad_line(&line.content.lossy(), file);
                 if let Some(m) = loss_marker(&err, &run) {
                     ops.push(m);
                 }
@@ -406,6 +415,7 @@ pub fn ingest(
         }
         if last_progress.elapsed() > Duration::from_millis(200) {
             last_progress = Instant::now();
+            report.bytes = lines.bytes_read();
             progress(&Progress {
                 records: report.records,
                 bytes: report.bytes,
@@ -413,6 +423,7 @@ pub fn ingest(
             });
         }
     }
+    report.bytes = lines.bytes_read();
     flush(&mut ops, &mut report)?;
     Ok(report)
 }

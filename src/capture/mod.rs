@@ -3,6 +3,7 @@
 
 mod committer;
 pub mod ingest;
+pub mod lines;
 pub mod provenance;
 mod session;
 

@@ -3,6 +3,9 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// The heading global options are listed under in every command's help, after its own options.
+const GLOBAL: &str = "Global options (before or after the command)";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "contexta",
@@ -13,13 +16,13 @@ use std::path::PathBuf;
 pub struct Cli {
     /// Workspace (`.contexta` dir or the folder holding it). Default: $CONTEXTA_WORKSPACE, else
     /// the nearest `.contexta/` walking up from the current directory.
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", help_heading = GLOBAL)]
     pub workspace: Option<PathBuf>,
     /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text, help_heading = GLOBAL)]
     pub format: Format,
     /// Print less (no progress, no summaries).
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, help_heading = GLOBAL)]
     pub quiet: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -58,17 +61,27 @@ pub enum Command {
     /// Measure the workspace core on generated data (medians, fixed data sets).
     Bench(BenchArgs),
     /// Two runs side by side: metrics (deltas, verdicts), stages, params, provenance, artifacts.
-    Compare { left: String, right: String },
+    Compare {
+        /// The left (older, baseline) run. Run: a ref (`run:mnist.baseline`), `project.name`, or a
+        /// unique suffix (`baseline`).
+        left: String,
+        /// The right (newer, candidate) run, in the same forms.
+        right: String,
+    },
     /// Many runs in one table: metrics and params as columns, best value per column marked.
     CompareMulti {
+        /// Two or more runs (refs, `project.name` or unique suffixes); repeats count once.
         #[arg(required = true, num_args = 2..)]
         runs: Vec<String>,
     },
     /// The run with the best latest value of KEY (direction from the key's goal or name).
     Best {
+        /// Metric key, e.g. `val-loss`.
         key: String,
+        /// Only runs of this project (name or `project:` ref).
         #[arg(long)]
         project: Option<String>,
+        /// The metric's latest value within this stage (default: over the whole run).
         #[arg(long)]
         stage: Option<String>,
     },
@@ -85,27 +98,42 @@ pub enum Command {
     Aggregate(TrendArgs),
     /// A run's metrics scored against the project's other runs (robust z).
     Anomaly {
+        /// The run to score. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix
+        /// (`baseline`).
         run: String,
+        /// Metric key to score, repeatable (default: every metric of the run).
         #[arg(long = "metric")]
         metrics: Vec<String>,
         /// Baseline project (default: the run's own).
         #[arg(long)]
         project: Option<String>,
-        #[arg(long, default_value_t = crate::query::DEFAULT_ANOMALY_THRESHOLD)]
+        /// Robust z-score at or beyond which a metric is an anomaly.
+        #[arg(
+            long,
+            default_value_t = crate::query::DEFAULT_ANOMALY_THRESHOLD,
+            allow_negative_numbers = true,
+            value_parser = non_negative,
+        )]
         threshold: f64,
     },
     /// Evaluate a threshold rule on a run's metric; exits 3 when it fires.
     Alert {
+        /// The run to check. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix
+        /// (`baseline`).
         run: String,
+        /// Metric key; its latest value is compared (an error when the run lacks it).
         #[arg(long)]
         metric: String,
-        /// gt | lt | gte | lte | eq | ne
+        /// How the value is compared with --threshold: gt | lt | gte | lte | eq | ne
         #[arg(long)]
         operator: String,
-        #[arg(long)]
+        /// The value the metric is compared with (negative numbers need no `--`).
+        #[arg(long, allow_hyphen_values = true)]
         threshold: f64,
+        /// Take the metric's latest value within this stage.
         #[arg(long)]
         stage: Option<String>,
+        /// Severity reported when the rule fires: info | warning | error
         #[arg(long, default_value = "warning")]
         severity: String,
     },
@@ -138,6 +166,7 @@ pub enum Command {
 pub enum BackupCommand {
     /// Write an archive: database snapshot, artifact objects, manifest of sizes and SHA-256.
     Create {
+        /// A word or two stored in the manifest and the archive's name.
         #[arg(long)]
         label: Option<String>,
         /// Archive file, or a directory for it (default: the workspace's backups/ folder).
@@ -153,6 +182,7 @@ pub enum BackupCommand {
 pub enum RestoreCommand {
     /// Verify an archive and restore it into a workspace.
     Apply {
+        /// The archive (`.tar` or `.tar.gz`) written by `backup create`.
         archive: PathBuf,
         /// Workspace to restore into (default: the current one).
         #[arg(long, value_name = "PATH")]
@@ -192,6 +222,7 @@ pub enum ExportCommand {
     Jsonl {
         /// Runs to export (default: all).
         runs: Vec<String>,
+        /// File to write (default: stdout).
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
@@ -206,25 +237,33 @@ pub enum CsvCommand {
     Runs {
         #[command(flatten)]
         filter: RunsArgs,
+        /// File to write (default: stdout).
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
     /// Two runs' metric deltas: stage_name,metric_key,left_value,right_value,delta,
     /// change_ratio,left_status,right_status,notes (plus change_pct and verdict).
     Compare {
+        /// The left (baseline) run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique
+        /// suffix (`baseline`).
         left: String,
+        /// The right (candidate) run, in the same forms.
         right: String,
+        /// File to write (default: stdout).
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
     /// One metric across runs: run_id,run_name,metric_key,project_name,stage_name,value,
     /// captured_at.
     Trend {
+        /// Metric key, e.g. `val-loss`.
         key: String,
+        /// The metric's latest value within this stage (default: over the whole run).
         #[arg(long)]
         stage: Option<String>,
         #[command(flatten)]
         filter: RunsArgs,
+        /// File to write (default: stdout).
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
@@ -240,9 +279,20 @@ pub enum ReplayModeArg {
 pub enum RecoverCommand {
     /// Re-apply JSONL; records already present with the same content are skipped.
     Replay {
+        /// JSON Lines file (as `export jsonl` writes, or a journal).
         file: PathBuf,
+        /// strict: the first bad line aborts and nothing is stored; tolerant: good lines are
+        /// stored, bad ones reported and recorded as `import_loss` markers.
         #[arg(long, value_enum, default_value_t = ReplayModeArg::Tolerant)]
         mode: ReplayModeArg,
+        /// Longest line accepted, in bytes; a longer line is a bad line.
+        #[arg(
+            long,
+            value_name = "BYTES",
+            default_value_t = crate::capture::lines::DEFAULT_MAX_LINE_BYTES,
+            value_parser = line_cap,
+        )]
+        max_line_bytes: usize,
     },
 }
 
@@ -251,6 +301,7 @@ pub enum ImportCommand {
     /// A Python Contexta workspace (`.contexta/` or a folder holding `records/`).
     #[command(name = "contexta-py")]
     ContextaPy {
+        /// The reference workspace: its `.contexta/` folder or the folder holding it.
         path: PathBuf,
         /// Python with the `duckdb` module, to read the ledger.
         #[arg(long, default_value = "python3")]
@@ -263,13 +314,18 @@ pub enum ReportCommand {
     /// Summary, stages, metrics with curves, events of note, diagnostics, artifacts, lineage,
     /// provenance.
     Snapshot {
+        /// The run to report on. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique
+        /// suffix (`baseline`).
         run: String,
         #[command(flatten)]
         out: ReportOut,
     },
     /// Deltas and verdicts between two runs.
     Compare {
+        /// The left (baseline) run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique
+        /// suffix (`baseline`).
         left: String,
+        /// The right (candidate) run, in the same forms.
         right: String,
         #[command(flatten)]
         out: ReportOut,
@@ -288,6 +344,8 @@ pub struct ReportOut {
 
 #[derive(Args, Debug)]
 pub struct DiagnosticsArgs {
+    /// The run to examine. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix
+    /// (`baseline`).
     pub run: String,
     /// info | warning | error
     #[arg(long)]
@@ -296,7 +354,13 @@ pub struct DiagnosticsArgs {
     #[arg(long)]
     pub baseline: Option<String>,
     /// An open run idle longer than this is stale.
-    #[arg(long, default_value_t = 600.0, value_name = "SECS")]
+    #[arg(
+        long,
+        default_value_t = 600.0,
+        value_name = "SECS",
+        allow_negative_numbers = true,
+        value_parser = non_negative,
+    )]
     pub stale_after: f64,
     /// Skip re-hashing artifact files.
     #[arg(long)]
@@ -310,6 +374,7 @@ pub struct LineageArgs {
     /// upstream | downstream | both (also inbound | outbound)
     #[arg(long, default_value = "both")]
     pub direction: String,
+    /// How many relation hops to follow from the target.
     #[arg(long, default_value_t = 3)]
     pub depth: usize,
     /// Also `dot` (Graphviz), besides the global --format text|json.
@@ -320,17 +385,29 @@ pub struct LineageArgs {
 #[derive(Subcommand, Debug)]
 pub enum ProvenanceCommand {
     /// Which reproducibility signals a run carries, with a score.
-    Audit { run: String },
+    Audit {
+        /// The run to audit. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix
+        /// (`baseline`).
+        run: String,
+    },
     /// What differs between two runs' environments and code.
-    Diff { left: String, right: String },
+    Diff {
+        /// The left (baseline) run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique
+        /// suffix (`baseline`).
+        left: String,
+        /// The right (candidate) run, in the same forms.
+        right: String,
+    },
 }
 
 #[derive(Args, Debug)]
 pub struct TrendArgs {
+    /// Metric key, e.g. `val-loss`.
     pub key: String,
     /// A run's step series instead of a trend across runs.
     #[arg(long)]
     pub run: Option<String>,
+    /// The metric's latest value within this stage (default: over the whole run).
     #[arg(long)]
     pub stage: Option<String>,
     #[command(flatten)]
@@ -341,19 +418,26 @@ pub struct TrendArgs {
 pub enum SearchCommand {
     /// Case-insensitive text in run ref, name or project.
     Runs {
+        /// Text to look for (case-insensitive).
         text: String,
+        /// Only runs of this project (name or `project:` ref).
         #[arg(long)]
         project: Option<String>,
+        /// Only runs with this status: open | completed | failed | cancelled
         #[arg(long)]
         status: Option<String>,
+        /// Show at most this many matches.
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
     /// Case-insensitive text in artifact ref, kind or file name.
     Artifacts {
+        /// Text to look for (case-insensitive).
         text: String,
+        /// Only artifacts of this kind (e.g. `model`, `dataset`).
         #[arg(long)]
         kind: Option<String>,
+        /// Show at most this many matches.
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
@@ -367,6 +451,7 @@ pub struct TuiArgs {
     /// Render headless at WxH, feed --keys, print the final frame and exit (for tests, scripts).
     #[arg(long, value_name = "WxH")]
     pub headless: Option<String>,
+    /// Keys to feed with --headless, e.g. `j j <Enter> :run <Space> baseline <Enter>`.
     #[arg(long, default_value = "")]
     pub keys: String,
 }
@@ -380,10 +465,16 @@ pub struct DemoArgs {
     #[arg(long)]
     pub open: bool,
     /// Stop the live run after this many seconds.
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = non_negative)]
     pub duration: Option<f64>,
     /// Seconds between live training steps.
-    #[arg(long, default_value_t = 0.25, value_name = "SECS")]
+    #[arg(
+        long,
+        default_value_t = 0.25,
+        value_name = "SECS",
+        allow_negative_numbers = true,
+        value_parser = non_negative,
+    )]
     pub interval: f64,
     /// Replace an existing demo workspace.
     #[arg(long)]
@@ -404,10 +495,36 @@ pub struct IngestArgs {
     /// Store the good lines; report each bad one and record it as an `import_loss` marker.
     #[arg(long)]
     pub tolerant: bool,
+    /// Longest line accepted, in bytes; a longer line is a bad line (skipped when tolerant).
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = crate::capture::lines::DEFAULT_MAX_LINE_BYTES,
+        value_parser = line_cap,
+    )]
+    pub max_line_bytes: usize,
+}
+
+/// A finite number at or above zero (a negative one is named as such, not as a stray flag).
+fn non_negative(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        Ok(_) => Err(format!("`{s}` must be a finite number at or above 0")),
+        Err(e) => Err(format!("`{s}`: {e}")),
+    }
+}
+
+/// A line cap: a whole number of bytes, at least 1.
+fn line_cap(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("`{s}` is not a positive number of bytes")),
+    }
 }
 
 #[derive(Args, Debug, Default, Clone)]
 pub struct RunsArgs {
+    /// Only runs of this project (name or `project:` ref).
     #[arg(long)]
     pub project: Option<String>,
     /// open | completed | failed | cancelled
@@ -416,15 +533,19 @@ pub struct RunsArgs {
     /// Runs started at or after this instant (ISO-8601).
     #[arg(long)]
     pub after: Option<String>,
+    /// Runs started before this instant (ISO-8601).
     #[arg(long)]
     pub before: Option<String>,
+    /// At most this many runs.
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Skip this many runs first (for paging with --limit).
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
     /// started_at | ended_at | name
     #[arg(long, default_value = "started_at")]
     pub sort: String,
+    /// Descending order (newest first when sorting by start).
     #[arg(long)]
     pub desc: bool,
 }
@@ -432,10 +553,16 @@ pub struct RunsArgs {
 #[derive(Subcommand, Debug)]
 pub enum RunCommand {
     /// A run's status, timing, stages, metrics, artifacts, lineage.
-    Show { run: String },
+    Show {
+        /// The run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix
+        /// (`baseline`).
+        run: String,
+    },
     /// Start (or resume) a run; prints its ref.
     Start {
+        /// Project name (made into a lower-kebab ref component: `My Project` → `my-project`).
         project: String,
+        /// Run name (made into a ref component the same way); an existing run is resumed.
         name: String,
         /// KEY=VALUE, repeatable.
         #[arg(long = "param", value_name = "KEY=VALUE")]
@@ -446,7 +573,10 @@ pub enum RunCommand {
     },
     /// Set a run's final status.
     Finish {
+        /// The run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix
+        /// (`baseline`).
         run: String,
+        /// Final status: completed | failed | cancelled | open
         #[arg(long, default_value = "completed")]
         status: String,
     },
@@ -454,6 +584,7 @@ pub enum RunCommand {
 
 #[derive(Args, Debug)]
 pub struct RecordsArgs {
+    /// The run. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique suffix (`baseline`).
     pub run: String,
     /// event | metric | span | degraded (repeatable or comma-separated)
     #[arg(long = "type", value_delimiter = ',')]
@@ -476,21 +607,34 @@ pub struct RecordsArgs {
 pub enum LogCommand {
     /// Log one metric point.
     Metric {
+        /// The run (it must exist: `run start` first). Run: a ref (`run:mnist.baseline`),
+        /// `project.name`, or a unique suffix (`baseline`).
         run: String,
+        /// Metric key, lower-kebab with dots (`val-loss`, `eval.f1`).
         key: String,
+        /// The value (negative numbers need no `--`: `log metric RUN reward -0.5`).
+        #[arg(allow_hyphen_values = true)]
         value: f64,
-        #[arg(long)]
+        /// Step of the point (default: its index in the series).
+        #[arg(long, allow_hyphen_values = true)]
         step: Option<i64>,
+        /// Stage name (or `stage:` ref); a new stage stays open until its run finishes.
         #[arg(long)]
         stage: Option<String>,
     },
     /// Log one event.
     Event {
+        /// The run (it must exist: `run start` first). Run: a ref (`run:mnist.baseline`),
+        /// `project.name`, or a unique suffix (`baseline`).
         run: String,
+        /// Event key, lower-kebab with dots (`data.loaded`).
         key: String,
+        /// Free text.
         message: String,
+        /// debug | info | warning | error | critical
         #[arg(long, default_value = "info")]
         level: String,
+        /// Stage name (or `stage:` ref); a new stage stays open until its run finishes.
         #[arg(long)]
         stage: Option<String>,
     },
@@ -500,10 +644,15 @@ pub enum LogCommand {
 pub enum ArtifactCommand {
     /// Store a file (hashed) and register it with a run.
     Put {
+        /// Artifact kind, lower-case with dots or underscores (`model`, `dataset.split`).
         kind: String,
+        /// The file to store.
         path: PathBuf,
+        /// The run it belongs to. Run: a ref (`run:mnist.baseline`), `project.name`, or a unique
+        /// suffix (`baseline`).
         #[arg(long)]
         run: String,
+        /// The stage that produced it (name or `stage:` ref).
         #[arg(long)]
         stage: Option<String>,
         /// copy | move | adopt
@@ -512,6 +661,7 @@ pub enum ArtifactCommand {
     },
     /// List artifacts.
     Ls {
+        /// Only this run's artifacts (default: every run's).
         #[arg(long)]
         run: Option<String>,
         /// Also re-hash each stored object and show its state.
@@ -519,11 +669,16 @@ pub enum ArtifactCommand {
         verify: bool,
     },
     /// Re-hash stored objects: ok, missing, changed (artifact or run refs; default all).
-    Verify { refs: Vec<String> },
+    Verify {
+        /// Artifact refs (`artifact:…`) or runs; none means every artifact.
+        refs: Vec<String>,
+    },
     /// Copy an artifact's stored object out, verified.
     Get {
+        /// The artifact's ref (`artifact:…`).
         #[arg(value_name = "REF")]
         artifact: String,
+        /// Where to write the copy.
         #[arg(long, short)]
         output: PathBuf,
         /// Replace an existing output file.
@@ -534,7 +689,8 @@ pub enum ArtifactCommand {
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// capture | ingest | query | runs | size | all (the core), investigate, explorer, backup, import
+    /// capture | ingest | query | runs | size | all (the core), investigate, explorer, backup,
+    /// import
     #[arg(default_value = "all")]
     pub what: String,
     /// Where to build the generated data sets (kept for reuse).

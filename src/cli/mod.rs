@@ -49,7 +49,7 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            let usage = e.downcast_ref::<UsageError>().is_some();
+            let usage = is_usage(&e);
             let msg = format!("{e:#}");
             let msg = crate::sanitize::sanitize(&msg).into_owned();
             if format == Format::Json {
@@ -63,6 +63,18 @@ pub fn main() -> i32 {
             if usage { 2 } else { 1 }
         }
     }
+}
+
+/// Whether an error is the user's value being wrong (exit 2) rather than the workspace or the
+/// system failing (exit 1): a `UsageError`, or text typed as a ref that does not parse.
+fn is_usage(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause.is::<UsageError>()
+            || matches!(
+                cause.downcast_ref::<crate::query::QueryError>(),
+                Some(crate::query::QueryError::Invalid(_))
+            )
+    })
 }
 
 pub(crate) struct Ctx {

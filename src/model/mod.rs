@@ -15,4 +15,4 @@ pub use facts::{ArtifactState, EdgeFact, RunFacts, SeriesFacts, SeriesPoint};
 pub use json::{Extension, JsonMap};
 pub use records::*;
 pub use refs::{Ref, RefError, slug};
-pub use time::{Timestamp, format_duration, format_value};
+pub use time::{Timestamp, format_duration, format_value, took};

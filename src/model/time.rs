@@ -101,6 +101,15 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// How long a run or stage took, in seconds, as the CLI and the explorer both show it ("took",
+/// "duration"): to its end time; while it is open, to `last_seen` (µs: the newest record of its
+/// run), so a live run's time grows with its records and a run that stopped writing stops there
+/// rather than growing with the clock. Never negative.
+pub fn took(started: Timestamp, ended: Option<Timestamp>, last_seen: i64) -> f64 {
+    let end = ended.map_or(last_seen, |e| e.0).max(started.0);
+    (end - started.0) as f64 / 1e6
+}
+
 /// A short human duration: `850ms`, `12.4s`, `3m05s`, `2h14m`.
 pub fn format_duration(secs: f64) -> String {
     if !secs.is_finite() || secs < 0.0 {

@@ -98,7 +98,7 @@ pub fn run_facts(ws: &Workspace, run: &Ref, opts: FactsOptions) -> Result<RunFac
     let snap = ws.read()?;
     let info = snap
         .run(run)?
-        .ok_or_else(|| QueryError::NoRun(run.to_string()))?;
+        .ok_or_else(|| QueryError::no_run(run.as_str()))?;
     let stages = snap.stages(run)?;
     let map = StageMap::load(&snap, run, &stages)?;
     let mut series: Vec<SeriesFacts> = Vec::new();
@@ -431,22 +431,40 @@ pub fn metric_across_runs(
     let snap = ws.read()?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let v = match stage {
-            None => snap.metric_summary(&row.run_ref, key)?.map(|s| s.last),
-            Some(st) => {
-                let sref = row
-                    .run_ref
-                    .child("stage", st)
-                    .map_err(|e| QueryError::Invalid(e.to_string()))?;
-                let ranges = snap.stage_ranges(&row.run_ref, &sref)?;
-                snap.series(&row.run_ref, key)?
-                    .into_iter()
-                    .filter(|p| ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&p.seq)))
-                    .max_by_key(|p| (p.at, p.seq))
-                    .map(|p| p.value)
-            }
-        };
+        let v = latest_value(&snap, &row.run_ref, key, stage)?;
         out.push((row, v));
     }
     Ok(out)
+}
+
+/// The value of `key` in one run, as `metric_across_runs` gives it for that run.
+pub fn metric_in_run(
+    ws: &Workspace,
+    run: &Ref,
+    key: &str,
+    stage: Option<&str>,
+) -> Result<Option<f64>, QueryError> {
+    latest_value(&ws.read()?, run, key, stage)
+}
+
+fn latest_value(
+    snap: &ReadSnapshot<'_>,
+    run: &Ref,
+    key: &str,
+    stage: Option<&str>,
+) -> Result<Option<f64>, QueryError> {
+    Ok(match stage {
+        None => snap.metric_summary(run, key)?.map(|s| s.last),
+        Some(st) => {
+            let sref = run
+                .child("stage", st)
+                .map_err(|e| QueryError::Invalid(format!("stage `{st}`: {e}")))?;
+            let ranges = snap.stage_ranges(run, &sref)?;
+            snap.series(run, key)?
+                .into_iter()
+                .filter(|p| ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&p.seq)))
+                .max_by_key(|p| (p.at, p.seq))
+                .map(|p| p.value)
+        }
+    })
 }

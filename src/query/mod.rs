@@ -23,7 +23,8 @@ pub use crate::store::{
     Access, MetricSummary, Point, RecordRow, RunInfo, RunRow, RunStats, Workspace,
 };
 pub use investigate::{
-    FactsOptions, lineage_edges, metric_across_runs, previous_completed, run_facts, sibling_stages,
+    FactsOptions, lineage_edges, metric_across_runs, metric_in_run, previous_completed, run_facts,
+    sibling_stages,
 };
 pub use lookup::{record_seq, runs_with_artifact};
 pub use records::{Anchor, RecordFilter, RecordPage, records_page, tail_since};
@@ -32,4 +33,6 @@ pub use runs::{
     ProjectNode, RunDetail, RunFilter, RunSort, list_run_rows, list_runs, run_detail, run_status,
     workspace_tree,
 };
-pub use series::{MetricInfo, downsample, metric_list, series};
+pub use series::{
+    MetricInfo, downsample, metric_list, missing_metric, missing_metric_across, series,
+};

@@ -154,7 +154,7 @@ pub fn run_detail(ws: &Workspace, run: &Ref) -> Result<RunDetail, QueryError> {
     let snap = ws.read()?;
     let info = snap
         .run(run)?
-        .ok_or_else(|| QueryError::NoRun(run.to_string()))?;
+        .ok_or_else(|| QueryError::no_run(run.as_str()))?;
     let artifacts = snap.artifacts(run)?;
     let mut relations = Vec::new();
     let mut subjects = vec![run.clone()];

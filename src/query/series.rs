@@ -44,6 +44,65 @@ pub fn metric_list(ws: &Workspace, run: &Ref) -> Result<Vec<MetricInfo>, QueryEr
     metric_list_in(&ws.read()?, run)
 }
 
+/// The error for `key` missing from `run` (in `stage`, when given), naming the keys the run has.
+pub fn missing_metric(ws: &Workspace, run: &Ref, key: &str, stage: Option<&str>) -> QueryError {
+    let available = match ws.read().and_then(|snap| snap.metric_keys(run)) {
+        Ok(keys) => keys.into_iter().map(|(k, _)| k).collect(),
+        Err(e) => return e.into(),
+    };
+    let (place, holder) = match stage {
+        Some(s) => (format!("stage `{s}` of run {run}"), "the run has"),
+        None => (format!("run {run}"), "it has"),
+    };
+    QueryError::NoMetric {
+        key: key.to_string(),
+        place,
+        holder,
+        available,
+    }
+}
+
+/// The error for `key` missing from every run in `runs`, naming the keys they have.
+pub fn missing_metric_across(
+    ws: &Workspace,
+    runs: &[Ref],
+    key: &str,
+    stage: Option<&str>,
+) -> QueryError {
+    if runs.is_empty() {
+        return QueryError::NoRunsForMetric(key.to_string());
+    }
+    let mut available = std::collections::BTreeSet::new();
+    let snap = match ws.read() {
+        Ok(s) => s,
+        Err(e) => return e.into(),
+    };
+    for run in runs {
+        match snap.metric_keys(run) {
+            Ok(keys) => available.extend(keys.into_iter().map(|(k, _)| k)),
+            Err(e) => return e.into(),
+        }
+    }
+    let (place, holder) = match (runs, stage) {
+        ([one], Some(s)) => (format!("stage `{s}` of run {one}"), "the run has"),
+        ([one], None) => (format!("run {one}"), "it has"),
+        (many, Some(s)) => (
+            format!("stage `{s}` of any of the {} runs looked at", many.len()),
+            "the runs have",
+        ),
+        (many, None) => (
+            format!("any of the {} runs looked at", many.len()),
+            "they have",
+        ),
+    };
+    QueryError::NoMetric {
+        key: key.to_string(),
+        place,
+        holder,
+        available: available.into_iter().collect(),
+    }
+}
+
 /// One key's points in step order (record order breaks ties).
 pub fn series(ws: &Workspace, run: &Ref, key: &str) -> Result<Vec<Point>, QueryError> {
     let mut pts = ws.read()?.series(run, key)?;

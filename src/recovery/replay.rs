@@ -5,11 +5,11 @@
 //! deciding and is shared with the reference importer.
 
 use super::{RecoveryError, io};
-use crate::capture::ingest::parse_line;
+use crate::capture::ingest::parse_content;
+use crate::capture::lines::{LineReader, Next};
 use crate::model::*;
 use crate::store::{ReadSnapshot, Workspace, WriteOp};
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::path::Path;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,28 +204,30 @@ pub(crate) fn loss_marker(
     })
 }
 
-/// Replays `path` into `ws`.
+/// Replays `path` into `ws`; a line longer than `max_line_bytes` is a bad line.
 pub fn replay(
     ws: &Workspace,
     path: &Path,
     mode: ReplayMode,
+    max_line_bytes: usize,
 ) -> Result<ReplayReport, RecoveryError> {
     let file = std::fs::File::open(path).map_err(io(path))?;
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
     let name = path.display().to_string();
     let mut a = Applier::new(ws)?;
-    for (i, line) in reader.lines().enumerate() {
-        let line = line.map_err(io(path))?;
-        a.report.lines += 1;
-        match parse_line(&line) {
+    let mut lines = LineReader::new(reader, max_line_bytes, false);
+    // A file that is not followed never waits: `Waiting` cannot come, `End` ends it.
+    while let Next::Line(line) = lines.next_line().map_err(io(path))? {
+        let number = line.number;
+        a.report.lines = number;
+        match parse_content(&line.content) {
             Ok(None) => {}
             Ok(Some(WriteOp::Record(r) | WriteOp::Captured(r))) => a.record(r)?,
             Ok(Some(op)) => a.entity(op),
             Err(e) => {
                 if mode == ReplayMode::Strict {
                     return Err(RecoveryError::Invalid(format!(
-                        "{name}:{}: {}{} (strict replay: nothing was stored; --mode tolerant stores the good lines)",
-                        i + 1,
+                        "{name}:{number}: {}{} (strict replay: nothing was stored; --mode tolerant stores the good lines)",
                         if e.field.is_empty() {
                             String::new()
                         } else {
@@ -234,13 +236,13 @@ pub fn replay(
                         e.reason
                     )));
                 }
-                let run = crate::capture::ingest::run_of_bad_line(&line, &name);
+                let run = crate::capture::ingest::run_of_bad_line(&line.content.lossy(), &name);
                 let mut attrs = JsonMap::default();
                 attrs.insert("file", name.clone());
-                attrs.insert("line", (i + 1) as u64);
+                attrs.insert("line", number as u64);
                 attrs.insert("field", e.field.clone());
-                let key = format!("replay:{name}:{}:{}", i + 1, e.reason);
-                let summary = format!("line {} of {name} was not replayed: {}", i + 1, e.reason);
+                let key = format!("replay:{name}:{number}:{}", e.reason);
+                let summary = format!("line {number} of {name} was not replayed: {}", e.reason);
                 if let Some(m) = loss_marker(
                     &run,
                     &key,
@@ -252,7 +254,7 @@ pub fn replay(
                     a.marker(m)?;
                 }
                 a.report.rejected.push(Rejected {
-                    line: i + 1,
+                    line: number,
                     field: e.field,
                     reason: e.reason,
                 });

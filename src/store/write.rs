@@ -399,9 +399,14 @@ impl<'a, 't> Writer<'a, 't> {
                 self.runs_by_project.remove((old_p, old_s, id))?;
                 self.runs_by_start.remove((old_s, id))?;
             }
+            let finishing = st.run.status == Status::Open && run.status != Status::Open;
+            let (status, ended) = (run.status, run.ended_at);
             st.run = run;
             st.project = project;
             st.dirty = true;
+            if finishing {
+                self.close_inferred_stages(id, status, ended)?;
+            }
         } else {
             self.run_cache.insert(
                 id,
@@ -419,6 +424,43 @@ impl<'a, 't> Writer<'a, 't> {
         self.runs_by_project.insert((project, started, id), ())?;
         // The RUNS_BY_START row is written in `finish`, with the final stats.
         Ok(id)
+    }
+
+    /// A run has finished: the stages its records opened without declaring them (inferred,
+    /// still open) end with it, with its status and end time. Declared stages are left as their
+    /// writer left them (one still open is a finding for diagnostics).
+    fn close_inferred_stages(
+        &mut self,
+        run: u32,
+        status: Status,
+        ended: Option<Timestamp>,
+    ) -> Result<(), StoreError> {
+        let mut stored = Vec::new();
+        for item in self.stages.range((run, 0)..=(run, u32::MAX))? {
+            let (k, v) = item?;
+            let sid = k.value().1;
+            if !self.stage_cache.contains_key(&(run, sid)) {
+                stored.push((sid, decode::<StageExecution>(v.value(), "stage")?));
+            }
+        }
+        for (sid, stage) in stored {
+            self.stage_cache.insert(
+                (run, sid),
+                StageState {
+                    stage,
+                    dirty: false,
+                },
+            );
+        }
+        let end = ended.unwrap_or(Timestamp(self.now));
+        for ((r, _), st) in self.stage_cache.iter_mut() {
+            if *r == run && st.stage.inferred && st.stage.status == Status::Open {
+                st.stage.status = status;
+                st.stage.ended_at = Some(end.max(st.stage.started_at));
+                st.dirty = true;
+            }
+        }
+        Ok(())
     }
 
     /// The run's id, creating an inferred run (and project) when nobody declared it.
@@ -447,8 +489,16 @@ impl<'a, 't> Writer<'a, 't> {
                     .ok_or_else(|| StoreError::Invalid(format!("{sref} has no run")))?;
                 let mut s =
                     StageExecution::new(&run_ref, sref.last(), at).map_err(Self::invalid)?;
-                s.status = Status::Completed;
-                s.ended_at = Some(at);
+                // A stage named by a record of a live run is open, as the run is, until the
+                // run finishes (`close_inferred_stages`); in a finished run it spans its records.
+                let live = self
+                    .run_cache
+                    .get(&run)
+                    .is_some_and(|st| st.run.status == Status::Open);
+                if !live {
+                    s.status = Status::Completed;
+                    s.ended_at = Some(at);
+                }
                 s.inferred = true;
                 self.stage_cache.insert(
                     (run, sid),
@@ -503,7 +553,7 @@ impl<'a, 't> Writer<'a, 't> {
                 ss.stage.started_at = observed;
                 ss.dirty = true;
             }
-            if ss.stage.ended_at.is_none_or(|e| e < observed) {
+            if ss.stage.status != Status::Open && ss.stage.ended_at.is_none_or(|e| e < observed) {
                 ss.stage.ended_at = Some(observed);
                 ss.dirty = true;
             }

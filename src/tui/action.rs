@@ -258,7 +258,7 @@ impl Action {
                 };
                 let (render, path) = match Render::parse(first) {
                     Some(r) => (r, after),
-                    None => (Render::Html, rest),
+                    None => (report_render_of_path(rest)?, rest),
                 };
                 Ok(Action::Report {
                     render,
@@ -271,6 +271,28 @@ impl Action {
             "" => Err("empty command".into()),
             other => Err(format!("unknown command `{other}` (try :help)")),
         }
+    }
+}
+
+/// The formats `:report` writes, as a user types them.
+const REPORT_FORMATS: &str = "html, markdown (md), json, csv";
+
+/// The format of `:report PATH` (no format word): HTML when PATH is empty or has no extension,
+/// else its extension, which must name a format. A bare word that is not a format (`pdf`) is
+/// refused rather than taken for a file name, so a typo never writes HTML into a file `pdf`.
+fn report_render_of_path(path: &str) -> Result<Render, String> {
+    if path.is_empty() {
+        return Ok(Render::Html);
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => Render::parse(ext).ok_or_else(|| {
+            format!("unknown report format `{ext}` (of {path}); formats: {REPORT_FORMATS}")
+        }),
+        _ if !path.contains('/') => Err(format!(
+            "unknown report format `{path}`; formats: {REPORT_FORMATS} (a file name needs its extension, e.g. report.html)"
+        )),
+        _ => Ok(Render::Html),
     }
 }
 
@@ -380,6 +402,26 @@ mod tests {
             Ok(Action::Report {
                 render: Render::Html,
                 path: Some("r.html".into())
+            })
+        );
+        // An unknown format is an error naming the formats, never a file called `pdf`.
+        for bad in ["report pdf", "report out/r.pdf", "report r.docx"] {
+            let err = Action::parse(bad).unwrap_err();
+            assert!(err.contains("unknown report format"), "{bad}: {err}");
+            assert!(err.contains("markdown"), "{bad}: {err}");
+        }
+        assert_eq!(
+            Action::parse("report r.md"),
+            Ok(Action::Report {
+                render: Render::Markdown,
+                path: Some("r.md".into())
+            })
+        );
+        assert_eq!(
+            Action::parse("report out/summary"),
+            Ok(Action::Report {
+                render: Render::Html,
+                path: Some("out/summary".into())
             })
         );
         assert_eq!(Action::parse("backup"), Ok(Action::Backup(None)));

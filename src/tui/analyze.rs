@@ -110,7 +110,7 @@ fn flags(ws: &Workspace, runs: &[(Ref, u64)], now: Timestamp) -> Result<Vec<RunF
         let found = match findings(ws, run, now, false) {
             Ok(f) => f,
             // Gone since the tree was read: no flags (answered, so it is not asked again).
-            Err(QueryError::NoRun(_)) => {
+            Err(QueryError::NoRun { .. }) => {
                 out.push(RunFlags {
                     run: run.clone(),
                     generation: *generation,

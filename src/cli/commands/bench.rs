@@ -614,7 +614,29 @@ fn bench_explorer(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `bench` can measure (the argument's values).
+const BENCHES: &[&str] = &[
+    "all",
+    "capture",
+    "size",
+    "ingest",
+    "query",
+    "runs",
+    "backup",
+    "import",
+    "explorer",
+    "investigate",
+];
+
 pub fn run(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<i32> {
+    if !BENCHES.contains(&a.what.as_str()) {
+        return Err(super::super::UsageError(format!(
+            "`{}` is not a benchmark; choose one of {}",
+            a.what,
+            BENCHES.join(", ")
+        ))
+        .into());
+    }
     if a.what == "explorer" {
         bench_explorer(ctx, a)?;
         return Ok(0);

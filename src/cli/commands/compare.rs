@@ -206,7 +206,7 @@ pub fn many(ctx: &Ctx, runs: &[String]) -> anyhow::Result<i32> {
         table(&h, &rows, ctx.style, None);
     }
     output::line(
-        "* best value in the row (lower for losses, errors, latencies; higher for accuracy-like keys)",
+        "* best value in the row (lower for losses, errors, latencies; higher for accuracy-like keys; no mark for a key with no direction)",
     );
     Ok(0)
 }

@@ -8,14 +8,18 @@ use crate::recovery::replay::{ReplayMode, replay};
 use crate::store::{Access, Workspace};
 
 pub fn recover(ctx: &Ctx, c: RecoverCommand) -> anyhow::Result<i32> {
-    let RecoverCommand::Replay { file, mode } = c;
+    let RecoverCommand::Replay {
+        file,
+        mode,
+        max_line_bytes,
+    } = c;
     let root = ctx.root_or_here()?;
     let ws = Workspace::open(&root, Access::Write)?;
     let mode = match mode {
         ReplayModeArg::Strict => ReplayMode::Strict,
         ReplayModeArg::Tolerant => ReplayMode::Tolerant,
     };
-    let r = replay(&ws, &file, mode)?;
+    let r = replay(&ws, &file, mode, max_line_bytes)?;
     for bad in &r.rejected {
         eprintln!(
             "rejected {}:{}: {}",

@@ -64,6 +64,7 @@ pub fn run(ctx: &Ctx, a: &IngestArgs) -> anyhow::Result<i32> {
     let opts = IngestOptions {
         tolerant: a.tolerant,
         follow: a.follow,
+        max_line_bytes: a.max_line_bytes,
     };
     let show_progress = !ctx.quiet && std::io::stderr().is_terminal();
     let mut progress = |p: &Progress| {

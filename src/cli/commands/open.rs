@@ -31,6 +31,10 @@ pub fn tui(ctx: &Ctx, a: &TuiArgs) -> anyhow::Result<i32> {
             .ok_or_else(|| {
                 super::super::UsageError(format!("--headless wants WxH, got `{size}`"))
             })?;
+        // A key script that does not parse is the user's mistake (exit 2), found before the
+        // explorer starts.
+        crate::tui::headless::parse_script(&a.keys)
+            .map_err(|e| super::super::UsageError(format!("--keys: {e}")))?;
         let frame = crate::tui::headless(&root, w, h, &a.keys)?;
         super::super::output::raw_line(&frame);
         return Ok(0);

@@ -48,12 +48,15 @@ pub(crate) fn run_filter(a: &RunsArgs) -> anyhow::Result<RunFilter> {
 }
 
 fn duration(info: &RunInfo) -> String {
-    let end = info.run.ended_at.unwrap_or_else(Timestamp::now);
-    format_duration(end.secs_since(info.run.started_at))
+    format_duration(took(
+        info.run.started_at,
+        info.run.ended_at,
+        info.stats.last_observed,
+    ))
 }
 
-fn row_duration(row: &RunRow, now: Timestamp) -> String {
-    format_duration(row.ended_at.unwrap_or(now).secs_since(row.started_at))
+fn row_duration(row: &RunRow) -> String {
+    format_duration(took(row.started_at, row.ended_at, row.stats.last_observed))
 }
 
 pub fn run_json(info: &RunInfo) -> serde_json::Value {
@@ -100,7 +103,6 @@ pub fn runs(ctx: &Ctx, a: &RunsArgs) -> anyhow::Result<i32> {
         ));
         return Ok(0);
     }
-    let now = Timestamp::now();
     let rows: Vec<Vec<String>> = runs
         .iter()
         .map(|r| {
@@ -112,7 +114,7 @@ pub fn runs(ctx: &Ctx, a: &RunsArgs) -> anyhow::Result<i32> {
                 r.run_ref.to_string(),
                 status,
                 r.started_at.to_string(),
-                row_duration(r, now),
+                row_duration(r),
                 r.stats.total().to_string(),
                 r.name.clone(),
             ]
@@ -216,12 +218,11 @@ fn show(ctx: &Ctx, text: &str) -> anyhow::Result<i32> {
             .stages
             .iter()
             .map(|s| {
-                let end = s.ended_at.unwrap_or_else(Timestamp::now);
                 vec![
                     s.stage_name.clone(),
                     s.status.as_str().to_string(),
                     s.started_at.to_string(),
-                    format_duration(end.secs_since(s.started_at)),
+                    format_duration(took(s.started_at, s.ended_at, d.info.stats.last_observed)),
                     d.batches
                         .iter()
                         .filter(|b| b.stage_execution_ref == s.stage_execution_ref)

@@ -6,13 +6,16 @@ use super::super::{Ctx, UsageError};
 use super::query::{fmt_num, open_read, run_filter};
 use crate::analysis::trend::{Operator, aggregate as agg};
 use crate::model::*;
-use crate::query::{self, RunFilter};
+use crate::query;
 
 pub fn trend(ctx: &Ctx, a: &TrendArgs) -> anyhow::Result<i32> {
     let ws = open_read(ctx)?;
     if let Some(run) = &a.run {
         let r = query::resolve_run(&ws, run)?;
         let pts = query::series(&ws, &r, &a.key)?;
+        if pts.is_empty() {
+            return Err(query::missing_metric(&ws, &r, &a.key, None).into());
+        }
         if ctx.json() {
             output::json(
                 &serde_json::json!({"run": r.as_str(), "key": a.key, "points": pts.iter().map(|p| serde_json::json!({"step": p.step, "value": p.value, "observed_at": Timestamp(p.at).to_string()})).collect::<Vec<_>>()}),
@@ -34,6 +37,11 @@ pub fn trend(ctx: &Ctx, a: &TrendArgs) -> anyhow::Result<i32> {
     }
     let filter = run_filter(&a.runs)?;
     let vals = query::metric_across_runs(&ws, &filter, &a.key, a.stage.as_deref())?;
+    if vals.iter().all(|(_, v)| v.is_none()) {
+        // No data is an answer the user must see, not an empty table that passes.
+        let runs: Vec<Ref> = vals.into_iter().map(|(r, _)| r.run_ref).collect();
+        return Err(query::missing_metric_across(&ws, &runs, &a.key, a.stage.as_deref()).into());
+    }
     if ctx.json() {
         output::json(
             &serde_json::json!({"key": a.key, "stage": a.stage, "points": vals.iter().map(|(r, v)| serde_json::json!({
@@ -214,34 +222,29 @@ pub fn alert(
     }
     let ws = open_read(ctx)?;
     let r = query::resolve_run(&ws, run)?;
-    let filter = RunFilter::default();
-    let value = query::metric_across_runs(&ws, &filter, metric, stage)?
-        .into_iter()
-        .find(|(row, _)| row.run_ref == r)
-        .and_then(|(_, v)| v);
-    let fired = value.is_some_and(|v| op.holds(v, threshold));
+    // A rule on a metric the run does not have is a mistake to report, never a pass.
+    let value = query::metric_in_run(&ws, &r, metric, stage)?
+        .ok_or_else(|| query::missing_metric(&ws, &r, metric, stage))?;
+    let fired = op.holds(value, threshold);
     let name = format!(
         "{metric}{}:{operator}:{threshold}",
         stage.map(|s| format!("@{s}")).unwrap_or_default()
     );
     if ctx.json() {
         output::json(
-            &serde_json::json!({"rule_name": name, "run": r.as_str(), "metric_key": metric, "actual_value": value, "operator": op, "threshold": threshold, "triggered": fired, "severity": severity, "notes": if value.is_none() { vec![format!("alert_metric_missing:{metric}")] } else { vec![] }}),
+            &serde_json::json!({"rule_name": name, "run": r.as_str(), "metric_key": metric, "actual_value": value, "operator": op, "threshold": threshold, "triggered": fired, "severity": severity, "notes": Vec::<String>::new()}),
         );
     } else {
-        match value {
-            None => output::line(&format!("{name}: {r} has no {metric} (not triggered)")),
-            Some(v) => output::line(&format!(
-                "{name}: {} ({} = {})",
-                if fired {
-                    format!("TRIGGERED [{severity}]")
-                } else {
-                    "ok".into()
-                },
-                metric,
-                fmt_num(v)
-            )),
-        }
+        output::line(&format!(
+            "{name}: {} ({} = {})",
+            if fired {
+                format!("TRIGGERED [{severity}]")
+            } else {
+                "ok".into()
+            },
+            metric,
+            fmt_num(value)
+        ));
     }
     Ok(if fired { 3 } else { 0 })
 }

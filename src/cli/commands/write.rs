@@ -4,7 +4,7 @@
 use super::super::args::{ArtifactCommand, LogCommand, RunCommand};
 use super::super::output::{self, table};
 use super::super::{Ctx, UsageError};
-use crate::capture::{IngestMode, Session};
+use crate::capture::{CaptureError, IngestMode, Session};
 use crate::model::*;
 use crate::query;
 use crate::store::{Access, Workspace, WriteOp};
@@ -12,6 +12,16 @@ use crate::store::{Access, Workspace, WriteOp};
 fn session(ctx: &Ctx) -> anyhow::Result<Session> {
     let root = ctx.root_or_here()?;
     Ok(Session::open(&root)?)
+}
+
+/// A record or artifact built from the command's own arguments failed validation: the value
+/// the user typed (a key, a kind) is wrong, so it is a usage error (exit 2).
+fn usage_if_invalid(e: CaptureError) -> anyhow::Error {
+    match e {
+        CaptureError::Invalid(v) => UsageError(v.to_string()).into(),
+        CaptureError::Ref(r) => UsageError(r.to_string()).into(),
+        other => other.into(),
+    }
 }
 
 fn stage_ref(run: &Ref, stage: &Option<String>) -> anyhow::Result<Option<Ref>> {
@@ -98,7 +108,8 @@ pub fn log(ctx: &Ctx, c: LogCommand) -> anyhow::Result<i32> {
         LogCommand::Metric {
             key, value, step, ..
         } => {
-            run.metric_at(stage.as_ref(), &key, value, step, Timestamp::now())?;
+            run.metric_at(stage.as_ref(), &key, value, step, Timestamp::now())
+                .map_err(usage_if_invalid)?;
         }
         LogCommand::Event {
             key,
@@ -111,7 +122,8 @@ pub fn log(ctx: &Ctx, c: LogCommand) -> anyhow::Result<i32> {
                     "--level: `{level}` is not debug, info, warning, error or critical"
                 ))
             })?;
-            run.event_in(stage.as_ref(), &key, level, &message, JsonMap::default())?;
+            run.event_in(stage.as_ref(), &key, level, &message, JsonMap::default())
+                .map_err(usage_if_invalid)?;
         }
     }
     drop(run);
@@ -138,7 +150,9 @@ pub fn artifact(ctx: &Ctx, c: ArtifactCommand) -> anyhow::Result<i32> {
             let rref = query::resolve_run(s.workspace(), &run)?;
             let handle = s.resume_run(&rref)?;
             let stage = stage_ref(&rref, &stage)?;
-            let m = handle.artifact(&kind, &path, mode, stage.as_ref())?;
+            let m = handle
+                .artifact(&kind, &path, mode, stage.as_ref())
+                .map_err(usage_if_invalid)?;
             drop(handle);
             s.flush()?;
             if ctx.json() {

@@ -12,7 +12,6 @@
 use super::compare::short;
 use super::{RenderCtx, clean, draw_row, fit, num, pad, pad_left};
 use crate::analysis::compare::MultiComparison;
-use crate::analysis::direction::Direction;
 use crate::tui::app::CompareState;
 use crate::tui::app::compare::{many_columns, many_order};
 use crate::tui::theme::Role;
@@ -45,11 +44,8 @@ fn cell(m: &MultiComparison, col: usize, run: usize) -> (String, bool) {
     if col < nm {
         let r = &m.metrics[col];
         match r.values.get(run).copied().flatten() {
-            // No direction, no best: "higher" is not better for a learning rate.
-            Some(v) => (
-                num(v),
-                r.best == Some(run) && r.direction != Direction::Unknown,
-            ),
+            // `best` is set only for keys with a direction (analysis::compare_many).
+            Some(v) => (num(v), r.best == Some(run)),
             None => ("—".into(), false),
         }
     } else {

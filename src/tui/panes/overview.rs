@@ -77,6 +77,8 @@ fn kv(k: &str, v: String, ctx: &RenderCtx<'_>) -> Vec<Span<'static>> {
     ]
 }
 
+/// The right end of the stage timeline's axis: the run's end (or newest record) or a later
+/// stage end, so every bar fits.
 fn run_end(d: &RunDetail) -> Timestamp {
     let stage_end = d
         .stages
@@ -116,11 +118,14 @@ fn lines(
             t.get(Role::Dim),
         ),
     ]));
-    let end = run_end(d);
     let mut timing = kv("started", date_time(run.started_at), ctx);
     timing.extend(kv(
         "took",
-        format_duration(end.secs_since(run.started_at)),
+        format_duration(crate::model::took(
+            run.started_at,
+            run.ended_at,
+            stats.last_observed,
+        )),
         ctx,
     ));
     out.push(Line::from(timing));
@@ -224,7 +229,14 @@ fn timeline(d: &RunDetail, width: usize, ctx: &RenderCtx<'_>) -> Vec<Line<'stati
                 Span::styled("█".repeat(len), t.get(bar_role)),
                 Span::styled("·".repeat(bar_w - a - len), t.get(Role::Axis)),
                 Span::styled(
-                    format!(" {}", format_duration(s_end.secs_since(s.started_at))),
+                    format!(
+                        " {}",
+                        format_duration(crate::model::took(
+                            s.started_at,
+                            s.ended_at,
+                            d.info.stats.last_observed
+                        ))
+                    ),
                     t.get(Role::Dim),
                 ),
             ])

@@ -29,8 +29,7 @@ pub fn status_glyph(status: Status) -> (&'static str, Role) {
 }
 
 fn duration(start: Timestamp, end: Option<Timestamp>, last_seen: i64) -> String {
-    let end = end.map_or(last_seen.max(start.0), |e| e.0);
-    format_duration((end - start.0) as f64 / 1e6)
+    format_duration(crate::model::took(start, end, last_seen))
 }
 
 pub fn render(state: &TreeState, focused: bool, ctx: &RenderCtx<'_>, area: Rect, buf: &mut Buffer) {
