@@ -17,6 +17,7 @@
 //!   reference system.
 //! - `watch`: "the workspace changed" signals (notify, with a polling fallback).
 //! - `demo`: a realistic generated workspace and a live writer.
+//! - `destination`: writing output to a named path without replacing pipes, devices or links.
 //! - `cli`, `tui`: the faces.
 #![forbid(unsafe_code)]
 
@@ -24,6 +25,7 @@ pub mod analysis;
 pub mod capture;
 pub mod cli;
 pub mod demo;
+pub mod destination;
 pub mod model;
 pub mod query;
 pub mod recovery;
