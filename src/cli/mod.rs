@@ -135,10 +135,26 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    /// The workspace named by --workspace or CONTEXTA_WORKSPACE, else the nearest `.contexta/`
+    /// walking up; `None` when there is none. One found by walking up must be this user's and
+    /// not writable by others (`store::check_discovered`); a named one is trusted.
+    fn find(&self) -> anyhow::Result<Option<PathBuf>> {
+        let cwd = std::env::current_dir().context("reading the current directory")?;
+        let Some(root) = crate::store::locate(self.workspace.as_deref(), &cwd) else {
+            return Ok(None);
+        };
+        let named = self.workspace.is_some()
+            || std::env::var_os("CONTEXTA_WORKSPACE").is_some_and(|v| !v.is_empty());
+        if !named {
+            crate::store::check_discovered(&root)?;
+        }
+        Ok(Some(root))
+    }
+
     /// The `.contexta` directory for this command (it may not exist yet).
     pub fn root(&self) -> anyhow::Result<PathBuf> {
-        let cwd = std::env::current_dir().context("reading the current directory")?;
-        crate::store::locate(self.workspace.as_deref(), &cwd).ok_or_else(|| {
+        self.find()?.ok_or_else(|| {
+            let cwd = std::env::current_dir().unwrap_or_default();
             anyhow::anyhow!(
                 "no workspace found: no .contexta/ in {} or its parents (use --workspace, or run `contexta init` / `contexta demo`)",
                 cwd.display()
@@ -146,11 +162,12 @@ impl Ctx {
         })
     }
 
-    /// The `.contexta` directory, or `./.contexta` when none exists yet (for writers).
+    /// The `.contexta` directory, or `./.contexta` when none exists yet (for writers). A
+    /// refused workspace is an error, never a reason to start a new one beside it.
     pub fn root_or_here(&self) -> anyhow::Result<PathBuf> {
-        match self.root() {
-            Ok(r) => Ok(r),
-            Err(_) => Ok(std::env::current_dir()?.join(crate::store::WORKSPACE_DIR)),
+        match self.find()? {
+            Some(r) => Ok(r),
+            None => Ok(std::env::current_dir()?.join(crate::store::WORKSPACE_DIR)),
         }
     }
 

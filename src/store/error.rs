@@ -30,6 +30,10 @@ pub enum StoreError {
     NotFound(String),
     #[error("database error: {0}")]
     Db(String),
+    #[error(
+        "refusing the workspace {path} (found by searching up from the current directory): {why}; if you trust it, name it with --workspace or CONTEXTA_WORKSPACE"
+    )]
+    Untrusted { path: PathBuf, why: String },
     #[error("I/O error on {path}: {source}")]
     Io {
         path: PathBuf,

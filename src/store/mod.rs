@@ -15,6 +15,7 @@ mod read;
 mod repair;
 mod snapshot;
 mod tables;
+mod trust;
 mod workspace;
 mod write;
 
@@ -25,5 +26,6 @@ pub use lookup::WorkspaceCounts;
 pub use read::{ReadSnapshot, RecordRow, RunInfo};
 pub use repair::RepairReport;
 pub use snapshot::SnapshotInfo;
+pub use trust::check_discovered;
 pub use workspace::{Access, DB_FILE, SCHEMA_VERSION, WORKSPACE_DIR, Workspace, locate, testing};
 pub use write::{CommitInfo, WriteBatch, WriteOp};
