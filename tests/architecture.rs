@@ -25,7 +25,7 @@ fn allowed(module: &str) -> &'static [&'static str] {
         "capture" => &["model", "store", "capture"],
         "query" => &["model", "store", "query"],
         "analysis" => &["model", "analysis"],
-        "report" => &["model", "query", "analysis", "report"],
+        "report" => &["model", "query", "analysis", "report", "sanitize"],
         // Recovery reads and writes through the store, and reuses capture's line parser and
         // entity lines so export, replay and import speak exactly what `ingest` speaks.
         "recovery" => &["model", "store", "capture", "recovery"],

@@ -72,8 +72,10 @@ fn emit(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
     }
 }
 
-/// Prints rows as aligned columns (display width by chars); cells are sanitized.
+/// Prints rows as aligned columns (display width by chars); the header and every cell are
+/// sanitized (a header can be data too: `compare-multi` names columns after metric keys).
 pub fn table(header: &[&str], rows: &[Vec<String>], style: Style, color_col: Option<usize>) {
+    let header: Vec<String> = header.iter().map(|h| sanitize(h).into_owned()).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     let mut clean: Vec<Vec<(String, usize)>> = Vec::with_capacity(rows.len());
     for r in rows {

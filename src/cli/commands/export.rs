@@ -6,6 +6,7 @@ use super::super::output;
 use crate::destination::{Destination, Kind, Options};
 use crate::query;
 use crate::recovery::export::export_jsonl;
+use crate::sanitize::sanitize;
 use anyhow::Context;
 use std::path::Path;
 
@@ -17,14 +18,16 @@ fn sink(path: Option<&Path>, follow_symlink: bool) -> anyhow::Result<Destination
     )?)
 }
 
-/// Writes CSV rows to the destination and commits it.
+/// Writes CSV rows to the destination and commits it. Cells are sanitized like the CLI's
+/// text output: CSV has no escape for a control character, and a CSV is read with `cat` as
+/// often as by a program (the exact bytes are in `export jsonl`, where JSON escapes them).
 fn write_csv(mut dest: Destination, header: &[&str], rows: &[Vec<String>]) -> anyhow::Result<()> {
     let shown = dest.describe();
     (|| -> Result<(), csv::Error> {
         let mut csv = csv::Writer::from_writer(&mut dest);
         csv.write_record(header)?;
         for r in rows {
-            csv.write_record(r)?;
+            csv.write_record(r.iter().map(|c| sanitize(c).into_owned()))?;
         }
         csv.flush()?;
         Ok(())
