@@ -18,6 +18,7 @@
 //!   reference system.
 //! - `watch`: "the workspace changed" signals (notify, with a polling fallback).
 //! - `demo`: a realistic generated workspace and a live writer.
+//! - `destination`: writing output to a named path without replacing pipes, devices or links.
 //! - `cli`, `tui`: the faces.
 #![forbid(unsafe_code)]
 
@@ -25,6 +26,7 @@ pub mod analysis;
 pub mod capture;
 pub mod cli;
 pub mod demo;
+pub mod destination;
 pub mod model;
 pub mod query;
 pub mod recovery;

@@ -169,9 +169,13 @@ pub enum BackupCommand {
         /// A word or two stored in the manifest and the archive's name.
         #[arg(long)]
         label: Option<String>,
-        /// Archive file, or a directory for it (default: the workspace's backups/ folder).
+        /// Archive file, or a directory for it (default: the workspace's backups/ folder); `-`
+        /// writes the archive to standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// If the output path is a symbolic link, write to its target (refused otherwise).
+        #[arg(long)]
+        follow_symlink: bool,
         /// gzip the archive (also chosen by an output ending in .gz).
         #[arg(long)]
         gzip: bool,
@@ -222,9 +226,12 @@ pub enum ExportCommand {
     Jsonl {
         /// Runs to export (default: all).
         runs: Vec<String>,
-        /// File to write (default: stdout).
+        /// File to write (default, or `-`: standard output).
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// If the output path is a symbolic link, write to its target (refused otherwise).
+        #[arg(long)]
+        follow_symlink: bool,
     },
     /// CSV tables.
     #[command(subcommand)]
@@ -237,9 +244,12 @@ pub enum CsvCommand {
     Runs {
         #[command(flatten)]
         filter: RunsArgs,
-        /// File to write (default: stdout).
+        /// File to write (default, or `-`: standard output).
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// If the output path is a symbolic link, write to its target (refused otherwise).
+        #[arg(long)]
+        follow_symlink: bool,
     },
     /// Two runs' metric deltas: stage_name,metric_key,left_value,right_value,delta,
     /// change_ratio,left_status,right_status,notes (plus change_pct and verdict).
@@ -249,9 +259,12 @@ pub enum CsvCommand {
         left: String,
         /// The right (candidate) run, in the same forms.
         right: String,
-        /// File to write (default: stdout).
+        /// File to write (default, or `-`: standard output).
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// If the output path is a symbolic link, write to its target (refused otherwise).
+        #[arg(long)]
+        follow_symlink: bool,
     },
     /// One metric across runs: run_id,run_name,metric_key,project_name,stage_name,value,
     /// captured_at.
@@ -263,9 +276,12 @@ pub enum CsvCommand {
         stage: Option<String>,
         #[command(flatten)]
         filter: RunsArgs,
-        /// File to write (default: stdout).
+        /// File to write (default, or `-`: standard output).
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// If the output path is a symbolic link, write to its target (refused otherwise).
+        #[arg(long)]
+        follow_symlink: bool,
     },
 }
 
@@ -340,6 +356,9 @@ pub struct ReportOut {
     /// Where to write (default: the workspace's reports folder); `-` prints it.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// If the output path is a symbolic link, write to its target (refused otherwise).
+    #[arg(long)]
+    pub follow_symlink: bool,
 }
 
 #[derive(Args, Debug)]
@@ -678,12 +697,15 @@ pub enum ArtifactCommand {
         /// The artifact's ref (`artifact:…`).
         #[arg(value_name = "REF")]
         artifact: String,
-        /// Where to write the copy.
+        /// File to write, or `-` for standard output.
         #[arg(long, short)]
         output: PathBuf,
         /// Replace an existing output file.
         #[arg(long)]
         force: bool,
+        /// If the output path is a symbolic link, write to its target (refused otherwise).
+        #[arg(long)]
+        follow_symlink: bool,
     },
 }
 

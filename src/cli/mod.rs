@@ -10,6 +10,7 @@ use anyhow::Context;
 pub use args::Cli;
 use args::{Command, Format};
 use clap::Parser;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Exit code for a usage error found after parsing (bad filter value, unknown status …).
@@ -27,6 +28,7 @@ pub fn main() -> i32 {
         }
     };
     let format = cli.format;
+    ignore_file_size_signal();
     // redb can panic on a damaged file; a damaged workspace must give an error, not a crash
     // report. The hook stays quiet and the message below says what to do.
     let previous = std::panic::take_hook();
@@ -35,31 +37,39 @@ pub fn main() -> i32 {
     std::panic::set_hook(previous);
     let result = match outcome {
         Ok(r) => r,
-        Err(payload) => {
-            let what = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown failure".into());
-            Err(anyhow::anyhow!(
-                "internal failure while reading the workspace ({what}); it may be damaged: run `contexta doctor`"
-            ))
-        }
+        Err(payload) => match payload.downcast::<output::StdoutStop>() {
+            Ok(stop) => match *stop {
+                output::StdoutStop::Closed => return 0,
+                output::StdoutStop::Failed(e) => {
+                    Err(anyhow::Error::new(e).context("writing to standard output"))
+                }
+            },
+            Err(payload) => internal_failure(payload),
+        },
     };
     match result {
         Ok(code) => code,
+        Err(e) if e.chain().any(crate::destination::is_stdout_closed) => 0,
         Err(e) => {
             let usage = is_usage(&e);
-            let msg = format!("{e:#}");
+            let mut msg = message(&e);
+            if file_too_large(&e) {
+                msg = format!(
+                    "file too large: {msg} (a file size limit, `ulimit -f`, stopped the write; what was committed before it is kept, and no output file was replaced)"
+                );
+            }
             let msg = crate::sanitize::sanitize(&msg).into_owned();
-            if format == Format::Json {
-                eprintln!(
+            // Not eprintln!: a closed stderr must not turn an error into a panic.
+            let mut err = std::io::stderr().lock();
+            let _ = if format == Format::Json {
+                writeln!(
+                    err,
                     "{}",
                     serde_json::json!({"error": {"code": if usage {"usage"} else {"runtime"}, "message": msg}})
-                );
+                )
             } else {
-                eprintln!("error: {msg}");
-            }
+                writeln!(err, "error: {msg}")
+            };
             if usage { 2 } else { 1 }
         }
     }
@@ -77,6 +87,58 @@ fn is_usage(e: &anyhow::Error) -> bool {
     })
 }
 
+/// The error and its causes joined by ": ", each said once: an error whose text already ends
+/// with its cause's (`I/O error on X: File too large`) does not repeat it.
+fn message(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if msg.ends_with(&text) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&text);
+    }
+    msg
+}
+
+/// A write past `ulimit -f` raises SIGXFSZ, which kills the process mid-write with no word
+/// said. With the signal caught, the write fails with EFBIG instead and the command reports
+/// "file too large" itself, naming the file, after unwinding normally. (A handler rather
+/// than SIG_IGN: installing one is safe code, and either way the write returns EFBIG.)
+fn ignore_file_size_signal() {
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, seen);
+}
+
+/// Whether a file size limit stopped a write somewhere in `e`'s chain. redb reports storage
+/// errors as text, so its words are matched too.
+fn file_too_large(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::FileTooLarge)
+            || c.to_string().contains("File too large")
+    })
+}
+
+/// A panic from deep inside (redb on a damaged file) as an error the user can act on. The
+/// standard library's print macros panic when stdout is closed: that is a quiet end too.
+fn internal_failure(payload: Box<dyn std::any::Any + Send>) -> anyhow::Result<i32> {
+    let what = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown failure".into());
+    if what.starts_with("failed printing to stdout") && what.contains("Broken pipe") {
+        return Ok(0);
+    }
+    Err(anyhow::anyhow!(
+        "internal failure while reading the workspace ({what}); it may be damaged: run `contexta doctor`"
+    ))
+}
+
 pub(crate) struct Ctx {
     pub workspace: Option<PathBuf>,
     pub format: Format,
@@ -85,8 +147,10 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    /// The `.contexta` directory for this command (it may not exist yet).
-    pub fn root(&self) -> anyhow::Result<PathBuf> {
+    /// The workspace named by --workspace or CONTEXTA_WORKSPACE, else the nearest `.contexta/`
+    /// walking up; `None` when there is none. One found by walking up must be this user's and
+    /// not writable by others (`store::check_discovered`); a named one is trusted.
+    fn find(&self) -> anyhow::Result<Option<PathBuf>> {
         let cwd = std::env::current_dir().context("reading the current directory")?;
         let found = crate::store::locate(self.workspace.as_deref(), &cwd);
         let named = self.workspace.is_some()
@@ -100,8 +164,17 @@ impl Ctx {
             {
                 return Err(e.into());
             }
+            if let Some(root) = &found {
+                crate::store::check_discovered(root)?;
+            }
         }
-        found.ok_or_else(|| {
+        Ok(found)
+    }
+
+    /// The `.contexta` directory for this command (it may not exist yet).
+    pub fn root(&self) -> anyhow::Result<PathBuf> {
+        self.find()?.ok_or_else(|| {
+            let cwd = std::env::current_dir().unwrap_or_default();
             anyhow::anyhow!(
                 "no workspace found: no .contexta/ in {} or its parents (use --workspace, or run `contexta init` / `contexta demo`)",
                 cwd.display()
@@ -109,12 +182,12 @@ impl Ctx {
         })
     }
 
-    /// The `.contexta` directory, or `./.contexta` when none exists yet (for writers).
+    /// The `.contexta` directory, or `./.contexta` when none exists yet (for writers). A
+    /// refused workspace is an error, never a reason to start a new one beside it.
     pub fn root_or_here(&self) -> anyhow::Result<PathBuf> {
-        match self.root() {
-            Ok(r) => Ok(r),
-            Err(e) if e.downcast_ref::<crate::store::StoreError>().is_some() => Err(e),
-            Err(_) => Ok(std::env::current_dir()?.join(crate::store::WORKSPACE_DIR)),
+        match self.find()? {
+            Some(r) => Ok(r),
+            None => Ok(std::env::current_dir()?.join(crate::store::WORKSPACE_DIR)),
         }
     }
 

@@ -67,20 +67,22 @@ fn exists(snap: &ReadSnapshot<'_>, r: &Ref) -> Result<bool, QueryError> {
 }
 
 fn artifact_state(root: &std::path::Path, a: &ArtifactManifest) -> ArtifactState {
-    // Only objects inside the workspace's store are read (the shared containment rule).
-    let Some((_, full)) = crate::store::objects::object_path(root, a) else {
+    use crate::store::objects::{StoredBody, hash_reader, open_object};
+    // Only objects inside the workspace's store are read (the shared containment rule), and
+    // never through a link: a planted link must not pass as the artifact.
+    let Some((rel, _)) = crate::store::objects::object_path(root, a) else {
         return ArtifactState::Unverifiable;
     };
-    if !full.exists() {
-        return ArtifactState::Missing;
-    }
+    let (file, len) = match open_object(root, &rel) {
+        Ok(StoredBody::Open(f, len)) => (f, len),
+        Ok(StoredBody::NotRegular) => return ArtifactState::Changed,
+        Ok(StoredBody::Missing) | Err(_) => return ArtifactState::Missing,
+    };
     // Size first: a size change needs no hashing.
-    if let (Some(want), Ok(meta)) = (a.size_bytes, std::fs::metadata(&full))
-        && meta.len() != want
-    {
+    if a.size_bytes.is_some_and(|want| want != len) {
         return ArtifactState::Changed;
     }
-    match crate::store::objects::hash_file(&full) {
+    match hash_reader(file) {
         Ok((sha, size)) => {
             if a.hash_value.as_deref().is_some_and(|h| h != sha)
                 || a.size_bytes.is_some_and(|s| s != size)

@@ -25,8 +25,17 @@ struct Lines<'a> {
 
 impl Lines<'_> {
     fn put(&mut self, v: &serde_json::Value) -> Result<(), RecoveryError> {
-        serde_json::to_writer(&mut *self.out, v)
-            .map_err(|e| RecoveryError::Invalid(e.to_string()))?;
+        serde_json::to_writer(&mut *self.out, v).map_err(|e| {
+            // A failed write keeps its io::Error (a closed pipe, a full disk), not just words.
+            if e.is_io() {
+                RecoveryError::Io {
+                    path: "<output>".into(),
+                    source: e.into(),
+                }
+            } else {
+                RecoveryError::Invalid(e.to_string())
+            }
+        })?;
         self.out.write_all(b"\n").map_err(|e| RecoveryError::Io {
             path: "<output>".into(),
             source: e,

@@ -5,6 +5,7 @@
 use super::{RecoveryError, io};
 use crate::model::ArtifactManifest;
 pub use crate::store::objects::object_path;
+use crate::store::objects::{StoredBody, open_object};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -80,32 +81,27 @@ pub fn verify_artifact(root: &Path, m: &ArtifactManifest) -> Result<ArtifactChec
         c.detail = "no stored object (manifest only)".into();
         return Ok(c);
     };
-    c.object_path = Some(rel);
-    let meta = match std::fs::symlink_metadata(&path) {
-        Ok(m) if m.is_file() => m,
-        Ok(_) => {
+    c.object_path = Some(rel.clone());
+    // Opened without following links: verify and get read exactly what they judge.
+    let (f, len) = match open_object(root, &rel).map_err(io(&path))? {
+        StoredBody::Open(f, len) => (f, len),
+        StoredBody::NotRegular => {
             c.state = ArtifactState::Changed;
             c.detail = "the object is not a regular file".into();
             return Ok(c);
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        StoredBody::Missing => {
             c.state = ArtifactState::Missing;
             c.detail = "the stored object is gone".into();
             return Ok(c);
         }
-        Err(e) => return Err(io(&path)(e)),
     };
-    c.actual_size = Some(meta.len());
-    if m.size_bytes.is_some_and(|s| s != meta.len()) {
+    c.actual_size = Some(len);
+    if m.size_bytes.is_some_and(|s| s != len) {
         c.state = ArtifactState::Changed;
-        c.detail = format!(
-            "size {} != recorded {}",
-            meta.len(),
-            m.size_bytes.unwrap_or(0)
-        );
+        c.detail = format!("size {len} != recorded {}", m.size_bytes.unwrap_or(0));
         return Ok(c);
     }
-    let f = std::fs::File::open(&path).map_err(io(&path))?;
     let (sha, _) = hash_reader(f, None).map_err(io(&path))?;
     if m.hash_value.as_deref().is_some_and(|h| h != sha) {
         c.state = ArtifactState::Changed;
@@ -115,48 +111,45 @@ pub fn verify_artifact(root: &Path, m: &ArtifactManifest) -> Result<ArtifactChec
     Ok(c)
 }
 
-/// Copies an artifact's body to `output`, verifying its hash on the way; a body that does not
-/// match leaves no output file. Refuses to replace an existing file unless `overwrite`.
-pub fn get_artifact(
+/// Copies an artifact's body into `out`, hashing it on the way, and returns its size. The
+/// object is opened without following links and must be a regular file. A body whose SHA-256
+/// differs from the recorded one is an error after the copy: the caller discards what it
+/// wrote (a file destination is only renamed into place on success).
+pub fn copy_artifact(
     root: &Path,
     m: &ArtifactManifest,
-    output: &Path,
-    overwrite: bool,
+    out: &mut dyn Write,
 ) -> Result<u64, RecoveryError> {
-    let Some((_, src)) = object_path(root, m) else {
+    let Some((rel, src)) = object_path(root, m) else {
         return Err(RecoveryError::Invalid(format!(
             "{} has no stored object",
             m.artifact_ref
         )));
     };
-    if output.exists() && !overwrite {
-        return Err(RecoveryError::Refused(format!(
-            "{} exists (use --force to replace it)",
-            output.display()
-        )));
-    }
-    let input = std::fs::File::open(&src).map_err(io(&src))?;
-    let dir = output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".contexta-get-{}.partial", std::process::id()));
-    let result = (|| -> Result<u64, RecoveryError> {
-        let mut out = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-        let (sha, n) = hash_reader(input, Some(&mut out)).map_err(io(&tmp))?;
-        out.sync_all().map_err(io(&tmp))?;
-        if m.hash_value.as_deref().is_some_and(|h| h != sha) {
+    let input = match open_object(root, &rel).map_err(io(&src))? {
+        StoredBody::Open(f, _) => f,
+        StoredBody::Missing => {
             return Err(RecoveryError::Refused(format!(
-                "{}: the stored object's SHA-256 {sha} differs from the recorded {}; nothing written",
+                "{}: the stored object {} is gone",
                 m.artifact_ref,
-                m.hash_value.as_deref().unwrap_or("")
+                src.display()
             )));
         }
-        std::fs::rename(&tmp, output).map_err(io(output))?;
-        Ok(n)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        StoredBody::NotRegular => {
+            return Err(RecoveryError::Refused(format!(
+                "{}: the stored object {} is not a regular file (a link, pipe or device); not copied",
+                m.artifact_ref,
+                src.display()
+            )));
+        }
+    };
+    let (sha, n) = hash_reader(input, Some(out)).map_err(io(&src))?;
+    if m.hash_value.as_deref().is_some_and(|h| h != sha) {
+        return Err(RecoveryError::Refused(format!(
+            "{}: the stored object's SHA-256 {sha} differs from the recorded {}",
+            m.artifact_ref,
+            m.hash_value.as_deref().unwrap_or("")
+        )));
     }
-    result
+    Ok(n)
 }

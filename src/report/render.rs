@@ -1,8 +1,11 @@
 //! Renderings of a report document: markdown (renders on a code host), JSON, CSV
 //! (`section_title,body`, as the reference), and one self-contained HTML file (inline CSS and
-//! SVG charts; no script, no network).
+//! SVG charts; no script, no network). Data in markdown, CSV and HTML is sanitized like the
+//! CLI's text output (and HTML-escaped in markdown and HTML); JSON keeps it exact (JSON
+//! escapes control characters itself, and it is read by programs).
 
 use super::types::*;
+use crate::sanitize::sanitize;
 use std::fmt::Write;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,21 +45,62 @@ pub fn render(doc: &ReportDocument, how: Render) -> String {
     }
 }
 
+/// Data as markdown text: control, bidirectional and zero-width characters made visible (as
+/// in the CLI's text output), HTML escaped (a code host renders inline HTML, so `<script>` in
+/// a run name must stay text), and `|` escaped so it cannot split a table cell.
 fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let clean = sanitize(s);
+    let mut out = String::with_capacity(clean.len());
+    for c in clean.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("\\|"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The longest run of backticks in `s`.
+fn longest_backtick_run(s: &str) -> usize {
+    s.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+/// Data as an inline code span: literal (no HTML inside a code span), delimited by more
+/// backticks than the text holds so it cannot close the span early.
+fn md_code(s: &str) -> String {
+    let clean = sanitize(s);
+    let ticks = "`".repeat(longest_backtick_run(&clean) + 1);
+    // A space on each side keeps a leading or trailing backtick from joining the delimiter.
+    format!("{ticks} {clean} {ticks}")
 }
 
 pub fn markdown(doc: &ReportDocument) -> String {
-    let mut out = format!("# {}\n", doc.title);
+    let mut out = format!("# {}\n", md_cell(&doc.title));
     for s in &doc.sections {
-        let _ = write!(out, "\n## {}\n\n", s.title);
+        let _ = write!(out, "\n## {}\n\n", md_cell(&s.title));
         for l in &s.body {
             let _ = writeln!(out, "- {}", md_cell(l));
         }
         if let Some(tl) = &s.timeline {
             let end = tl.bars.iter().map(|b| b.2).fold(0.0f64, f64::max).max(1e-9);
-            out.push_str("\n```text\n");
-            for (label, a, b, status) in &tl.bars {
+            // The fence is longer than any backtick run in the labels, so none can close it
+            // and turn what follows into markup; inside it text is literal (sanitized only).
+            let bars: Vec<(String, f64, f64, String)> = tl
+                .bars
+                .iter()
+                .map(|(l, a, b, st)| (sanitize(l).into_owned(), *a, *b, sanitize(st).into_owned()))
+                .collect();
+            let longest = bars
+                .iter()
+                .map(|(l, _, _, st)| longest_backtick_run(l).max(longest_backtick_run(st)))
+                .max()
+                .unwrap_or(0);
+            let fence = "`".repeat(longest.max(2) + 1);
+            let _ = write!(out, "\n{fence}text\n");
+            for (label, a, b, status) in &bars {
                 let (x0, x1) = (
                     (a / end * 40.0) as usize,
                     ((b / end * 40.0) as usize).max((a / end * 40.0) as usize + 1),
@@ -69,7 +113,7 @@ pub fn markdown(doc: &ReportDocument) -> String {
                     " ".repeat(40usize.saturating_sub(x1))
                 );
             }
-            out.push_str("```\n");
+            let _ = writeln!(out, "{fence}");
         }
         if let Some(t) = &s.table {
             let _ = writeln!(
@@ -95,8 +139,8 @@ pub fn markdown(doc: &ReportDocument) -> String {
             for (name, pts) in &c.series {
                 let _ = writeln!(
                     out,
-                    "\n`{}` {} {}",
-                    md_cell(&c.title),
+                    "\n{} {} {}",
+                    md_code(&c.title),
                     md_cell(name),
                     sparkline(pts)
                 );
@@ -109,7 +153,7 @@ pub fn markdown(doc: &ReportDocument) -> String {
                     out,
                     "- {} ({}: {})",
                     md_cell(&l.label),
-                    l.kind,
+                    md_cell(&l.kind),
                     md_cell(&l.target)
                 );
             }
@@ -139,8 +183,11 @@ fn sparkline(pts: &[(f64, f64)]) -> String {
         .collect()
 }
 
+/// Data as HTML text: control characters (invalid in HTML) and bidirectional or zero-width
+/// characters made visible as in the CLI's text output, then HTML escaped.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
+    sanitize(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -336,17 +383,25 @@ pub fn csv_text(doc: &ReportDocument) -> String {
         .quote_style(csv::QuoteStyle::Always)
         .from_writer(vec![]);
     let _ = w.write_record(["section_title", "body"]);
+    // Each piece of data is sanitized like the CLI's text output; the newlines between body
+    // lines are the report's own.
+    let clean = |t: &str| sanitize(t).into_owned();
     for s in &doc.sections {
-        let mut body = s.body.join("\n");
+        let mut body = s
+            .body
+            .iter()
+            .map(|l| clean(l))
+            .collect::<Vec<_>>()
+            .join("\n");
         if let Some(t) = &s.table {
             for r in std::iter::once(&t.header).chain(&t.rows) {
                 if !body.is_empty() {
                     body.push('\n');
                 }
-                body.push_str(&r.join(", "));
+                body.push_str(&r.iter().map(|c| clean(c)).collect::<Vec<_>>().join(", "));
             }
         }
-        let _ = w.write_record([s.title.as_str(), body.as_str()]);
+        let _ = w.write_record([clean(&s.title).as_str(), body.as_str()]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }

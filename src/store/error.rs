@@ -44,6 +44,10 @@ pub enum StoreError {
     NotFound(String),
     #[error("database error: {0}")]
     Db(String),
+    #[error(
+        "refusing the workspace {path} (found by searching up from the current directory): {why}; if you trust it, name it with --workspace or CONTEXTA_WORKSPACE"
+    )]
+    Untrusted { path: PathBuf, why: String },
     #[error("I/O error on {path}: {source}")]
     Io {
         path: PathBuf,
@@ -94,10 +98,45 @@ macro_rules! from_redb {
         }
     )*};
 }
-from_redb!(
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError,
-    redb::Error
-);
+from_redb!(redb::Error);
+
+/// redb's I/O failures keep their `io::Error` (its kind says "file too large", "no space"),
+/// with the database file named by `Workspace::name_io` where the write is made.
+impl From<redb::StorageError> for StoreError {
+    fn from(e: redb::StorageError) -> Self {
+        match e {
+            redb::StorageError::Io(source) => StoreError::Io {
+                path: PathBuf::from(super::workspace::DB_FILE),
+                source,
+            },
+            other => StoreError::Db(other.to_string()),
+        }
+    }
+}
+
+impl From<redb::CommitError> for StoreError {
+    fn from(e: redb::CommitError) -> Self {
+        match e {
+            redb::CommitError::Storage(s) => s.into(),
+            other => StoreError::Db(other.to_string()),
+        }
+    }
+}
+
+impl From<redb::TransactionError> for StoreError {
+    fn from(e: redb::TransactionError) -> Self {
+        match e {
+            redb::TransactionError::Storage(s) => s.into(),
+            other => StoreError::Db(other.to_string()),
+        }
+    }
+}
+
+impl From<redb::TableError> for StoreError {
+    fn from(e: redb::TableError) -> Self {
+        match e {
+            redb::TableError::Storage(s) => s.into(),
+            other => StoreError::Db(other.to_string()),
+        }
+    }
+}

@@ -17,6 +17,7 @@ mod repair;
 mod set_aside;
 mod snapshot;
 mod tables;
+mod trust;
 mod workspace;
 mod write;
 
@@ -31,5 +32,6 @@ pub use set_aside::{
     Sibling, no_workspace, process_alive, set_aside, set_aside_on_the_way, sibling_prefix, siblings,
 };
 pub use snapshot::SnapshotInfo;
+pub use trust::check_discovered;
 pub use workspace::{Access, DB_FILE, SCHEMA_VERSION, WORKSPACE_DIR, Workspace, locate};
 pub use write::{CommitInfo, WriteBatch, WriteOp};

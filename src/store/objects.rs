@@ -67,12 +67,17 @@ pub fn object_path(root: &Path, m: &crate::model::ArtifactManifest) -> Option<(S
 
 /// Streams a file through SHA-256 (1 MiB chunks); returns (hex digest, size).
 pub fn hash_file(path: &Path) -> Result<(String, u64), ArtifactError> {
-    let mut f = File::open(path).map_err(io(path))?;
+    let f = File::open(path).map_err(io(path))?;
+    hash_reader(f).map_err(io(path))
+}
+
+/// Streams a reader through SHA-256 (1 MiB chunks); returns (hex digest, size).
+pub fn hash_reader(mut r: impl Read) -> std::io::Result<(String, u64)> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut size = 0u64;
     loop {
-        let n = f.read(&mut buf).map_err(io(path))?;
+        let n = r.read(&mut buf)?;
         if n == 0 {
             break;
         }
@@ -80,6 +85,63 @@ pub fn hash_file(path: &Path) -> Result<(String, u64), ArtifactError> {
         size += n as u64;
     }
     Ok((hex::encode(h.finalize()), size))
+}
+
+/// A stored object, opened for reading.
+#[derive(Debug)]
+pub enum StoredBody {
+    /// A regular file inside the object store, and its size.
+    Open(File, u64),
+    Missing,
+    /// A link, pipe, device or folder where the object should be, or a link among the
+    /// folders leading to it: never read (it could hand out any file as the artifact).
+    NotRegular,
+}
+
+/// Opens the object at `rel` (a path `object_path` accepted) without following any link:
+/// each folder from `root` down must be a real folder, and the object is opened with
+/// `O_NOFOLLOW` (and `O_NONBLOCK`, so a pipe swapped in cannot hang the reader) and must be a
+/// regular file by the opened file's own metadata.
+pub fn open_object(root: &Path, rel: &str) -> std::io::Result<StoredBody> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut path = root.to_path_buf();
+    let mut parts = Path::new(rel).components().peekable();
+    while let Some(part) = parts.next() {
+        path.push(part);
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(StoredBody::Missing),
+            Err(e) => return Err(e),
+        };
+        let last = parts.peek().is_none();
+        let expected = if last {
+            meta.file_type().is_file()
+        } else {
+            meta.file_type().is_dir()
+        };
+        if !expected {
+            return Ok(StoredBody::NotRegular);
+        }
+    }
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(&path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(StoredBody::Missing),
+        // ELOOP: a link was put there after the check.
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+            return Ok(StoredBody::NotRegular);
+        }
+        Err(e) => return Err(e),
+    };
+    let meta = file.metadata()?;
+    if !meta.file_type().is_file() {
+        return Ok(StoredBody::NotRegular);
+    }
+    Ok(StoredBody::Open(file, meta.len()))
 }
 
 fn suffix_of(path: &Path) -> String {

@@ -45,8 +45,21 @@ impl Workspace {
     /// Applies `ops` in one transaction, waiting for other writers if needed.
     pub fn write(&self, ops: &[WriteOp]) -> Result<CommitInfo, StoreError> {
         let db = self.writer()?;
-        let txn = db.begin_write()?;
-        self.apply(txn, ops)
+        let txn = db.begin_write().map_err(|e| self.name_io(e.into()))?;
+        self.apply(txn, ops).map_err(|e| self.name_io(e))
+    }
+
+    /// An I/O error from redb names the database file (redb does not).
+    fn name_io(&self, e: StoreError) -> StoreError {
+        match e {
+            StoreError::Io { path, source } if path == std::path::Path::new(super::DB_FILE) => {
+                StoreError::Io {
+                    path: self.db_path(),
+                    source,
+                }
+            }
+            other => other,
+        }
     }
 
     /// Like `write`, but returns `None` at once when another process is writing, so a training
@@ -54,7 +67,7 @@ impl Workspace {
     pub fn try_write(&self, ops: &[WriteOp]) -> Result<Option<CommitInfo>, StoreError> {
         let db = self.writer()?;
         match db.try_begin_write() {
-            Ok(txn) => self.apply(txn, ops).map(Some),
+            Ok(txn) => self.apply(txn, ops).map(Some).map_err(|e| self.name_io(e)),
             Err(redb::TransactionError::WouldBlock) => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -879,7 +892,7 @@ pub struct WriteBatch<'a, 't> {
 
 impl WriteBatch<'_, '_> {
     pub fn push(&mut self, op: &WriteOp) -> Result<(), StoreError> {
-        self.w.apply(op)
+        self.w.apply(op).map_err(|e| self.w.ws.name_io(e))
     }
     pub fn records(&self) -> usize {
         self.w.info.records
@@ -893,15 +906,18 @@ impl Workspace {
         f: impl FnOnce(&mut WriteBatch<'_, '_>) -> Result<(), E>,
     ) -> Result<CommitInfo, E> {
         let db = self.writer()?;
-        let txn = db.begin_write().map_err(StoreError::from)?;
+        let txn = db
+            .begin_write()
+            .map_err(|e| self.name_io(StoreError::from(e)))?;
         let (info, fresh) = {
             let mut batch = WriteBatch {
-                w: Writer::open(self, &txn)?,
+                w: Writer::open(self, &txn).map_err(|e| self.name_io(e))?,
             };
             f(&mut batch)?;
-            batch.w.finish()?
+            batch.w.finish().map_err(|e| self.name_io(e))?
         };
-        txn.commit().map_err(StoreError::from)?;
+        txn.commit()
+            .map_err(|e| self.name_io(StoreError::from(e)))?;
         if let Ok(mut cache) = self.names.write() {
             for (name, id) in fresh {
                 cache.insert(id, name.into());

@@ -9,6 +9,7 @@
 
 use super::app::Msg;
 use super::effect::{Job, JobEvent, JobKind, ReportTarget};
+use crate::destination::{Destination, Options};
 use crate::model::Timestamp;
 use crate::query::{self, Workspace};
 use crate::recovery::Progress;
@@ -52,6 +53,15 @@ pub fn run_job(root: &Path, job: Job, events: &mut dyn FnMut(JobEvent)) -> Resul
         } => write_report(ws, &target, how, path.as_deref(), &mut throttle),
         JobKind::Export { runs, path } => write_export(ws, &runs, path.as_deref(), &mut throttle),
         JobKind::Backup { path } => {
+            // A link is never renamed over (a link to a folder names where the archive goes).
+            if let Some(p) = path.as_deref().map(Path::new)
+                && std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+                && !p.is_dir()
+            {
+                return Err(
+                    crate::destination::DestinationError::Symlink(p.to_path_buf()).to_string(),
+                );
+            }
             let opts = BackupOptions {
                 label: None,
                 output: path.map(PathBuf::from),
@@ -114,7 +124,9 @@ fn target_path(ws: &Workspace, path: Option<&str>, name: &str, ext: &str) -> Pat
     }
 }
 
-/// Writes through `write` beside `path` and renames, so a reader never sees half a file.
+/// Writes through `write` to `path` as `crate::destination` does (beside and renamed for a
+/// file, so a reader never sees half of it; through for a pipe; links and `-` refused: the
+/// explorer has no flag to follow a link and owns standard output).
 fn write_whole(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<(), String>,
@@ -122,22 +134,17 @@ fn write_whole(
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     }
-    let tmp = path.with_extension("partial");
-    let result = std::fs::File::create(&tmp)
-        .map_err(|e| format!("creating {}: {e}", tmp.display()))
-        .and_then(|f| {
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-            write(&mut w)?;
-            w.flush()
-                .map_err(|e| format!("writing {}: {e}", tmp.display()))
-        })
-        .and_then(|()| {
-            std::fs::rename(&tmp, path).map_err(|e| format!("writing {}: {e}", path.display()))
-        });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let mut dest = Destination::open(
+        path,
+        Options {
+            follow_symlink: false,
+            replace: true,
+            allow_stdout: false,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    write(&mut dest)?;
+    dest.commit().map_err(|e| e.to_string())
 }
 
 fn write_report(

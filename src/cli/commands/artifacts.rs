@@ -3,10 +3,13 @@
 
 use super::super::output::{self, table};
 use super::super::{Ctx, UsageError};
+use crate::destination::{Destination, Kind, Options};
 use crate::model::{ArtifactManifest, Ref};
 use crate::query;
-use crate::recovery::verify::{ArtifactCheck, get_artifact, verify_artifact};
+use crate::recovery::verify::{ArtifactCheck, ArtifactState, copy_artifact, verify_artifact};
 use crate::store::Workspace;
+use anyhow::Context;
+use std::io::Write;
 use std::path::Path;
 
 /// The artifacts named by `refs` (artifact refs, or runs for all of theirs); all when empty.
@@ -94,24 +97,58 @@ pub fn ls_verified(ctx: &Ctx, run: Option<String>) -> anyhow::Result<i32> {
     verify(ctx, &refs)
 }
 
-pub fn get(ctx: &Ctx, artifact: &str, output_path: &Path, force: bool) -> anyhow::Result<i32> {
+pub fn get(
+    ctx: &Ctx,
+    artifact: &str,
+    output_path: &Path,
+    force: bool,
+    follow_symlink: bool,
+) -> anyhow::Result<i32> {
     let ws = super::query::open_read(ctx)?;
     let r = Ref::parse(artifact).map_err(|e| UsageError(format!("`{artifact}`: {e}")))?;
     let m = ws
         .read()?
         .artifact(&r)?
         .ok_or_else(|| anyhow::anyhow!("no artifact {r}"))?;
-    let n = get_artifact(ws.root(), &m, output_path, force)?;
-    if ctx.json() {
-        output::json(
-            &serde_json::json!({"artifact": r.as_str(), "output": output_path.display().to_string(), "bytes": n}),
-        );
+    let mut dest = Destination::open(
+        output_path,
+        Options {
+            replace: force,
+            ..Options::cli(follow_symlink)
+        },
+    )?;
+    if dest.kind() != Kind::Atomic {
+        // A pipe or stdout cannot take bytes back: check the object before sending any.
+        let c = verify_artifact(ws.root(), &m)?;
+        if c.state != ArtifactState::Ok {
+            anyhow::bail!(
+                "{r}: the stored object is {} ({}); nothing written",
+                c.state.as_str(),
+                c.detail
+            );
+        }
+    }
+    // A file destination is renamed into place only after the hash matched.
+    let n = copy_artifact(ws.root(), &m, &mut dest).with_context(|| {
+        if dest.kind() == Kind::Atomic {
+            format!("nothing written to {}", dest.describe())
+        } else {
+            format!("writing {}", dest.describe())
+        }
+    })?;
+    let shown = dest.describe();
+    let to_stdout = dest.kind() == Kind::Stdout;
+    dest.commit()?;
+    let summary = format!("{r} -> {shown} ({n} bytes, SHA-256 verified)");
+    if to_stdout {
+        // Standard output holds the artifact; the summary goes to stderr.
+        if !ctx.quiet {
+            let _ = writeln!(std::io::stderr(), "{}", crate::sanitize::sanitize(&summary));
+        }
+    } else if ctx.json() {
+        output::json(&serde_json::json!({"artifact": r.as_str(), "output": shown, "bytes": n}));
     } else if !ctx.quiet {
-        output::line(&format!(
-            "{} -> {} ({n} bytes, SHA-256 verified)",
-            r,
-            output_path.display()
-        ));
+        output::line(&summary);
     }
     Ok(0)
 }

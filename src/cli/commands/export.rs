@@ -3,56 +3,48 @@
 use super::super::Ctx;
 use super::super::args::{CsvCommand, ExportCommand};
 use super::super::output;
+use crate::destination::{Destination, Kind, Options};
 use crate::query;
 use crate::recovery::export::export_jsonl;
+use crate::sanitize::sanitize;
 use anyhow::Context;
-use std::io::Write;
 use std::path::Path;
 
-/// A file written under a temporary name and renamed when complete, or stdout.
-fn sink(path: Option<&Path>) -> anyhow::Result<(Box<dyn Write>, Option<std::path::PathBuf>)> {
-    Ok(match path {
-        Some(p) => {
-            let tmp = p.with_extension("partial");
-            let f = std::fs::File::create(&tmp)
-                .with_context(|| format!("creating {}", tmp.display()))?;
-            (
-                Box::new(std::io::BufWriter::with_capacity(1 << 20, f)),
-                Some(tmp),
-            )
+/// The named file (`-` or none: stdout), written as `destination` describes.
+fn sink(path: Option<&Path>, follow_symlink: bool) -> anyhow::Result<Destination> {
+    Ok(Destination::open(
+        path.unwrap_or(Path::new("-")),
+        Options::cli(follow_symlink),
+    )?)
+}
+
+/// Writes CSV rows to the destination and commits it. Cells are sanitized like the CLI's
+/// text output: CSV has no escape for a control character, and a CSV is read with `cat` as
+/// often as by a program (the exact bytes are in `export jsonl`, where JSON escapes them).
+fn write_csv(mut dest: Destination, header: &[&str], rows: &[Vec<String>]) -> anyhow::Result<()> {
+    let shown = dest.describe();
+    (|| -> Result<(), csv::Error> {
+        let mut csv = csv::Writer::from_writer(&mut dest);
+        csv.write_record(header)?;
+        for r in rows {
+            csv.write_record(r.iter().map(|c| sanitize(c).into_owned()))?;
         }
-        None => (
-            Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-            None,
-        ),
+        csv.flush()?;
+        Ok(())
+    })()
+    // csv's error hides the io::Error it wraps; keep it (a closed pipe, a size limit).
+    .map_err(|e| {
+        if !e.is_io_error() {
+            return anyhow::Error::new(e);
+        }
+        match e.into_kind() {
+            csv::ErrorKind::Io(io) => anyhow::Error::new(io),
+            other => anyhow::anyhow!("{other:?}"),
+        }
     })
-}
-
-fn finish(
-    mut w: Box<dyn Write>,
-    tmp: Option<std::path::PathBuf>,
-    path: Option<&Path>,
-) -> anyhow::Result<()> {
-    w.flush()?;
-    drop(w);
-    if let (Some(tmp), Some(p)) = (tmp, path) {
-        std::fs::rename(&tmp, p).with_context(|| format!("writing {}", p.display()))?;
-    }
+    .with_context(|| format!("writing {shown}"))?;
+    dest.commit()?;
     Ok(())
-}
-
-/// Writes CSV rows to the file (renamed into place when complete) or stdout.
-fn write_csv(out: Option<&Path>, header: &[&str], rows: &[Vec<String>]) -> anyhow::Result<()> {
-    let (w, tmp) = sink(out)?;
-    let mut csv = csv::Writer::from_writer(w);
-    csv.write_record(header)?;
-    for r in rows {
-        csv.write_record(r)?;
-    }
-    let w = csv
-        .into_inner()
-        .map_err(|e| anyhow::anyhow!("writing CSV: {}", e.error()))?;
-    finish(w, tmp, out)
 }
 
 fn opt(v: Option<f64>) -> String {
@@ -62,25 +54,22 @@ fn opt(v: Option<f64>) -> String {
 pub fn run(ctx: &Ctx, c: ExportCommand) -> anyhow::Result<i32> {
     let ws = super::query::open_read(ctx)?;
     match c {
-        ExportCommand::Jsonl { runs, output: out } => {
+        ExportCommand::Jsonl {
+            runs,
+            output: out,
+            follow_symlink,
+        } => {
             let refs = runs
                 .iter()
                 .map(|r| query::resolve_run(&ws, r))
                 .collect::<Result<Vec<_>, _>>()?;
-            let (mut w, tmp) = sink(out.as_deref())?;
-            let result = export_jsonl(&ws, &refs, &mut w);
-            if result.is_err() {
-                drop(w);
-                if let Some(t) = &tmp {
-                    let _ = std::fs::remove_file(t);
-                }
-            } else {
-                finish(w, tmp, out.as_deref())?;
-            }
-            let r = result?;
-            if let Some(p) = &out
-                && !ctx.quiet
-            {
+            let mut dest = sink(out.as_deref(), follow_symlink)?;
+            let r = export_jsonl(&ws, &refs, &mut dest)
+                .with_context(|| format!("writing {}", dest.describe()))?;
+            let to_file = dest.kind() != Kind::Stdout;
+            let p = dest.path().to_path_buf();
+            dest.commit()?;
+            if to_file && !ctx.quiet {
                 let msg = format!(
                     "{}: {} runs, {} entity lines, {} records",
                     p.display(),
@@ -102,6 +91,7 @@ pub fn run(ctx: &Ctx, c: ExportCommand) -> anyhow::Result<i32> {
             left,
             right,
             output: out,
+            follow_symlink,
         }) => {
             let (l, r) = (
                 query::resolve_run(&ws, &left)?,
@@ -151,7 +141,7 @@ pub fn run(ctx: &Ctx, c: ExportCommand) -> anyhow::Result<i32> {
                 })
                 .collect();
             write_csv(
-                out.as_deref(),
+                sink(out.as_deref(), follow_symlink)?,
                 &[
                     "stage_name",
                     "metric_key",
@@ -174,6 +164,7 @@ pub fn run(ctx: &Ctx, c: ExportCommand) -> anyhow::Result<i32> {
             stage,
             filter,
             output: out,
+            follow_symlink,
         }) => {
             let names: std::collections::BTreeMap<_, _> = ws
                 .read()?
@@ -206,7 +197,7 @@ pub fn run(ctx: &Ctx, c: ExportCommand) -> anyhow::Result<i32> {
                 })
                 .collect();
             write_csv(
-                out.as_deref(),
+                sink(out.as_deref(), follow_symlink)?,
                 &[
                     "run_id",
                     "run_name",
@@ -223,6 +214,7 @@ pub fn run(ctx: &Ctx, c: ExportCommand) -> anyhow::Result<i32> {
         ExportCommand::Csv(CsvCommand::Runs {
             filter,
             output: out,
+            follow_symlink,
         }) => {
             let rows = query::list_run_rows(&ws, &super::query::run_filter(&filter)?)?;
             let names: std::collections::BTreeMap<_, _> = ws
@@ -231,37 +223,39 @@ pub fn run(ctx: &Ctx, c: ExportCommand) -> anyhow::Result<i32> {
                 .into_iter()
                 .map(|p| (p.project_ref, p.name))
                 .collect();
-            let (w, tmp) = sink(out.as_deref())?;
-            let mut csv = csv::Writer::from_writer(w);
-            csv.write_record([
-                "run_id",
-                "name",
-                "project_name",
-                "status",
-                "started_at",
-                "ended_at",
-            ])?;
-            for r in &rows {
-                let project = names
-                    .get(&r.project_ref)
-                    .cloned()
-                    .unwrap_or_else(|| r.project_ref.value().to_string());
-                csv.write_record([
-                    r.run_ref.as_str(),
-                    &r.name,
-                    &project,
-                    r.status.as_str(),
-                    &r.started_at.to_string(),
-                    &r.ended_at.map(|t| t.to_string()).unwrap_or_default(),
-                ])?;
-            }
-            let w = csv
-                .into_inner()
-                .map_err(|e| anyhow::anyhow!("writing CSV: {}", e.error()))?;
-            finish(w, tmp, out.as_deref())?;
-            if let Some(p) = &out
-                && !ctx.quiet
-            {
+            let dest = sink(out.as_deref(), follow_symlink)?;
+            let to_file = dest.kind() != Kind::Stdout;
+            let p = dest.path().to_path_buf();
+            let rows: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    let project = names
+                        .get(&r.project_ref)
+                        .cloned()
+                        .unwrap_or_else(|| r.project_ref.value().to_string());
+                    vec![
+                        r.run_ref.to_string(),
+                        r.name.clone(),
+                        project,
+                        r.status.as_str().to_string(),
+                        r.started_at.to_string(),
+                        r.ended_at.map(|t| t.to_string()).unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            write_csv(
+                dest,
+                &[
+                    "run_id",
+                    "name",
+                    "project_name",
+                    "status",
+                    "started_at",
+                    "ended_at",
+                ],
+                &rows,
+            )?;
+            if to_file && !ctx.quiet {
                 output::line(&format!("{}: {} runs", p.display(), rows.len()));
             }
             Ok(0)

@@ -14,6 +14,10 @@ pub fn init(ctx: &Ctx) -> anyhow::Result<i32> {
         Some(_) => ctx.root()?,
         None => std::env::current_dir()?.join(crate::store::WORKSPACE_DIR),
     };
+    // `init` here on a workspace someone else left here must not adopt it silently.
+    if ctx.workspace.is_none() && root.join(DB_FILE).exists() {
+        crate::store::check_discovered(&root)?;
+    }
     Workspace::open(&root, Access::Write)
         .with_context(|| format!("creating {}", root.display()))?;
     if !ctx.quiet {

@@ -3,6 +3,7 @@
 use super::super::args::{ReportCommand, ReportOut};
 use super::super::{Ctx, UsageError, output};
 use super::query::open_read;
+use crate::destination::{Destination, Kind, Options};
 use crate::query;
 use crate::report::{Render, render};
 use anyhow::Context;
@@ -22,11 +23,6 @@ fn write(
         ))
     })?;
     let text = render(doc, how);
-    if out.output.as_deref() == Some(std::path::Path::new("-")) {
-        let mut o = std::io::stdout().lock();
-        o.write_all(text.as_bytes())?;
-        return Ok(0);
-    }
     let path = match &out.output {
         Some(p) => p.clone(),
         None => {
@@ -40,10 +36,16 @@ fn write(
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    // Write beside and rename, so a reader never sees half a report.
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, text.as_bytes()).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+    // Written beside and renamed (a reader never sees half a report), or through into a pipe.
+    let mut dest = Destination::open(&path, Options::cli(out.follow_symlink))?;
+    dest.write_all(text.as_bytes())
+        .with_context(|| format!("writing {}", dest.describe()))?;
+    let to_stdout = dest.kind() == Kind::Stdout;
+    let path = dest.path().to_path_buf();
+    dest.commit()?;
+    if to_stdout {
+        return Ok(0);
+    }
     if ctx.json() {
         output::json(
             &serde_json::json!({"path": path.display().to_string(), "render": out.render, "title": doc.title, "bytes": text.len()}),

@@ -173,7 +173,8 @@ pub fn artifact(ctx: &Ctx, c: ArtifactCommand) -> anyhow::Result<i32> {
             artifact,
             output,
             force,
-        } => super::artifacts::get(ctx, &artifact, &output, force),
+            follow_symlink,
+        } => super::artifacts::get(ctx, &artifact, &output, force, follow_symlink),
         ArtifactCommand::Ls { run, verify: false } => {
             let ws = super::query::open_read(ctx)?;
             let runs = match run {
