@@ -2,6 +2,7 @@
 //! JSONL ingest from any language, artifacts and provenance.
 
 mod committer;
+pub mod console;
 pub mod ingest;
 pub mod provenance;
 mod session;

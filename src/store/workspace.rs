@@ -234,6 +234,7 @@ fn init_tables(db: &Database, root: &Path) -> Result<(), StoreError> {
         txn.open_table(METRIC_KEYS)?;
         txn.open_table(RECORD_REFS)?;
         txn.open_table(DUPLICATES)?;
+        txn.open_table(CONSOLE)?;
     }
     txn.commit()?;
     Ok(())
