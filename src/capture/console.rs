@@ -258,6 +258,11 @@ impl ConsoleCapture {
         self.term.feed_with(text.as_str(), &mut self.evictions);
     }
 
+    /// Lines that scrolled off and wait for `drain`.
+    pub fn pending_lines(&self) -> usize {
+        self.evictions.done.len()
+    }
+
     /// The virtual terminal follows the real one's size.
     pub fn resize(&mut self, cols: u16, rows: u16) {
         self.term.resize_with(

@@ -3,9 +3,12 @@
 
 mod committer;
 pub mod console;
+pub mod gpu;
 pub mod ingest;
 pub mod provenance;
 mod session;
+pub mod system;
+pub mod wrap;
 
 pub use crate::store::objects::{ArtifactError, IngestMode, StoredObject, hash_file, put_object};
 pub use committer::CommitPolicy;

@@ -77,6 +77,10 @@ impl Session {
         self.committer.last_error()
     }
 
+    pub(crate) fn backlog(&self) -> usize {
+        self.committer.backlog()
+    }
+
     pub(crate) fn send(&self, op: WriteOp) {
         self.committer.send(op);
     }

@@ -84,7 +84,7 @@ mod tests {
     fn line(n: u32, at: i64, text: &str) -> ConsoleLine {
         ConsoleLine {
             line: n,
-            stream: if n % 2 == 0 {
+            stream: if n.is_multiple_of(2) {
                 ConsoleStream::Stdout
             } else {
                 ConsoleStream::Stderr

@@ -80,10 +80,10 @@ impl ConsoleWrites {
     }
 }
 
+type ConsoleTable = redb::ReadOnlyTable<(u32, u32), &'static [u8]>;
+
 impl ReadSnapshot<'_> {
-    fn console_table(
-        &self,
-    ) -> Result<Option<redb::ReadOnlyTable<(u32, u32), &'static [u8]>>, StoreError> {
+    fn console_table(&self) -> Result<Option<ConsoleTable>, StoreError> {
         match self.txn.open_table(CONSOLE) {
             Ok(t) => Ok(Some(t)),
             Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
