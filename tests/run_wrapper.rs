@@ -457,3 +457,124 @@ fn a_wrapper_killed_outright_leaves_a_run_that_goes_stale() {
     assert_eq!(status_of(&ws, &Ref::parse(run).unwrap()), "open");
     wait_until("the run to be reported stale", 60, || stale("1"));
 }
+
+/// A tmux server of our own (its own socket), killed on drop: a real terminal for the keys,
+/// raw mode and window-size tests.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(tag: &str, dir: &Path) -> Option<Tmux> {
+        let present = std::process::Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !tool_or_skip(present, "tmux", "apt-get install tmux") {
+            return None;
+        }
+        let t = Tmux {
+            socket: format!("contexta-run-{tag}-{}", std::process::id()),
+        };
+        let dir = dir.to_str().unwrap();
+        t.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "-c",
+            dir,
+            "sh",
+        ]);
+        Some(t)
+    }
+
+    fn cmd(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .env("TERM", "xterm-256color")
+            .env_remove("TMUX")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn type_line(&self, line: &str) {
+        self.cmd(&["send-keys", "-t", "t", "-l", line]);
+        self.cmd(&["send-keys", "-t", "t", "Enter"]);
+    }
+
+    fn wait_for(&self, text: &str) {
+        wait_until(text, 30, || {
+            self.cmd(&["capture-pane", "-p", "-J", "-t", "t"])
+                .contains(text)
+        });
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.cmd(&["kill-server"]);
+    }
+}
+
+#[test]
+fn in_a_terminal_keys_reach_the_command_ctrl_c_is_its_sigint_and_the_terminal_is_restored() {
+    let ws = init();
+    let dir = ws.dir.path();
+    let Some(t) = Tmux::start("keys", dir) else {
+        return;
+    };
+    let root = ws.root();
+    let run = |name: &str| {
+        format!(
+            "{} --workspace {} run --project p --name {name} -- ",
+            bin(),
+            root.display()
+        )
+    };
+    t.type_line(&format!(
+        "{}sh -c 'read x; echo \"got $x\"; trap \"echo INT-SEEN; exit 5\" INT; while :; do sleep 0.1; done'",
+        run("keys")
+    ));
+    t.wait_for("recording run:p.keys");
+    t.type_line("hello");
+    t.wait_for("got hello");
+    t.cmd(&["send-keys", "-t", "t", "C-c"]);
+    t.wait_for("exited with code 5");
+    t.type_line("echo status=$?; stty -a > stty.txt; echo saved");
+    t.wait_for("status=5");
+    wait_until("stty output", 30, || dir.join("stty.txt").exists());
+    t.wait_for("saved");
+    let stty = std::fs::read_to_string(dir.join("stty.txt")).unwrap();
+    let words: Vec<&str> = stty.split_whitespace().collect();
+    assert!(
+        words.contains(&"icanon") && words.contains(&"echo"),
+        "{stty}"
+    );
+
+    // The window grows while the command runs: it sees the new size.
+    t.type_line(&format!(
+        "{}sh -c 'stty size; read x; stty size'",
+        run("size")
+    ));
+    t.wait_for("30 100");
+    t.cmd(&["resize-window", "-t", "t", "-x", "120", "-y", "40"]);
+    t.type_line("");
+    t.wait_for("40 120");
+    t.wait_for("run:p.size completed");
+    let lines = console_text(&ws, &Ref::parse("run:p.keys").unwrap());
+    assert!(lines.iter().any(|l| l == "got hello"), "{lines:?}");
+    let lines = console_text(&ws, &Ref::parse("run:p.size").unwrap());
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("40 120"),
+        "{lines:?}"
+    );
+}
