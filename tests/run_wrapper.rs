@@ -115,6 +115,10 @@ exit 3
     want.extend((1..=10000).map(|i| format!("line {i}")));
     assert_eq!(lines.len(), want.len());
     assert_eq!(lines, want, "console is the final state, no bar fragments");
+    assert!(
+        ws.ok(&["run", "show", "run:p.bar"])
+            .contains("console   10003 lines")
+    );
 }
 
 #[test]

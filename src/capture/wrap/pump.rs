@@ -35,6 +35,7 @@ pub struct ConsoleSink<'s> {
     run_ref: Ref,
     counter: Mutex<LineCounter>,
     dropped: AtomicU64,
+    failed: AtomicBool,
 }
 
 impl<'s> ConsoleSink<'s> {
@@ -45,6 +46,7 @@ impl<'s> ConsoleSink<'s> {
             run_ref,
             counter: Mutex::new(LineCounter::starting_at(first_line)),
             dropped: AtomicU64::new(0),
+            failed: AtomicBool::new(false),
         }
     }
 
@@ -82,6 +84,24 @@ impl<'s> ConsoleSink<'s> {
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
+
+    /// Whether console capture broke down (the terminal emulator failed on some output); the
+    /// output still reached our terminal, only its storage stopped.
+    pub fn failed(&self) -> bool {
+        self.failed.load(Ordering::Relaxed)
+    }
+
+    /// Runs one capture step; a panic inside it (the emulator meeting output it cannot
+    /// handle) ends capture for this stream instead of the pump, which must keep draining the
+    /// command's output or the command would block.
+    fn guarded(&self, cap: &mut Option<ConsoleCapture>, f: impl FnOnce(&mut ConsoleCapture)) {
+        let Some(c) = cap.as_mut() else { return };
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(c))).is_ok();
+        if !ok {
+            self.failed.store(true, Ordering::Relaxed);
+            *cap = None;
+        }
+    }
 }
 
 /// Shared between the pumps and whoever watches the child and the terminal.
@@ -116,11 +136,12 @@ impl PumpControl {
 fn pump<S: Read + AsFd, W: Write>(
     mut source: S,
     out: &mut W,
-    mut cap: ConsoleCapture,
+    cap: ConsoleCapture,
     sink: &ConsoleSink<'_>,
     ctl: &PumpControl,
     follow_resize: bool,
 ) {
+    let mut cap = Some(cap);
     let mut buf = vec![0u8; 64 * 1024];
     let mut out_open = true;
     let mut last_drain = Instant::now();
@@ -147,7 +168,7 @@ fn pump<S: Read + AsFd, W: Write>(
                         // Our reader went away (`| head`): keep capturing, stop copying.
                         out_open = out.write_all(&buf[..n]).and_then(|_| out.flush()).is_ok();
                     }
-                    cap.feed(&buf[..n]);
+                    sink.guarded(&mut cap, |c| c.feed(&buf[..n]));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
@@ -161,14 +182,17 @@ fn pump<S: Read + AsFd, W: Write>(
             }
         }
         if follow_resize && let Some((cols, rows)) = ctl.take_resize() {
-            cap.resize(cols, rows);
+            sink.guarded(&mut cap, |c| c.resize(cols, rows));
         }
-        if last_drain.elapsed() >= TICK || cap.pending_lines() >= BATCH_LINES {
-            sink.drain(&mut cap, false);
+        let burst = cap
+            .as_ref()
+            .is_some_and(|c| c.pending_lines() >= BATCH_LINES);
+        if last_drain.elapsed() >= TICK || burst {
+            sink.guarded(&mut cap, |c| sink.drain(c, false));
             last_drain = Instant::now();
         }
     }
-    sink.drain(&mut cap, true);
+    sink.guarded(&mut cap, |c| sink.drain(c, true));
 }
 
 /// The pty's output (stdout and stderr mixed, as a terminal shows them) to `out`.

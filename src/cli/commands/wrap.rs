@@ -26,6 +26,10 @@ const POLICY: CommitPolicy = CommitPolicy {
     min_gap: Duration::from_millis(50),
 };
 
+/// The store's page cache: we only append, and its default (sized for readers and bulk
+/// ingest) would grow with everything the command printed.
+const CACHE_BYTES: usize = 8 << 20;
+
 /// `2s`, `500ms`, `1.5`, `1m` → a duration between 0.1 s and 5 min (a sample is also the run's
 /// heartbeat, so it must come well within the 10 min after which an open run counts as stale).
 fn parse_interval(text: &str) -> Result<Duration, UsageError> {
@@ -106,7 +110,7 @@ pub fn run(ctx: &Ctx, a: WrapArgs) -> anyhow::Result<i32> {
 
     let root = ctx.root_or_here()?;
     let root = std::path::absolute(&root).unwrap_or(root);
-    let session = Session::open_with(&root, POLICY)?;
+    let session = Session::open_with_cache(&root, POLICY, Some(CACHE_BYTES))?;
     let run = match &a.resume {
         Some(text) => {
             let rref = crate::query::resolve_run(session.workspace(), text)?;
@@ -169,6 +173,14 @@ pub fn run(ctx: &Ctx, a: WrapArgs) -> anyhow::Result<i32> {
         &outcome.exit.message,
         outcome.exit.attributes.clone(),
     );
+    if outcome.capture_failed {
+        let _ = run.degraded(
+            "console.capture_failed",
+            DegradedCategory::Capture,
+            Severity::Warning,
+            "console capture stopped on output it could not read; the rest was shown, not stored",
+        );
+    }
     if outcome.dropped > 0 {
         let _ = run.degraded(
             "console.dropped_lines",
@@ -213,6 +225,21 @@ struct Supervised {
     exit: wrap::ExitOutcome,
     lines: u32,
     dropped: u64,
+    capture_failed: bool,
+}
+
+/// Ends the helper threads that would otherwise wait forever (signal forwarding, sampling),
+/// also when something panics inside the scope that must join them.
+struct StopHelpers {
+    signals: signal_hook::iterator::Handle,
+    sampler: Option<std::sync::mpsc::Sender<()>>,
+}
+
+impl Drop for StopHelpers {
+    fn drop(&mut self) {
+        self.signals.close();
+        self.sampler.take();
+    }
 }
 
 /// Runs the pumps, the sampler, stdin and signal forwarding until the command has exited and
@@ -254,6 +281,10 @@ fn supervise(
     };
 
     let status = std::thread::scope(|s| {
+        let stop = StopHelpers {
+            signals: signal_handle,
+            sampler: Some(stop_tx),
+        };
         let mut pumps = Vec::new();
         if let Some(pty) = &pty {
             pumps.push(s.spawn(|| {
@@ -292,8 +323,7 @@ fn supervise(
         for p in pumps {
             let _ = p.join();
         }
-        signal_handle.close();
-        drop(stop_tx);
+        drop(stop);
         status
     });
     drop(raw);
@@ -302,6 +332,7 @@ fn supervise(
         exit: wrap::exit_outcome(status),
         lines: sink.lines(),
         dropped: sink.dropped(),
+        capture_failed: sink.failed(),
     })
 }
 
