@@ -582,3 +582,31 @@ fn in_a_terminal_keys_reach_the_command_ctrl_c_is_its_sigint_and_the_terminal_is
         "{lines:?}"
     );
 }
+
+#[test]
+fn a_backup_carries_the_console_and_its_restore_reads_it() {
+    let ws = init();
+    let out = wrapped(
+        &ws,
+        &["--project", "p", "--name", "b"],
+        "echo kept; echo also",
+    )
+    .output();
+    assert_eq!(code(&out.unwrap()), 0);
+    let archive = ws.dir.path().join("ws.tar");
+    ws.ok(&["backup", "create", "--output", archive.to_str().unwrap()]);
+    let target = ws.dir.path().join("restored");
+    ws.ok(&[
+        "restore",
+        "apply",
+        archive.to_str().unwrap(),
+        "--target-workspace",
+        target.to_str().unwrap(),
+    ]);
+    let w = Workspace::open(&target.join(".contexta"), Access::Read)
+        .or_else(|_| Workspace::open(&target, Access::Read))
+        .unwrap();
+    let v = query::console::lines(&w, &Ref::parse("run:p.b").unwrap(), 0..10).unwrap();
+    let texts: Vec<&str> = v.lines.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(texts, ["kept", "also"]);
+}
