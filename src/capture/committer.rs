@@ -118,6 +118,12 @@ impl Committer {
     pub fn last_error(&self) -> Option<String> {
         self.shared.lock().last_error.clone()
     }
+
+    /// Ops buffered and not yet committed: a producer that can outpace the disk (a wrapped
+    /// command's console) reads it to keep our memory bounded.
+    pub fn backlog(&self) -> usize {
+        self.shared.lock().buf.len()
+    }
 }
 
 impl Drop for Committer {

@@ -202,6 +202,7 @@ fn validate_op(op: &WriteOp) -> Result<(), ValidationError> {
         WriteOp::Provenance(x) => x.validate(),
         WriteOp::Artifact(x) => x.validate(),
         WriteOp::Record(record) | WriteOp::Captured(record) => record.validate(),
+        WriteOp::Console(batch) => batch.validate(),
     }
 }
 
@@ -220,7 +221,7 @@ pub fn entity_line(op: &WriteOp) -> Option<serde_json::Value> {
         WriteOp::Relation(x) => ("relation", entity_json(x)),
         WriteOp::Provenance(x) => ("provenance", entity_json(x)),
         WriteOp::Artifact(x) => ("artifact", entity_json(x)),
-        WriteOp::Record(_) | WriteOp::Captured(_) => return None,
+        WriteOp::Record(_) | WriteOp::Captured(_) | WriteOp::Console(_) => return None,
     };
     v.as_object_mut()?
         .insert("entity".into(), serde_json::Value::String(kind.into()));

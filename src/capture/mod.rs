@@ -2,10 +2,14 @@
 //! JSONL ingest from any language, artifacts and provenance.
 
 mod committer;
+pub mod console;
+pub mod gpu;
 pub mod ingest;
 pub mod lines;
 pub mod provenance;
 mod session;
+pub mod system;
+pub mod wrap;
 
 pub use crate::store::objects::{ArtifactError, IngestMode, StoredObject, hash_file, put_object};
 pub use committer::CommitPolicy;

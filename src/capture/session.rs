@@ -48,7 +48,20 @@ impl Session {
     }
 
     pub fn open_with(root: &Path, policy: CommitPolicy) -> Result<Session, CaptureError> {
-        let ws = Arc::new(Workspace::open(root, Access::Write)?);
+        Self::open_with_cache(root, policy, None)
+    }
+
+    /// With the store's page cache capped at `cache_bytes` (see `Workspace::open_with_cache`).
+    pub fn open_with_cache(
+        root: &Path,
+        policy: CommitPolicy,
+        cache_bytes: Option<usize>,
+    ) -> Result<Session, CaptureError> {
+        let ws = Arc::new(Workspace::open_with_cache(
+            root,
+            Access::Write,
+            cache_bytes,
+        )?);
         Ok(Session {
             committer: Committer::start(ws.clone(), policy),
             ws,
@@ -75,6 +88,10 @@ impl Session {
     /// The last error the background committer met, if any.
     pub fn last_error(&self) -> Option<String> {
         self.committer.last_error()
+    }
+
+    pub(crate) fn backlog(&self) -> usize {
+        self.committer.backlog()
     }
 
     pub(crate) fn send(&self, op: WriteOp) {

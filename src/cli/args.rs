@@ -47,9 +47,8 @@ pub enum Command {
     Ingest(IngestArgs),
     /// List runs.
     Runs(RunsArgs),
-    /// Show or write one run.
-    #[command(subcommand)]
-    Run(RunCommand),
+    /// Run a command as a run (`run [OPTIONS] -- CMD [ARGS]...`), or show or write one run.
+    Run(RunArgs),
     /// A run's records (canonical JSON with --format json).
     Records(RecordsArgs),
     /// Log a metric or an event from a shell script.
@@ -567,6 +566,51 @@ pub struct RunsArgs {
     /// Descending order (newest first when sorting by start).
     #[arg(long)]
     pub desc: bool,
+}
+
+/// `contexta run -- CMD` wraps a command; `contexta run start|finish|show` are the older
+/// subcommands. The two forms cannot mix.
+#[derive(Args, Debug)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    override_usage = "contexta run [OPTIONS] -- <CMD> [ARGS]...\n       contexta run <start|finish|show> ..."
+)]
+pub struct RunArgs {
+    #[command(subcommand)]
+    pub sub: Option<RunCommand>,
+    #[command(flatten)]
+    pub wrap: WrapArgs,
+}
+
+/// Options of `contexta run -- CMD`.
+#[derive(Args, Debug)]
+pub struct WrapArgs {
+    /// Project of the new run (default: the current folder's name).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Name of the new run (default: run-<UTC start time>).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// KEY=VALUE, repeatable.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Continue this run (its console goes on after its last line) instead of starting one.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["project", "name"])]
+    pub resume: Option<String>,
+    /// Pipes instead of a pseudo-terminal: stdout and stderr are stored apart, and the command
+    /// sees no terminal.
+    #[arg(long)]
+    pub pipe: bool,
+    /// Time between host metric samples (`2s`, `500ms`, `1m`; 0.1 s to 5 min).
+    #[arg(long, default_value = "2s", value_name = "DURATION")]
+    pub system_interval: String,
+    /// Environment variable to record in the run's provenance (repeatable).
+    #[arg(long = "env", value_name = "VAR")]
+    pub env: Vec<String>,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Subcommand, Debug)]

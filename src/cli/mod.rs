@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod output;
 mod progress;
+mod tty;
 
 use anyhow::Context;
 pub use args::Cli;
@@ -210,7 +211,10 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Demo(a)) => commands::open::demo(&ctx, &a),
         Some(Command::Ingest(a)) => commands::ingest::run(&ctx, &a),
         Some(Command::Runs(a)) => commands::query::runs(&ctx, &a),
-        Some(Command::Run(c)) => commands::query::run(&ctx, c),
+        Some(Command::Run(a)) => match a.sub {
+            Some(c) => commands::query::run(&ctx, c),
+            None => commands::wrap::run(&ctx, a.wrap),
+        },
         Some(Command::Records(a)) => commands::query::records(&ctx, &a),
         Some(Command::Log(c)) => commands::write::log(&ctx, c),
         Some(Command::Artifact(c)) => commands::write::artifact(&ctx, c),

@@ -1,6 +1,7 @@
 //! Pure data: refs, timestamps, entities and records as the reference defines them, with their
 //! validation rules. No I/O here, and nothing here knows how or where data is stored.
 
+pub mod console;
 pub mod entities;
 pub mod error;
 pub mod facts;
@@ -9,6 +10,7 @@ pub mod records;
 pub mod refs;
 pub mod time;
 
+pub use console::{CONSOLE_LINE_CAP, ConsoleBatch, ConsoleLine, ConsoleStream, console_plain};
 pub use entities::*;
 pub use error::ValidationError;
 pub use facts::{ArtifactState, EdgeFact, RunFacts, SeriesFacts, SeriesPoint};

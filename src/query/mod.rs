@@ -5,6 +5,7 @@
 
 mod anomaly;
 mod compare;
+pub mod console;
 mod diagnose;
 mod explorer;
 mod investigate;

@@ -6,6 +6,7 @@
 mod check;
 mod check_refs;
 mod codec;
+mod console;
 mod derive;
 mod error;
 mod holders;

@@ -113,6 +113,7 @@ macro_rules! each_table {
         $m!(METRIC_KEYS);
         $m!(RECORD_REFS);
         $m!(DUPLICATES);
+        $m!(CONSOLE);
     };
 }
 

@@ -67,3 +67,7 @@ pub(crate) const RECORD_REFS: TableDefinition<(u32, &str), u32> =
     TableDefinition::new("record_refs");
 /// (run, seq of the repeat) → seq of the first record with the same ref.
 pub(crate) const DUPLICATES: TableDefinition<(u32, u32), u32> = TableDefinition::new("duplicates");
+/// (run, chunk) → 64 consecutive console lines of a wrapped command (`store/console.rs`).
+/// Added after schema 1 shipped: created by the first writer that opens an older file, and a
+/// reader that does not find it reads no console.
+pub(crate) const CONSOLE: TableDefinition<(u32, u32), &[u8]> = TableDefinition::new("console");

@@ -66,6 +66,17 @@ pub(super) fn map_open_error(path: &Path, e: DatabaseError) -> StoreError {
 impl Workspace {
     /// Opens the workspace at `root` (the `.contexta` directory itself).
     pub fn open(root: &Path, access: Access) -> Result<Workspace, StoreError> {
+        Self::open_with_cache(root, access, None)
+    }
+
+    /// Like `open`, with a page cache of `cache_bytes` instead of the default: a long-lived
+    /// writer that only appends (`contexta run`) needs little, and the cache otherwise grows
+    /// with what it wrote.
+    pub fn open_with_cache(
+        root: &Path,
+        access: Access,
+        cache_bytes: Option<usize>,
+    ) -> Result<Workspace, StoreError> {
         let file = root.join(DB_FILE);
         if !file.exists() {
             // A restore killed between its renames leaves the workspace beside `root`: say so,
@@ -91,9 +102,11 @@ impl Workspace {
                         source,
                     })?;
                 }
-                let db = builder(access)
-                    .create(&file)
-                    .map_err(|e| map_open_error(&file, e))?;
+                let mut b = builder(access);
+                if let Some(c) = cache_bytes {
+                    b.set_cache_size(c);
+                }
+                let db = b.create(&file).map_err(|e| map_open_error(&file, e))?;
                 init_tables(&db, root)?;
                 Db::Write(db)
             }
@@ -238,6 +251,7 @@ fn init_tables(db: &Database, root: &Path) -> Result<(), StoreError> {
         txn.open_table(METRIC_KEYS)?;
         txn.open_table(RECORD_REFS)?;
         txn.open_table(DUPLICATES)?;
+        txn.open_table(CONSOLE)?;
     }
     txn.commit()?;
     Ok(())

@@ -30,6 +30,8 @@ pub enum WriteOp {
     /// A record from our capture API: validated by the caller when it was logged; its ref is
     /// generated at commit as `record:<run>.seq-<n>`.
     Captured(Record),
+    /// New or redrawn console lines of a wrapped command (not records; `store/console.rs`).
+    Console(ConsoleBatch),
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -147,6 +149,8 @@ struct Writer<'a, 't> {
     metric_keys: Table<'t, (u32, u32), Bytes>,
     record_refs: Table<'t, (u32, &'static str), u32>,
     duplicates: Table<'t, (u32, u32), u32>,
+    console: Table<'t, (u32, u32), Bytes>,
+    console_writes: super::console::ConsoleWrites,
     run_cache: HashMap<u32, RunState>,
     stage_cache: HashMap<(u32, u32), StageState>,
     stage_span: HashMap<(u32, u32), (u32, u32, bool)>,
@@ -242,6 +246,8 @@ impl<'a, 't> Writer<'a, 't> {
             metric_keys: txn.open_table(METRIC_KEYS)?,
             record_refs: txn.open_table(RECORD_REFS)?,
             duplicates: txn.open_table(DUPLICATES)?,
+            console: txn.open_table(CONSOLE)?,
+            console_writes: Default::default(),
             run_cache: HashMap::default(),
             stage_cache: HashMap::default(),
             stage_span: HashMap::default(),
@@ -359,6 +365,20 @@ impl<'a, 't> Writer<'a, 't> {
                 self.append(record, false)?
             }
             WriteOp::Captured(record) => self.append(record, true)?,
+            WriteOp::Console(batch) => {
+                batch.validate().map_err(Self::invalid)?;
+                let Some(first) = batch.lines.first() else {
+                    return Ok(());
+                };
+                let run = self.ensure_run(&batch.run_ref, first.at)?;
+                for line in &batch.lines {
+                    self.console_writes.put(&self.console, run, line)?;
+                }
+                // Console output is activity: the run's last commit moves (stale_run reads it).
+                if let Some(st) = self.run_cache.get_mut(&run) {
+                    st.dirty = true;
+                }
+            }
         }
         Ok(())
     }
@@ -827,6 +847,7 @@ impl<'a, 't> Writer<'a, 't> {
     }
 
     fn finish(mut self) -> Result<(CommitInfo, HashMap<String, u32>), StoreError> {
+        std::mem::take(&mut self.console_writes).finish(&mut self.console)?;
         flush_spans(&mut self.stage_spans, &mut self.stage_span)?;
         flush_spans(&mut self.type_spans, &mut self.type_span)?;
         for ((run, key), st) in std::mem::take(&mut self.series_cache) {

@@ -14,4 +14,5 @@ pub mod open;
 pub mod query;
 pub mod report;
 pub mod trends;
+pub mod wrap;
 pub mod write;

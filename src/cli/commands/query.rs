@@ -140,6 +140,8 @@ fn show(ctx: &Ctx, text: &str) -> anyhow::Result<i32> {
     let ws = open_read(ctx)?;
     let run = query::resolve_run(&ws, text)?;
     let d = query::run_detail(&ws, &run)?;
+    // Lines a wrapped command printed (`contexta run -- CMD`), stored beside the records.
+    let console_lines = query::console::tail(&ws, &run, 0)?.total;
     if ctx.json() {
         use crate::model::json::entity_json;
         output::json(&serde_json::json!({
@@ -157,6 +159,7 @@ fn show(ctx: &Ctx, text: &str) -> anyhow::Result<i32> {
             "relations": d.relations.iter().map(entity_json).collect::<Vec<_>>(),
             "last_problem": d.last_problem.as_ref().map(|r| r.record.to_json()),
             "duplicates": d.duplicates.iter().map(|(rep, first)| serde_json::json!({"seq": rep, "first_seq": first})).collect::<Vec<_>>(),
+            "console_lines": console_lines,
         }));
         return Ok(0);
     }
@@ -192,6 +195,9 @@ fn show(ctx: &Ctx, text: &str) -> anyhow::Result<i32> {
             String::new()
         }
     ));
+    if console_lines > 0 {
+        output::line(&format!("console   {console_lines} lines"));
+    }
     if !r.params.is_empty() {
         let p: Vec<String> = r.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
         output::line(&format!("params    {}", p.join("  ")));

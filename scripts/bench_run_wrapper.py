@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""`contexta run -- CMD` against CMD alone, in a pseudo-terminal as a user would run them.
+
+1. A child printing N short lines (default 1,000,000; `seq -f 'line %g' 1 N`), once bare and once
+   under `contexta run`, alternately, REPS times each. Both write to a pty whose other side this
+   script drains, like a terminal would. Prints the median wall time of each, their ratio
+   (median of the pairwise ratios), and the median peak RSS of the contexta process (wait4's
+   ru_maxrss: the largest of it and what it waited for; `seq` itself stays under 2 MB).
+   Each wrapped run is checked: its console must hold all N lines.
+2. `contexta run -- sleep S` at the default --system-interval (2 s): the wrapper's own CPU time
+   (user + system, from wait4, minus the child's) over S, as a share of one core: the cost of
+   sampling and of idling beside a quiet command.
+
+usage: scripts/bench_run_wrapper.py path/to/contexta [N] [REPS] [S]
+"""
+import os, pty, select, shutil, statistics, subprocess, sys, tempfile, time
+
+exe = os.path.abspath(sys.argv[1])
+n = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
+reps = int(sys.argv[3]) if len(sys.argv) > 3 else 7
+idle_s = float(sys.argv[4]) if len(sys.argv) > 4 else 20.0
+child = ["seq", "-f", "line %g", "1", str(n)]
+
+
+def in_pty(argv):
+    """Runs argv on a fresh pty, drains it; returns (wall s, rusage, bytes read)."""
+    master, slave = pty.openpty()
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        for fd in (0, 1, 2):
+            os.dup2(slave, fd)
+        os.close(master)
+        os.close(slave)
+        os.execvp(argv[0], argv)
+    os.close(slave)
+    got = 0
+    while True:
+        r, _, _ = select.select([master], [], [], 1.0)
+        if r:
+            try:
+                chunk = os.read(master, 1 << 16)
+            except OSError:
+                break
+            if not chunk:
+                break
+            got += len(chunk)
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter() - t0
+    os.close(master)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{argv} failed with {status}")
+    return wall, usage, got
+
+
+tmp = tempfile.mkdtemp(prefix="bench-run-wrapper-")
+try:
+    bare, wrapped, ratios, peaks = [], [], [], []
+    for i in range(reps):
+        ws = os.path.join(tmp, f"ws{i}")
+        w_bare, _, _ = in_pty(child)
+        w_wrap, usage, _ = in_pty(
+            [exe, "--workspace", ws, "--quiet", "run", "--project", "bench", "--name", "lines", "--"]
+            + child
+        )
+        bare.append(w_bare)
+        wrapped.append(w_wrap)
+        ratios.append(w_wrap / w_bare)
+        peaks.append(usage.ru_maxrss / 1024)
+        check = subprocess.run(
+            [exe, "--workspace", ws, "run", "show", "run:bench.lines"],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        if f"console   {n} lines" not in check:
+            sys.exit(f"the console of run {i} does not hold {n} lines:\n{check}")
+        shutil.rmtree(ws)
+    print(f"{n:,} lines to a terminal, {reps} runs each (medians)")
+    print(f"  bare            {statistics.median(bare):.3f} s")
+    print(f"  contexta run    {statistics.median(wrapped):.3f} s")
+    print(f"  ratio           {statistics.median(ratios):.3f}x  (pairwise; min {min(ratios):.3f}, max {max(ratios):.3f})")
+    print(f"  contexta peak RSS {statistics.median(peaks):.1f} MB  (max {max(peaks):.1f})")
+
+    ws = os.path.join(tmp, "idle")
+    wall, usage, _ = in_pty(
+        [exe, "--workspace", ws, "--quiet", "run", "--project", "bench", "--name", "idle", "--",
+         "sleep", str(idle_s)]
+    )
+    cpu = usage.ru_utime + usage.ru_stime
+    print(f"idle beside `sleep {idle_s:g}` at the default 2 s interval: "
+          f"{cpu:.3f} s CPU in {wall:.1f} s = {100 * cpu / wall:.2f} % of a core")
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)

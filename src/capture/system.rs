@@ -1,0 +1,192 @@
+//! Host metrics of a wrapped command, sampled every `--system-interval` and logged as metrics
+//! of its run under `system.*` (sysinfo for the host, `gpu` for NVIDIA GPUs):
+//!
+//! - `system.proc.cpu-percent`, `system.proc.rss-mb`, `system.proc.count`: the command's
+//!   process tree (100 % is one core busy);
+//! - `system.cpu.percent`: the whole host, all cores;
+//! - `system.memory.used-mb`, `system.memory.percent`;
+//! - `system.disk.read-mb-per-s`, `system.disk.write-mb-per-s`, `system.net.recv-mb-per-s`,
+//!   `system.net.sent-mb-per-s` (loopback left out);
+//! - `system.gpu<N>.utilization-percent`, `…memory-used-mb`, `…memory-percent`,
+//!   `…temperature-c`, `…power-w` per GPU the command can see.
+
+use super::gpu::Gpus;
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+use sysinfo::{
+    DiskRefreshKind, Disks, Networks, Pid, ProcessRefreshKind, ProcessesToUpdate, System,
+};
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+pub struct SystemSampler {
+    root: Pid,
+    sys: Option<System>,
+    disks: Option<Disks>,
+    networks: Option<Networks>,
+    gpus: Option<Gpus>,
+    last: Instant,
+}
+
+impl SystemSampler {
+    /// Starts measuring the tree rooted at `pid` (rates and CPU need a first reading to
+    /// compare with, taken here). A source that cannot be read is left out, never an error.
+    pub fn new(pid: u32, gpus: Option<Gpus>) -> Self {
+        let mut s = SystemSampler {
+            root: Pid::from_u32(pid),
+            sys: System::new().ok(),
+            disks: Disks::new_with_refreshed_list().ok(),
+            networks: Networks::new_with_refreshed_list().ok(),
+            gpus,
+            last: Instant::now(),
+        };
+        if let Some(sys) = s.sys.as_mut() {
+            refresh_processes(sys);
+            sys.refresh_cpu_usage();
+        }
+        s
+    }
+
+    pub fn gpus(&self) -> Option<&Gpus> {
+        self.gpus.as_ref()
+    }
+
+    /// One reading of every metric, `(key, value)`.
+    pub fn sample(&mut self) -> Vec<(String, f64)> {
+        let now = Instant::now();
+        let secs = now.duration_since(self.last).as_secs_f64().max(1e-3);
+        self.last = now;
+        let mut out = Vec::with_capacity(16);
+        if let Some(sys) = self.sys.as_mut() {
+            refresh_processes(sys);
+            sys.refresh_cpu_usage();
+            sys.refresh_memory();
+            let (cpu, rss, count) = tree_usage(sys, self.root);
+            if count > 0 {
+                out.push(("system.proc.cpu-percent".into(), cpu));
+                out.push(("system.proc.rss-mb".into(), rss as f64 / MIB));
+                out.push(("system.proc.count".into(), count as f64));
+            }
+            out.push((
+                "system.cpu.percent".into(),
+                f64::from(sys.global_cpu_usage()),
+            ));
+            let (used, total) = (sys.used_memory(), sys.total_memory());
+            out.push(("system.memory.used-mb".into(), used as f64 / MIB));
+            if total > 0 {
+                out.push((
+                    "system.memory.percent".into(),
+                    used as f64 * 100.0 / total as f64,
+                ));
+            }
+        }
+        if let Some(disks) = self.disks.as_mut() {
+            disks.refresh_specifics(true, DiskRefreshKind::nothing().with_io_usage());
+            // A device mounted at several places (bind mounts) is counted once.
+            let mut seen = HashSet::new();
+            let (mut read, mut written) = (0u64, 0u64);
+            for d in disks.iter() {
+                if seen.insert(d.name().to_os_string()) {
+                    let u = d.usage();
+                    read += u.read_bytes;
+                    written += u.written_bytes;
+                }
+            }
+            out.push(("system.disk.read-mb-per-s".into(), read as f64 / MIB / secs));
+            out.push((
+                "system.disk.write-mb-per-s".into(),
+                written as f64 / MIB / secs,
+            ));
+        }
+        if let Some(nets) = self.networks.as_mut() {
+            nets.refresh(true);
+            let (mut recv, mut sent) = (0u64, 0u64);
+            for (name, data) in nets.iter() {
+                if name != "lo" {
+                    recv += data.received();
+                    sent += data.transmitted();
+                }
+            }
+            out.push(("system.net.recv-mb-per-s".into(), recv as f64 / MIB / secs));
+            out.push(("system.net.sent-mb-per-s".into(), sent as f64 / MIB / secs));
+        }
+        if let Some(g) = &self.gpus {
+            g.sample(&mut out);
+        }
+        out
+    }
+}
+
+fn refresh_processes(sys: &mut System) {
+    sys.refresh_processes_specifics(
+        ProcessesToUpdate::All,
+        true,
+        ProcessRefreshKind::nothing().with_cpu().with_memory(),
+    );
+}
+
+/// CPU % (of one core), resident bytes and process count of `root` and its descendants.
+fn tree_usage(sys: &System, root: Pid) -> (f64, u64, usize) {
+    let procs = sys.processes();
+    let mut children: HashMap<Pid, Vec<Pid>> = HashMap::new();
+    for (pid, p) in procs {
+        // Threads are listed with their process on Linux; count processes only.
+        if p.thread_kind().is_some() {
+            continue;
+        }
+        if let Some(parent) = p.parent() {
+            children.entry(parent).or_default().push(*pid);
+        }
+    }
+    let (mut cpu, mut rss, mut count) = (0.0, 0u64, 0usize);
+    let mut stack = vec![root];
+    let mut seen = HashSet::new();
+    while let Some(pid) = stack.pop() {
+        if !seen.insert(pid) {
+            continue;
+        }
+        if let Some(p) = procs.get(&pid) {
+            cpu += f64::from(p.cpu_usage());
+            rss += p.memory();
+            count += 1;
+        }
+        if let Some(c) = children.get(&pid) {
+            stack.extend(c);
+        }
+    }
+    (cpu, rss, count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_this_process_tree_and_the_host() {
+        let mut s = SystemSampler::new(std::process::id(), None);
+        // Burn CPU between samples until the tree's share shows: on a loaded machine one short
+        // window may fall between the scheduler's ticks, so retry within a deadline.
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        let mut x = 0u64;
+        let m: HashMap<String, f64> = loop {
+            let until = Instant::now() + std::time::Duration::from_millis(300);
+            while Instant::now() < until {
+                x = x.wrapping_mul(31).wrapping_add(7);
+            }
+            let m: HashMap<String, f64> = s.sample().into_iter().collect();
+            if m["system.proc.cpu-percent"] > 1.0 || Instant::now() > deadline {
+                break m;
+            }
+        };
+        assert!(x != 1);
+        assert!(m["system.proc.count"] >= 1.0);
+        let rss = m["system.proc.rss-mb"];
+        assert!(rss > 1.0 && rss < 4096.0, "rss {rss}");
+        assert!(m["system.proc.cpu-percent"] > 1.0, "{m:?}");
+        let mem = m["system.memory.percent"];
+        assert!(mem > 0.0 && mem <= 100.0);
+        for k in ["system.disk.read-mb-per-s", "system.net.recv-mb-per-s"] {
+            assert!(m[k] >= 0.0, "{k}");
+        }
+    }
+}
