@@ -8,6 +8,7 @@
 pub mod archive;
 pub mod backup;
 pub mod export;
+pub mod health;
 mod import_artifacts;
 pub mod import_py;
 mod ledger;
@@ -15,6 +16,8 @@ mod leftovers;
 pub mod replay;
 pub mod restore;
 pub mod verify;
+
+pub use leftovers::{in_progress, tidy_in_progress};
 
 use std::path::{Path, PathBuf};
 

@@ -18,6 +18,7 @@ pub fn backup(ctx: &Ctx, c: BackupCommand) -> anyhow::Result<i32> {
         label,
         output: out,
         gzip,
+        allow_damaged,
     } = c;
     let root = ctx.root()?;
     let ws =
@@ -29,12 +30,22 @@ pub fn backup(ctx: &Ctx, c: BackupCommand) -> anyhow::Result<i32> {
             label,
             output: out,
             gzip,
+            allow_damaged,
         },
         &mut |p| bar.update(p),
     );
     bar.clear();
     let report = report?;
+    for n in &report.notes {
+        eprintln!("note: {}", crate::sanitize::sanitize(n));
+    }
     let m = &report.manifest;
+    if !m.damage.is_empty() {
+        eprintln!(
+            "warning: the database failed its page check and was archived as it is (--allow-damaged): {}",
+            crate::sanitize::sanitize(&m.damage.join("; "))
+        );
+    }
     if ctx.json() {
         output::json(&serde_json::json!({
             "path": report.path.display().to_string(),

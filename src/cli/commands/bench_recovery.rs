@@ -157,6 +157,7 @@ pub fn bench_backup(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
                     label: None,
                     output: Some(out),
                     gzip,
+                    allow_damaged: false,
                 },
                 &mut |_| {},
             )?;

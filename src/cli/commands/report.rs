@@ -40,10 +40,29 @@ fn write(
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    // Write beside and rename, so a reader never sees half a report.
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, text.as_bytes()).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+    // Write beside and rename, so a reader never sees half a report; a failed write leaves
+    // nothing, and what a killed one left is removed by the next.
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    for n in crate::recovery::tidy_in_progress(dir, "report")? {
+        eprintln!("note: {}", crate::sanitize::sanitize(&n));
+    }
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = crate::recovery::in_progress(dir, "report", &file_name);
+    let written = std::fs::write(&tmp, text.as_bytes())
+        .with_context(|| format!("writing {}", tmp.display()))
+        .and_then(|()| {
+            std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))
+        });
+    if written.is_err() {
+        std::fs::remove_file(&tmp).ok();
+    }
+    written?;
     if ctx.json() {
         output::json(
             &serde_json::json!({"path": path.display().to_string(), "render": out.render, "title": doc.title, "bytes": text.len()}),
