@@ -4,6 +4,7 @@
 //! It never decides what a query means; it answers "give me these rows" quickly.
 
 mod check;
+mod check_decode;
 mod check_refs;
 mod codec;
 mod derive;
