@@ -9,9 +9,10 @@
 //! `artifacts/objects/` are.
 
 use super::archive::{BackupManifest, DB_MEMBER, FORMAT, HashingReader, MANIFEST_NAME, Member};
+use super::background_writer::BackgroundWriter;
 use super::{Progress, RecoveryError, file_stamp, in_progress, io, sync_dir, tidy_in_progress};
 use crate::store::{FileSnapshot, SCHEMA_VERSION, SnapshotCheck, StoreError, Workspace};
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, Default)]
@@ -232,7 +233,7 @@ fn write_archive(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(tar::Builder<Sink>, Vec<Member>), RecoveryError> {
     let file = std::fs::File::create(partial).map_err(io(partial))?;
-    let buf = BufWriter::with_capacity(1 << 20, file);
+    let buf = BackgroundWriter::new(file);
     let sink = if gzip {
         Sink::Gz(flate2::write::GzEncoder::new(
             buf,
@@ -308,8 +309,8 @@ fn append_manifest(
 /// The archive file, gzip-compressed or not; `finish` writes every last byte (the gzip
 /// trailer included, with its errors reported) and fsyncs.
 enum Sink {
-    Plain(BufWriter<std::fs::File>),
-    Gz(flate2::write::GzEncoder<BufWriter<std::fs::File>>),
+    Plain(BackgroundWriter),
+    Gz(flate2::write::GzEncoder<BackgroundWriter>),
 }
 
 impl Write for Sink {
@@ -329,11 +330,9 @@ impl Write for Sink {
 
 impl Sink {
     fn finish(self) -> std::io::Result<()> {
-        let buf = match self {
-            Sink::Plain(w) => w,
-            Sink::Gz(w) => w.finish()?,
-        };
-        let file = buf.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()
+        match self {
+            Sink::Plain(w) => w.finish(),
+            Sink::Gz(w) => w.finish()?.finish(),
+        }
     }
 }

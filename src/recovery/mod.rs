@@ -6,6 +6,7 @@
 //! here names redb: database copies and checks go through `store`.
 
 pub mod archive;
+mod background_writer;
 pub mod backup;
 pub mod export;
 pub mod health;
