@@ -282,6 +282,35 @@ fn known_damage_is_told_by_reads_until_doctor_passes_again() {
         err.contains("known to be damaged") && err.contains("value_unreadable"),
         "{err}"
     );
+    // A backup is refused too (the page check alone would pass), unless asked for, and then
+    // the manifest says what doctor found.
+    let out = w.dir.path().join("archives");
+    std::fs::create_dir_all(&out).unwrap();
+    let o = w.run(&["backup", "create", "--output", out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("contexta doctor"), "{err}");
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+    let v = w.json(&[
+        "backup",
+        "create",
+        "--allow-damaged",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    let mut archive = tar::Archive::new(std::fs::File::open(v["path"].as_str().unwrap()).unwrap());
+    let manifest = archive
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap())
+        .find(|e| e.path().unwrap().to_string_lossy() == "MANIFEST.json")
+        .map(|mut e| {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut e, &mut s).unwrap();
+            s
+        })
+        .unwrap();
+    assert!(manifest.contains("value_unreadable"), "{manifest}");
     // Put right (here: the file as it was), doctor passes and the warning is gone.
     std::fs::write(&db, &good).unwrap();
     assert_eq!(doctor(&w, &["--no-artifacts"]).0, Some(0));

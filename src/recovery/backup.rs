@@ -141,6 +141,17 @@ pub fn create_backup(
 
     // 1. The database image, pinned; 2. objects listed after it: every object it refers to was
     //    stored before the manifest that names it was committed, so none can be missing.
+    // Damage `doctor` found (the page check here does not decode values) is refused too.
+    let known = super::health::known_damage(root);
+    if let Some(k) = known.as_ref().filter(|_| !opts.allow_damaged) {
+        return Err(RecoveryError::Refused(format!(
+            "`{}` found this workspace's database damaged ({}); nothing was backed up. Run \
+             `contexta doctor` to see it and what can be repaired, or back it up as it is with \
+             `backup create --allow-damaged` (the damage is recorded in the manifest)",
+            k.by,
+            k.findings.first().map(String::as_str).unwrap_or("")
+        )));
+    }
     let snap = ws.file_snapshot()?;
     let objs = objects(root)?;
     let total: u64 = snap.len() + objs.iter().map(|o| o.2).sum::<u64>();
@@ -156,7 +167,8 @@ pub fn create_backup(
         });
         (written, checked)
     });
-    let result = finish_manifest(ws, opts, written, checked).and_then(|(tar, manifest)| {
+    let known = known.map(|k| k.findings).unwrap_or_default();
+    let result = finish_manifest(ws, opts, known, written, checked).and_then(|(tar, manifest)| {
         append_manifest(tar, &manifest, &partial)?;
         Ok(manifest)
     });
@@ -179,10 +191,12 @@ pub fn create_backup(
     })
 }
 
-/// The manifest for what was written, or the refusal of a damaged database.
+/// The manifest for what was written (`known`: damage `doctor` recorded, archived anyway), or
+/// the refusal of a damaged database.
 fn finish_manifest(
     ws: &Workspace,
     opts: &BackupOptions,
+    known: Vec<String>,
     written: Result<(tar::Builder<Sink>, Vec<Member>), RecoveryError>,
     checked: Result<SnapshotCheck, StoreError>,
 ) -> Result<(tar::Builder<Sink>, BackupManifest), RecoveryError> {
@@ -191,7 +205,7 @@ fn finish_manifest(
         // the refusal below, which is what matters.
         super::health::record_damage(ws.root(), "backup create", vec![detail.clone()]).ok();
     }
-    let (check, damage) = match checked {
+    let (check, mut damage) = match checked {
         Ok(c) => (c, vec![]),
         Err(StoreError::Corrupt(detail)) if opts.allow_damaged => {
             // What the damaged image holds cannot be read from it; the live view is the best
@@ -206,6 +220,7 @@ fn finish_manifest(
         Err(StoreError::Corrupt(detail)) => return Err(damaged(&detail)),
         Err(e) => return Err(e.into()),
     };
+    damage.extend(known);
     let (tar, members) = written?;
     Ok((
         tar,
