@@ -5,7 +5,7 @@
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 
 /// Bytes handed to the writing thread at a time.
@@ -18,16 +18,20 @@ const WRITEBACK_EVERY: u64 = 32 << 20;
 pub(crate) struct BackgroundWriter {
     buf: Vec<u8>,
     tx: Option<SyncSender<Vec<u8>>>,
+    /// Chunks written out, to be filled again (fresh memory costs a page fault per 4 KiB).
+    spent: Receiver<Vec<u8>>,
     thread: Option<JoinHandle<io::Result<File>>>,
 }
 
 impl BackgroundWriter {
     pub fn new(file: File) -> BackgroundWriter {
         let (tx, rx) = sync_channel::<Vec<u8>>(QUEUE);
-        let thread = std::thread::spawn(move || write_all(file, rx));
+        let (back, spent) = channel();
+        let thread = std::thread::spawn(move || write_all(file, rx, back));
         BackgroundWriter {
             buf: Vec::with_capacity(CHUNK),
             tx: Some(tx),
+            spent,
             thread: Some(thread),
         }
     }
@@ -45,7 +49,12 @@ impl BackgroundWriter {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        let mut next = self
+            .spent
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+        next.clear();
+        let chunk = std::mem::replace(&mut self.buf, next);
         match &self.tx {
             Some(tx) if tx.send(chunk).is_ok() => Ok(()),
             _ => Err(self.failure()),
@@ -89,11 +98,12 @@ impl Drop for BackgroundWriter {
     }
 }
 
-fn write_all(mut file: File, rx: Receiver<Vec<u8>>) -> io::Result<File> {
+fn write_all(mut file: File, rx: Receiver<Vec<u8>>, back: Sender<Vec<u8>>) -> io::Result<File> {
     let (mut written, mut started) = (0u64, 0u64);
     for chunk in rx {
         file.write_all(&chunk)?;
         written += chunk.len() as u64;
+        back.send(chunk).ok();
         if written - started >= WRITEBACK_EVERY {
             start_writeback(&file)?;
             started = written;

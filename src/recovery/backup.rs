@@ -8,8 +8,9 @@
 //! left. Earlier backups (`backups/`) are never included: only the database and
 //! `artifacts/objects/` are.
 
-use super::archive::{BackupManifest, DB_MEMBER, FORMAT, HashingReader, MANIFEST_NAME, Member};
+use super::archive::{BackupManifest, DB_MEMBER, FORMAT, MANIFEST_NAME, Member};
 use super::background_writer::BackgroundWriter;
+use super::hash_thread::HashThread;
 use super::{Progress, RecoveryError, file_stamp, in_progress, io, sync_dir, tidy_in_progress};
 use crate::store::{FileSnapshot, SCHEMA_VERSION, SnapshotCheck, StoreError, Workspace};
 use std::io::{BufReader, Read, Write};
@@ -260,16 +261,17 @@ fn write_archive(
     let mut tar = tar::Builder::new(sink);
     let mut members = Vec::with_capacity(objs.len() + 1);
     let mut done = 0u64;
+    let hasher = HashThread::start();
     let mut add = |tar: &mut tar::Builder<Sink>,
                    rel: &str,
                    data: &mut dyn Read,
                    what: &Path,
                    size: u64|
      -> Result<(), RecoveryError> {
-        let mut r = HashingReader::new(BufReader::with_capacity(1 << 20, data.take(size)));
+        let mut r = BufReader::with_capacity(1 << 20, hasher.tee(data.take(size)));
         tar.append_data(&mut header(size), rel, &mut r)
             .map_err(io(partial))?;
-        let (sha, n) = r.finish();
+        let (sha, n) = hasher.finish_member().map_err(io(partial))?;
         if n != size {
             return Err(RecoveryError::Invalid(format!(
                 "{} changed size while it was read",

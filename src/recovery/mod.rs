@@ -9,6 +9,7 @@ pub mod archive;
 mod background_writer;
 pub mod backup;
 pub mod export;
+mod hash_thread;
 pub mod health;
 mod import_artifacts;
 pub mod import_py;
