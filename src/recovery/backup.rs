@@ -140,8 +140,6 @@ pub fn create_backup(
         .unwrap_or_default();
     let partial = in_progress(&dir, "backup", &name);
 
-    // 1. The database image, pinned; 2. objects listed after it: every object it refers to was
-    //    stored before the manifest that names it was committed, so none can be missing.
     // Damage `doctor` found (the page check here does not decode values) is refused too.
     let known = super::health::known_damage(root);
     if let Some(k) = known.as_ref().filter(|_| !opts.allow_damaged) {
@@ -153,6 +151,8 @@ pub fn create_backup(
             k.findings.first().map(String::as_str).unwrap_or("")
         )));
     }
+    // 1. The database image, pinned; 2. objects listed after it: every object it refers to was
+    //    stored before the manifest that names it was committed, so none can be missing.
     let snap = ws.file_snapshot()?;
     let objs = objects(root)?;
     let total: u64 = snap.len() + objs.iter().map(|o| o.2).sum::<u64>();
@@ -201,9 +201,9 @@ fn finish_manifest(
     written: Result<(tar::Builder<Sink>, Vec<Member>), RecoveryError>,
     checked: Result<SnapshotCheck, StoreError>,
 ) -> Result<(tar::Builder<Sink>, BackupManifest), RecoveryError> {
-    if let Err(StoreError::Corrupt(detail)) = &checked {
-        // Remembered so plain reads warn; a workspace that cannot take the note still gets
-        // the refusal below, which is what matters.
+    if let (Err(StoreError::Corrupt(detail)), true) = (&checked, known.is_empty()) {
+        // Remembered so plain reads warn (what doctor recorded is kept); a workspace that
+        // cannot take the note still gets the refusal below, which is what matters.
         super::health::record_damage(ws.root(), "backup create", vec![detail.clone()]).ok();
     }
     let (check, mut damage) = match checked {
