@@ -6,7 +6,7 @@
 //!   and `/dev/null` stays a device (a rename over it would replace it with a regular file);
 //! - a symbolic link is refused unless the caller asked to follow it, and then its target is
 //!   written as if it had been named (the link itself stays);
-//! - a regular file, or a name not yet taken, is written beside as `.NAME.partial` and renamed
+//! - a regular file, or a name not yet taken, is written beside as `.NAME.PID.partial` and renamed
 //!   over the name when complete, so a reader never sees half a file and a failure leaves the
 //!   old file as it was. The replacement keeps the old file's permissions.
 //!
@@ -129,7 +129,7 @@ pub enum Kind {
     Stdout,
     /// Written through into an existing FIFO or device.
     Stream,
-    /// Written beside as `.NAME.partial`, renamed over the name by `commit`.
+    /// Written beside as `.NAME.PID.partial`, renamed over the name by `commit`.
     Atomic,
 }
 
@@ -141,7 +141,7 @@ pub struct Destination {
     path: PathBuf,
     kind: Kind,
     out: io::BufWriter<Sink>,
-    /// `.NAME.partial`, until it is renamed or removed.
+    /// `.NAME.PID.partial`, until it is renamed or removed.
     partial: Option<PathBuf>,
 }
 
@@ -231,7 +231,7 @@ impl Destination {
         })
     }
 
-    /// `.NAME.partial` beside `path`, created fresh (`O_EXCL` never follows a link planted
+    /// `.NAME.PID.partial` beside `path`, created fresh (`O_EXCL` never follows a link planted
     /// under that name; a leftover of an earlier failed write is removed first).
     fn atomic(
         path: &Path,
@@ -244,9 +244,10 @@ impl Destination {
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
+        tidy_dead_partials(dir);
         let mut partial_name = std::ffi::OsString::from(".");
         partial_name.push(name);
-        partial_name.push(".partial");
+        partial_name.push(format!(".{}.partial", std::process::id()));
         let partial = dir.join(partial_name);
         let create = || {
             OpenOptions::new()
@@ -335,6 +336,33 @@ impl Drop for Destination {
     fn drop(&mut self) {
         if let Some(p) = self.partial.take() {
             let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Removes the partial files (`.NAME.PID.partial`) that writers which have since died left in
+/// `dir`: a killed export or report must not leave its half file for ever. Only regular files
+/// of processes that are gone are touched; a live writer's file is its own.
+fn tidy_dead_partials(dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.filter_map(Result::ok) {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else {
+            continue;
+        };
+        let Some(pid) = name
+            .strip_prefix('.')
+            .and_then(|n| n.strip_suffix(".partial"))
+            .and_then(|n| n.rsplit('.').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let gone = pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists();
+        if gone && e.file_type().is_ok_and(|t| t.is_file()) {
+            std::fs::remove_file(e.path()).ok();
         }
     }
 }

@@ -491,3 +491,140 @@ fn a_killed_restore_is_put_right_by_the_next_one() {
     assert!(o.status.success(), "{}", stderr(&o));
     let _ = d;
 }
+
+/// Flips one digit of an event message in every copy of it in the database file, as a bad
+/// disk would: the page checksums no longer match.
+fn damage_event_message(root: &Path) {
+    let db = root.join(contexta::store::DB_FILE);
+    let mut bytes = std::fs::read(&db).unwrap();
+    let needle = b"loaded 60000 training";
+    let mut hits = 0;
+    for i in 0..bytes.len().saturating_sub(needle.len()) {
+        if &bytes[i..i + needle.len()] == needle {
+            bytes[i + 11] = b'1';
+            hits += 1;
+        }
+    }
+    assert!(hits > 0, "the demo message is not in the file");
+    std::fs::write(&db, &bytes).unwrap();
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_damaged_database_is_refused_unless_allowed_and_then_recorded() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().join(".contexta");
+    dump::demo_at(&root);
+    damage_event_message(&root);
+    let ws = ["--workspace", s(&root)];
+    // The backup's own page check finds it (nothing told it before).
+    let out = d.path().join("archives");
+    std::fs::create_dir_all(&out).unwrap();
+    let o = run(&[ws[0], ws[1], "backup", "create", "--output", s(&out)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("page check")
+            && stderr(&o).contains("contexta doctor")
+            && stderr(&o).contains("--allow-damaged"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(entries(&out).is_empty(), "{:?}", entries(&out));
+    let doc = run(&[ws[0], ws[1], "--format", "json", "doctor", "--no-artifacts"]);
+    assert_eq!(doc.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&doc.stdout).contains("database_corrupt"));
+
+    // Reads still answer, and say the workspace is known to be damaged.
+    for args in [
+        &["runs"][..],
+        &["records", "baseline"],
+        &["export", "jsonl"],
+    ] {
+        let mut a = ws.to_vec();
+        a.extend_from_slice(args);
+        let o = run(&a);
+        assert!(
+            stderr(&o).contains("known to be damaged") && stderr(&o).contains("contexta doctor"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+
+    // Asked for, the damaged file is archived as it is, the damage in the manifest; it never
+    // comes back as a healthy workspace.
+    let o = run(&[
+        ws[0],
+        ws[1],
+        "-q",
+        "backup",
+        "create",
+        "--allow-damaged",
+        "--output",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let archive = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+    let mut a = tar::Archive::new(std::fs::File::open(&archive).unwrap());
+    let mut manifest = String::new();
+    for e in a.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path().unwrap().to_string_lossy() == "MANIFEST.json" {
+            e.read_to_string(&mut manifest).unwrap();
+        }
+    }
+    let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert!(!m["damage"].as_array().unwrap().is_empty(), "{m:#}");
+    let target = d.path().join("restored/.contexta");
+    let o = restore(&archive, &target, &[]);
+    if o.status.success() {
+        let doc = run(&["--workspace", s(&target), "doctor", "--no-artifacts"]);
+        assert_eq!(
+            doc.status.code(),
+            Some(3),
+            "a damaged archive restored as healthy"
+        );
+    }
+}
+
+#[test]
+fn what_killed_backups_and_reports_left_is_tidied_by_the_next_run() {
+    let (_d, root, _) = demo_backup(&[]);
+    let mut child = Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let live = std::process::id();
+    let backups = root.join("backups");
+    let dead_file = backups.join(format!(".contexta-backup-{dead}-backup-x.tar"));
+    let dead_dir = backups.join(format!(".contexta-backup-{dead}-2026-01-01T00-00-00Z"));
+    let live_file = backups.join(format!(".contexta-backup-{live}-backup-y.tar"));
+    std::fs::write(&dead_file, b"half an archive").unwrap();
+    std::fs::create_dir_all(&dead_dir).unwrap();
+    std::fs::write(dead_dir.join("contexta.redb"), b"half a copy").unwrap();
+    std::fs::write(&live_file, b"still being written").unwrap();
+    let o = run(&["--workspace", s(&root), "-q", "backup", "create"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("interrupted backup"), "{}", stderr(&o));
+    assert!(!dead_file.exists() && !dead_dir.exists());
+    assert!(live_file.exists(), "a live process's file was removed");
+
+    let reports = root.join("reports");
+    std::fs::create_dir_all(&reports).unwrap();
+    let dead_report = reports.join(format!(".baseline.md.{dead}.partial"));
+    std::fs::write(&dead_report, b"# half").unwrap();
+    let o = run(&["--workspace", s(&root), "report", "snapshot", "baseline"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!dead_report.exists());
+    assert!(
+        entries(&reports).iter().all(|n| !n.starts_with('.')),
+        "{:?}",
+        entries(&reports)
+    );
+}

@@ -205,3 +205,121 @@ fn read_commands_on_a_damaged_file_fail_cleanly_without_a_panic() {
         );
     }
 }
+
+/// Rewrites one stored value through redb itself, so every page checksum stays right while
+/// the value no longer decodes (what a writer bug, or damage copied into a fresh file, leaves).
+fn plant_undecodable(root: &std::path::Path, table: &str, needle: &[u8]) {
+    use redb::{ReadableTable, TableDefinition};
+    let db = redb::Database::open(root.join(contexta::store::DB_FILE)).unwrap();
+    let txn = db.begin_write().unwrap();
+    {
+        let def: TableDefinition<(u32, u32), &[u8]> = TableDefinition::new(table);
+        let mut t = txn.open_table(def).unwrap();
+        let (key, mut bytes) = t
+            .iter()
+            .unwrap()
+            .map(|r| {
+                let (k, v) = r.unwrap();
+                (k.value(), v.value().to_vec())
+            })
+            .find(|(_, v)| v.windows(needle.len()).any(|w| w == needle))
+            .unwrap();
+        let at = bytes
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .unwrap();
+        bytes[at] = 0xFF; // invalid UTF-8 inside a stored string
+        t.insert(key, bytes.as_slice()).unwrap();
+    }
+    txn.commit().unwrap();
+}
+
+#[test]
+fn values_that_no_longer_decode_are_findings_naming_table_and_key() {
+    let w = demo();
+    plant_undecodable(&w.root(), "stages", b"prepare");
+    let o = w.run(&["export", "jsonl"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("utf-8"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (code, v) = doctor(&w, &["--no-artifacts"]);
+    assert_eq!(code, Some(3), "{v:#}");
+    let bad: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "value_unreadable")
+        .collect();
+    assert_eq!(bad.len(), 1, "{v:#}");
+    let subject = bad[0]["subject"].as_str().unwrap();
+    assert!(
+        subject.starts_with("stages (run:") && subject.contains("stage:"),
+        "{subject}"
+    );
+    assert!(bad[0]["message"].as_str().unwrap().contains("utf-8"));
+    assert_eq!(bad[0]["severity"], "error");
+}
+
+#[test]
+fn known_damage_is_told_by_reads_until_doctor_passes_again() {
+    let w = demo();
+    let db = w.root().join(contexta::store::DB_FILE);
+    let good = std::fs::read(&db).unwrap();
+    let quiet = w.run(&["runs"]);
+    assert!(quiet.status.success());
+    assert!(
+        quiet.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
+    plant_undecodable(&w.root(), "stages", b"prepare");
+    assert_eq!(doctor(&w, &["--no-artifacts"]).0, Some(3));
+    let o = w.run(&["runs"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("known to be damaged") && err.contains("value_unreadable"),
+        "{err}"
+    );
+    // A backup is refused too (the page check alone would pass), unless asked for, and then
+    // the manifest says what doctor found.
+    let out = w.dir.path().join("archives");
+    std::fs::create_dir_all(&out).unwrap();
+    let o = w.run(&["backup", "create", "--output", out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("contexta doctor"), "{err}");
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+    let v = w.json(&[
+        "backup",
+        "create",
+        "--allow-damaged",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    let mut archive = tar::Archive::new(std::fs::File::open(v["path"].as_str().unwrap()).unwrap());
+    let manifest = archive
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap())
+        .find(|e| e.path().unwrap().to_string_lossy() == "MANIFEST.json")
+        .map(|mut e| {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut e, &mut s).unwrap();
+            s
+        })
+        .unwrap();
+    assert!(manifest.contains("value_unreadable"), "{manifest}");
+    // Put right (here: the file as it was), doctor passes and the warning is gone.
+    std::fs::write(&db, &good).unwrap();
+    assert_eq!(doctor(&w, &["--no-artifacts"]).0, Some(0));
+    let o = w.run(&["runs"]);
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -178,6 +178,10 @@ pub enum BackupCommand {
         /// gzip the archive (also chosen by an output ending in .gz).
         #[arg(long)]
         gzip: bool,
+        /// Archive a database that fails its page check as it is, the damage recorded in the
+        /// manifest (without it, a damaged database is refused: see `contexta doctor`).
+        #[arg(long)]
+        allow_damaged: bool,
     },
 }
 

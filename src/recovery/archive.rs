@@ -37,6 +37,10 @@ pub struct BackupManifest {
     pub schema_version: u64,
     pub counts: WorkspaceCounts,
     pub members: Vec<Member>,
+    /// What the page check found wrong with the database when the backup was taken anyway
+    /// (`backup create --allow-damaged`); empty for a database that passed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub damage: Vec<String>,
 }
 
 impl BackupManifest {

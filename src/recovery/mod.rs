@@ -6,8 +6,11 @@
 //! here names redb: database copies and checks go through `store`.
 
 pub mod archive;
+mod background_writer;
 pub mod backup;
 pub mod export;
+mod hash_thread;
+pub mod health;
 mod import_artifacts;
 pub mod import_py;
 mod ledger;
@@ -17,6 +20,8 @@ pub mod restore;
 pub mod resume;
 mod staging;
 pub mod verify;
+
+pub use leftovers::{in_progress, tidy_in_progress};
 
 use std::path::{Path, PathBuf};
 

@@ -113,10 +113,29 @@ where
 
 impl ReadSnapshot<'_> {
     /// Every check of the database content. Findings say what is wrong and whether
-    /// `Workspace::repair` can rebuild it.
+    /// `Workspace::repair` can rebuild it. Every stored value is decoded first; when one does
+    /// not, a later check that trips over it ends the walk, and the report keeps what was found.
     pub fn check(&self) -> Result<CheckReport, StoreError> {
         let mut out = Out(Vec::new());
         let names = open(&self.txn, NAMES)?;
+        self.check_decodes(&mut out, &names)?;
+        let undecodable = out.0.len();
+        let mut report = CheckReport::default();
+        match self.check_content(&mut out, &names, &mut report) {
+            Ok(()) => {}
+            Err(StoreError::Corrupt(_)) if undecodable > 0 => {}
+            Err(e) => return Err(e),
+        }
+        report.findings = out.0;
+        Ok(report)
+    }
+
+    fn check_content(
+        &self,
+        out: &mut Out,
+        names: &Names,
+        report: &mut CheckReport,
+    ) -> Result<(), StoreError> {
         let runs_t = open(&self.txn, RUNS)?;
         let stats_t = open(&self.txn, RUN_STATS)?;
         let records = open(&self.txn, RECORDS)?;
@@ -130,26 +149,23 @@ impl ReadSnapshot<'_> {
                     runs.insert(k.value(), r);
                 }
                 Err(e) => out.push(
-                    "entity_unreadable",
+                    "value_unreadable",
                     Error,
-                    &name_of(&names, k.value()),
-                    e.to_string(),
+                    &format!("runs {}", name_of(names, k.value())),
+                    format!("the stored value does not decode: {e}"),
                     false,
                 ),
             }
         }
         let with_records = record_runs(&records)?;
-        let mut report = CheckReport {
-            runs: runs.len() as u64,
-            ..Default::default()
-        };
+        report.runs = runs.len() as u64;
         let all_ids: BTreeSet<u32> = runs
             .keys()
             .copied()
             .chain(with_records.iter().copied())
             .collect();
         for id in all_ids {
-            let subject = name_of(&names, id);
+            let subject = name_of(names, id);
             let stats: Option<RunStats> = stats_t
                 .get(id)?
                 .map(|v| decode(v.value(), "run stats"))
@@ -178,16 +194,15 @@ impl ReadSnapshot<'_> {
                 }
                 continue;
             };
-            let d = derive_run(&records, &names, step_id, id, stats.time_base)?;
+            let d = derive_run(&records, names, step_id, id, stats.time_base)?;
             report.records += d.records;
-            self.check_run(&mut out, &names, id, &subject, &stats, &d)?;
+            self.check_run(out, names, id, &subject, &stats, &d)?;
         }
-        self.check_run_lists(&mut out, &names, &runs)?;
-        self.check_entities(&mut out, &names, &runs)?;
-        self.check_lineage(&mut out)?;
-        self.check_names(&mut out)?;
-        report.findings = out.0;
-        Ok(report)
+        self.check_run_lists(out, names, &runs)?;
+        self.check_entities(out, names, &runs)?;
+        self.check_lineage(out)?;
+        self.check_names(out)?;
+        Ok(())
     }
 
     fn check_run(

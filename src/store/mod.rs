@@ -4,11 +4,13 @@
 //! It never decides what a query means; it answers "give me these rows" quickly.
 
 mod check;
+mod check_decode;
 mod check_refs;
 mod codec;
 mod console;
 mod derive;
 mod error;
+mod file_header;
 mod holders;
 mod lookup;
 mod names;
@@ -32,7 +34,7 @@ pub use repair::RepairReport;
 pub use set_aside::{
     Sibling, no_workspace, process_alive, set_aside, set_aside_on_the_way, sibling_prefix, siblings,
 };
-pub use snapshot::SnapshotInfo;
+pub use snapshot::{FileSnapshot, SnapshotCheck, SnapshotReader};
 pub use trust::check_discovered;
 pub use workspace::{Access, DB_FILE, SCHEMA_VERSION, WORKSPACE_DIR, Workspace, locate};
 pub use write::{CommitInfo, WriteBatch, WriteOp};

@@ -125,6 +125,16 @@ impl Workspace {
         Ok(ws)
     }
 
+    /// A workspace over a database opened elsewhere in the store (a backup image being checked):
+    /// no folder of its own.
+    pub(super) fn over(db: Database) -> Workspace {
+        Workspace {
+            root: PathBuf::new(),
+            db: Db::Write(db),
+            names: RwLock::new(NameCache::default()),
+        }
+    }
+
     /// Opens for reading; if a crashed writer left the file needing recovery, repairs it (by
     /// briefly opening as a writer, ~2 ms) and opens again. For readers that may write.
     pub fn open_read_recovering(root: &Path) -> Result<Workspace, StoreError> {

@@ -66,6 +66,7 @@ pub fn run_job(root: &Path, job: Job, events: &mut dyn FnMut(JobEvent)) -> Resul
                 label: None,
                 output: path.map(PathBuf::from),
                 gzip: false,
+                allow_damaged: false,
             };
             create_backup(ws, &opts, &mut |p: &Progress| {
                 throttle.report(p.phase, p.done, p.total)

@@ -62,6 +62,7 @@ pub fn backup(ctx: &Ctx, c: BackupCommand) -> anyhow::Result<i32> {
         output: out,
         gzip,
         follow_symlink,
+        allow_damaged,
     } = c;
     let root = ctx.root()?;
     let ws =
@@ -92,11 +93,23 @@ pub fn backup(ctx: &Ctx, c: BackupCommand) -> anyhow::Result<i32> {
             label,
             output,
             gzip,
+            allow_damaged,
         },
         &mut |p| bar.update(p),
     );
     bar.clear();
     let mut report = report?;
+    // Not eprintln!: a closed stderr must not turn a finished backup into a panic.
+    for n in &report.notes {
+        let _ = writeln!(std::io::stderr(), "note: {}", crate::sanitize::sanitize(n));
+    }
+    if !report.manifest.damage.is_empty() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: the database failed its page check and was archived as it is (--allow-damaged): {}",
+            crate::sanitize::sanitize(&report.manifest.damage.join("; "))
+        );
+    }
     let mut to_stdout = false;
     if let Some(mut dest) = stream.take() {
         let mut f = std::fs::File::open(&report.path)

@@ -5,6 +5,7 @@
 use super::super::Ctx;
 use super::super::args::DoctorArgs;
 use super::super::output;
+use crate::recovery::health;
 use crate::recovery::verify::{ArtifactState, verify_artifact};
 use crate::store::{Access, Finding, FindingSeverity, Workspace, check_pages};
 
@@ -25,6 +26,27 @@ fn guarded<T>(f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
                 .unwrap_or_default();
             Err(anyhow::anyhow!("the database file is damaged ({msg})"))
         }
+    }
+}
+
+/// Keeps what this run found about the database for plain reads to warn about, or forgets
+/// earlier damage once the database checks out. Artifact findings are not database damage.
+fn remember(root: &std::path::Path, findings: &[Finding]) {
+    let damage: Vec<String> = findings
+        .iter()
+        .filter(|f| f.severity == FindingSeverity::Error && !f.code.starts_with("artifact_"))
+        .map(|f| format!("{} {}: {}", f.code, f.subject, f.message))
+        .collect();
+    let done = if damage.is_empty() {
+        health::clear(root)
+    } else {
+        health::record_damage(root, "doctor", damage)
+    };
+    if let Err(e) = done {
+        eprintln!(
+            "note: could not keep the result for later commands: {}",
+            crate::sanitize::sanitize(&e.to_string())
+        );
     }
 }
 
@@ -94,6 +116,7 @@ pub fn run(ctx: &Ctx, a: &DoctorArgs) -> anyhow::Result<i32> {
                 &root.join(crate::store::DB_FILE).display().to_string(),
                 format!("{e:#}; restore it from a backup (`contexta restore apply`)"),
             );
+            remember(&root, std::slice::from_ref(&f));
             print(
                 ctx,
                 &Outcome {
@@ -122,6 +145,7 @@ pub fn run(ctx: &Ctx, a: &DoctorArgs) -> anyhow::Result<i32> {
         out = guarded(|| examine(&ws, !a.no_artifacts))?;
         repair = Some((rep, before));
     }
+    remember(&root, &out.findings);
     print(ctx, &out, repair.as_ref());
     Ok(if out.findings.is_empty() { 0 } else { 3 })
 }

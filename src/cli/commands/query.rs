@@ -10,7 +10,25 @@ use std::time::Duration;
 
 pub(crate) fn open_read(ctx: &Ctx) -> anyhow::Result<Workspace> {
     let root = ctx.root()?;
-    Ok(Workspace::open_read_recovering(&root)?)
+    let ws = Workspace::open_read_recovering(&root)?;
+    warn_known_damage(&root);
+    Ok(ws)
+}
+
+/// Says on stderr that a check found this workspace damaged, so no answer passes as healthy.
+pub(crate) fn warn_known_damage(root: &std::path::Path) {
+    let Some(d) = crate::recovery::health::known_damage(root) else {
+        return;
+    };
+    let first = d.findings.first().map(String::as_str).unwrap_or("");
+    eprintln!(
+        "warning: this workspace's database is known to be damaged: `{}` found {} problem{} at {} (first: {}). Answers may be wrong or incomplete; run `contexta doctor` for the details and how to fix them.",
+        crate::sanitize::sanitize(&d.by),
+        d.findings.len(),
+        if d.findings.len() == 1 { "" } else { "s" },
+        crate::sanitize::sanitize(&d.found_at),
+        crate::sanitize::sanitize(first),
+    );
 }
 
 fn parse_time(field: &str, v: &Option<String>) -> anyhow::Result<Option<Timestamp>> {
