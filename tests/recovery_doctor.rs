@@ -323,3 +323,40 @@ fn known_damage_is_told_by_reads_until_doctor_passes_again() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn a_console_chunk_that_no_longer_decodes_is_a_finding() {
+    let w = Ws::new();
+    let o = w.run(&[
+        "run",
+        "--pipe",
+        "--project",
+        "p",
+        "--name",
+        "echo",
+        "--",
+        "sh",
+        "-c",
+        "echo hello",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (code, v) = doctor(&w, &["--no-artifacts"]);
+    assert_eq!(code, Some(0), "{v:#}");
+    assert!(
+        tables::garble_console(&w.root()) > 0,
+        "the run stored no console"
+    );
+    let (code, v) = doctor(&w, &["--no-artifacts"]);
+    assert_eq!(code, Some(3), "{v:#}");
+    let bad: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "value_unreadable")
+        .collect();
+    assert!(
+        bad.iter()
+            .any(|f| f["subject"].as_str().unwrap().starts_with("console (")),
+        "{v:#}"
+    );
+}

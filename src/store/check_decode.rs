@@ -67,6 +67,17 @@ impl ReadSnapshot<'_> {
                 bad(out, SERIES.name(), key, e);
             }
         }
+        // Console chunks (`contexta run`): the table exists only in workspaces that captured one.
+        if let Ok(t) = self.txn.open_table(CONSOLE) {
+            for item in t.iter()? {
+                let (k, v) = item?;
+                let (run, chunk) = k.value();
+                if let Err(e) = decode::<super::console::StoredChunk>(v.value(), "console chunk") {
+                    let key = format!("({}, chunk {chunk})", n(run));
+                    bad(out, CONSOLE.name(), key, e);
+                }
+            }
+        }
         self.check_strings(out)
     }
 

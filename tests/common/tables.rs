@@ -71,3 +71,22 @@ pub fn damage(root: &Path, what: &str) {
     }
     txn.commit().unwrap();
 }
+
+const CONSOLE: TableDefinition<(u32, u32), &[u8]> = TableDefinition::new("console");
+
+/// Overwrites every console chunk with bytes no chunk decodes from (a truncated value).
+pub fn garble_console(root: &Path) -> usize {
+    let db = open(root);
+    let txn = db.begin_write().unwrap();
+    let mut n = 0;
+    {
+        let mut t = txn.open_table(CONSOLE).unwrap();
+        let keys: Vec<(u32, u32)> = t.iter().unwrap().map(|i| i.unwrap().0.value()).collect();
+        for k in keys {
+            t.insert(k, [0xffu8, 0xff].as_slice()).unwrap();
+            n += 1;
+        }
+    }
+    txn.commit().unwrap();
+    n
+}
