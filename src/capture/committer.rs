@@ -92,6 +92,24 @@ impl Committer {
         }
     }
 
+    /// Appends many ops under one lock (a `log` call's points stay together).
+    pub fn send_all(&self, ops: Vec<WriteOp>) {
+        if ops.is_empty() {
+            return;
+        }
+        let mut st = self.shared.lock();
+        let before = st.buf.len();
+        st.buf.extend(ops);
+        let n = st.buf.len();
+        if st.oldest.is_none() {
+            st.oldest = Some(Instant::now());
+        }
+        drop(st);
+        if before == 0 || (before < self.policy.max_batch && n >= self.policy.max_batch) {
+            self.shared.wake.notify_one();
+        }
+    }
+
     /// Commits everything buffered so far (waiting for the write lock), then returns.
     pub fn flush(&self) -> Result<(), String> {
         let mut st = self.shared.lock();
