@@ -1,7 +1,7 @@
 //! `Contexta` (a session on one workspace) and `Run`.
 
 use crate::convert::{self, KeyCache};
-use crate::guard::{Owned, py_err};
+use crate::guard::{Origin, Owned, py_err};
 use crate::outcome::{EXCEPTION_EVENT, ending};
 use crate::span::Span;
 use crate::stage::Stage;
@@ -19,15 +19,17 @@ const PRODUCER: &str = "contexta.python";
 
 /// Every live run of this process, so the interpreter's exit commits what they buffered even
 /// when a script never closes them.
-static LIVE_RUNS: Mutex<Vec<Weak<RunHandle>>> = Mutex::new(Vec::new());
+static LIVE_RUNS: Mutex<Vec<(Origin, Weak<RunHandle>)>> = Mutex::new(Vec::new());
 
-/// Commits the buffered records of every live run (at interpreter exit).
+/// Commits the buffered records of every live run (at interpreter exit). Runs a forked child
+/// inherited are skipped: their committer is in the parent.
 pub fn flush_live_runs(py: Python<'_>) {
     let runs: Vec<Arc<RunHandle>> = LIVE_RUNS
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .iter()
-        .filter_map(Weak::upgrade)
+        .filter(|(origin, _)| !origin.forked())
+        .filter_map(|(_, run)| run.upgrade())
         .collect();
     py.detach(|| {
         for run in &runs {
@@ -184,8 +186,8 @@ impl Run {
         let handle = Arc::new(handle);
         {
             let mut live = LIVE_RUNS.lock().unwrap_or_else(|e| e.into_inner());
-            live.retain(|w| w.strong_count() > 0);
-            live.push(Arc::downgrade(&handle));
+            live.retain(|(_, w)| w.strong_count() > 0);
+            live.push((Origin::here(), Arc::downgrade(&handle)));
         }
         Run {
             ref_text: handle.run_ref().to_string(),
