@@ -575,7 +575,14 @@ impl RunCore {
                 self.metric_record(stage, &m.key, m.display.as_deref(), *value, step, at)?;
             ops.push(WriteOp::Captured(record));
         }
-        keys.remember(&mapped);
+        let fresh: Vec<MappedKey> = mapped
+            .into_iter()
+            .filter_map(|m| match m {
+                std::borrow::Cow::Owned(m) => Some(m),
+                std::borrow::Cow::Borrowed(_) => None,
+            })
+            .collect();
+        keys.remember(&fresh);
         drop(keys);
         self.core.committer.send_all(ops);
         Ok(())

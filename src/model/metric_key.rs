@@ -82,16 +82,17 @@ pub struct MetricKeyMap {
 }
 
 impl MetricKeyMap {
-    /// Maps every name of one call; on any error nothing is remembered, so a refused call leaves
-    /// the map as it was. Call `remember` once the call's points are accepted.
+    /// Maps every name of one call (names seen before are borrowed from the map); on any error
+    /// nothing is remembered, so a refused call leaves the map as it was. Call `remember` with
+    /// the call's keys once its points are accepted.
     pub fn plan<'a>(
         &self,
         written: impl IntoIterator<Item = &'a str>,
-    ) -> Result<Vec<MappedKey>, ValidationError> {
-        let mut planned: Vec<MappedKey> = Vec::new();
+    ) -> Result<Vec<Cow<'_, MappedKey>>, ValidationError> {
+        let mut planned: Vec<Cow<'_, MappedKey>> = Vec::new();
         for name in written {
             if let Some(known) = self.by_written.get(name) {
-                planned.push(known.clone());
+                planned.push(Cow::Borrowed(known));
                 continue;
             }
             let key = canonical_metric_key(name)?.into_owned();
@@ -113,13 +114,13 @@ impl MetricKeyMap {
                 ));
             }
             let display = (key != name).then(|| name.to_string());
-            planned.push(MappedKey { key, display });
+            planned.push(Cow::Owned(MappedKey { key, display }));
         }
         Ok(planned)
     }
 
-    /// Remembers the names of an accepted call.
-    pub fn remember(&mut self, mapped: &[MappedKey]) {
+    /// Remembers the names of an accepted call (those `plan` had not seen).
+    pub fn remember<'k>(&mut self, mapped: impl IntoIterator<Item = &'k MappedKey>) {
         for m in mapped {
             let written = m.display.as_deref().unwrap_or(&m.key);
             if !self.by_written.contains_key(written) {
@@ -183,7 +184,12 @@ mod tests {
     #[test]
     fn two_names_for_one_key_are_an_error_within_a_call_and_across_calls() {
         let mut keys = MetricKeyMap::default();
-        let first = keys.plan(["train/loss", "acc"]).unwrap();
+        let first: Vec<MappedKey> = keys
+            .plan(["train/loss", "acc"])
+            .unwrap()
+            .into_iter()
+            .map(Cow::into_owned)
+            .collect();
         assert_eq!(
             first,
             vec![
@@ -198,7 +204,12 @@ mod tests {
             ]
         );
         keys.remember(&first);
-        assert_eq!(keys.plan(["train/loss"]).unwrap(), first[..1].to_vec());
+        let again = keys.plan(["train/loss"]).unwrap();
+        assert!(
+            matches!(again[0], Cow::Borrowed(_)),
+            "a known name is not mapped again"
+        );
+        assert_eq!(*again[0], first[0]);
         let err = keys.plan(["train.loss"]).unwrap_err().to_string();
         assert!(err.contains("`train.loss` and `train/loss`"), "{err}");
         let err = keys.plan(["Acc"]).unwrap_err().to_string();
@@ -215,7 +226,12 @@ mod tests {
         let mut keys = MetricKeyMap::default();
         assert!(keys.plan(["Loss", "bad!"]).is_err());
         // Nothing of the refused call was stored, so `loss` is still free.
-        let ok = keys.plan(["loss"]).unwrap();
+        let ok: Vec<MappedKey> = keys
+            .plan(["loss"])
+            .unwrap()
+            .into_iter()
+            .map(Cow::into_owned)
+            .collect();
         keys.remember(&ok);
         assert!(keys.plan(["Loss"]).is_err());
     }
