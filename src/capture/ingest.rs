@@ -60,6 +60,8 @@ pub struct IngestReport {
 pub struct IngestOptions {
     pub tolerant: bool,
     pub follow: bool,
+    /// Map metric keys as written (`train/loss`) to canonical keys (`super::key_mapping`).
+    pub map_keys: bool,
 }
 
 /// Progress callback payload: lines, records, bytes so far.
@@ -281,6 +283,13 @@ pub fn ingest(
 ) -> Result<IngestReport, IngestError> {
     let started = Instant::now();
     let mut report = IngestReport::default();
+    let mut mapper = opts
+        .map_keys
+        .then(super::key_mapping::LineKeyMapper::default);
+    let mut parse_line = |line: &str| match mapper.as_mut() {
+        Some(m) => m.parse_line(line),
+        None => parse_line(line),
+    };
     let mut last_progress = Instant::now();
     let io_err = |source| IngestError::Io {
         file: file.to_string(),

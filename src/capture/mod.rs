@@ -3,6 +3,7 @@
 
 mod committer;
 pub mod ingest;
+pub mod key_mapping;
 pub mod provenance;
 mod session;
 

@@ -272,6 +272,16 @@ impl RunHandle {
         self.run.event_in(stage, key, level, message, attributes)
     }
 
+    /// `log` into a stage named by ref.
+    pub(crate) fn log_in(
+        &self,
+        stage: Option<&Ref>,
+        points: &[(&str, f64)],
+        step: Option<i64>,
+    ) -> Result<(), CaptureError> {
+        self.run.log_at(stage, points, step, Timestamp::now())
+    }
+
     pub fn event(&self, key: &str, level: Level, message: &str) -> Result<(), CaptureError> {
         self.run
             .event_in(None, key, level, message, JsonMap::default())

@@ -394,6 +394,10 @@ pub struct IngestArgs {
     /// Store the good lines; report each bad one and record it as an `import_loss` marker.
     #[arg(long)]
     pub tolerant: bool,
+    /// Map metric keys as Python tools write them (`train/loss` → `train.loss`, `val_acc` →
+    /// `val-acc`), keeping the written name in the `display_key` tag.
+    #[arg(long)]
+    pub map_keys: bool,
 }
 
 #[derive(Args, Debug, Default, Clone)]
@@ -473,6 +477,10 @@ pub enum LogCommand {
         step: Option<i64>,
         #[arg(long)]
         stage: Option<String>,
+        /// Map KEY as Python tools write it (`train/loss` → `train.loss`), keeping the written
+        /// name in the `display_key` tag.
+        #[arg(long)]
+        map_key: bool,
     },
     /// Log one event.
     Event {
