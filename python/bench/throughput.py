@@ -1,0 +1,176 @@
+"""Speed of the Python client, from a Python loop into a workspace (multi-writer mode, as every
+workspace is). Not a test: it prints medians for the README.
+
+    maturin develop --release -m python/Cargo.toml      # into a virtualenv
+    cargo build --release                               # the reader for the latency figure
+    python python/bench/throughput.py [--reps 5] [--bin target/release/contexta]
+
+Figures:
+- log10: `stage.log({10 keys}, step=i)`, points/s from the first call until the final commit is
+  durable (`run.finish()` returned);
+- metric1: `stage.metric(key, v, step=i)`, one point per call, measured the same way;
+- latency: from `log()` returning to the point arriving at a reader in another process
+  (`contexta records RUN --follow`, which polls every 100 ms; the explorer is woken by inotify
+  instead, within 50 ms of the commit);
+- log10 again with a 1 s commit interval, to show what the default 0.25 s interval costs.
+"""
+
+import argparse
+import json
+import math
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import contexta
+
+KEYS = [
+    "train/loss",
+    "val_loss",
+    "accuracy",
+    "learning_rate",
+    "grad-norm",
+    "throughput",
+    "gpu_util",
+    "memory_gb",
+    "epoch_time",
+    "tokens_per_s",
+]
+
+
+def fresh(root: Path, name: str) -> Path:
+    d = root / name
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir(parents=True)
+    return d / ".contexta"
+
+
+def bench_log10(root: Path, calls: int, rep: int, commit_interval: float) -> float:
+    ws = fresh(root, f"log10-{rep}-{commit_interval}")
+    ctx = contexta.Contexta(ws, commit_interval=commit_interval)
+    run = ctx.run(f"log10-{rep}", project="bench")
+    train = run.stage("train")
+    values = [math.sin(i) for i in range(len(KEYS))]
+    t = time.perf_counter()
+    for step in range(calls):
+        train.log(
+            {
+                "train/loss": values[0],
+                "val_loss": values[1],
+                "accuracy": values[2],
+                "learning_rate": values[3],
+                "grad-norm": values[4],
+                "throughput": values[5],
+                "gpu_util": values[6],
+                "memory_gb": values[7],
+                "epoch_time": values[8],
+                "tokens_per_s": values[9],
+            },
+            step=step,
+        )
+    train.finish()
+    run.finish()
+    return calls * len(KEYS) / (time.perf_counter() - t)
+
+
+def bench_metric1(root: Path, points: int, rep: int) -> float:
+    ws = fresh(root, f"metric1-{rep}")
+    ctx = contexta.Contexta(ws)
+    run = ctx.run(f"metric1-{rep}", project="bench")
+    train = run.stage("train")
+    metric = train.metric
+    keys = KEYS
+    n = len(keys)
+    t = time.perf_counter()
+    for i in range(points):
+        metric(keys[i % n], 0.5, i // n)
+    train.finish()
+    run.finish()
+    return points / (time.perf_counter() - t)
+
+
+def bench_latency(root: Path, binary: str, samples: int) -> list:
+    ws = fresh(root, "latency")
+    ctx = contexta.Contexta(ws)
+    run = ctx.run("latency", project="bench")
+    run.log({"warmup": 0.0}, step=0)
+    run.flush()
+    follower = subprocess.Popen(
+        [binary, "--workspace", str(ws), "--format", "json", "records", run.ref, "--follow", "--key", "probe"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        bufsize=1,
+    )
+    arrivals = {}
+    arrived = threading.Condition()
+
+    def read():
+        for line in follower.stdout:
+            step = int(json.loads(line)["payload"]["tags"]["step"])
+            with arrived:
+                arrivals[step] = time.monotonic()
+                arrived.notify_all()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    latencies = []
+    rng = random.Random(7)
+    try:
+        for step in range(samples):
+            # Points at random moments relative to the committer's and the reader's cycles.
+            time.sleep(rng.uniform(0.05, 0.4))
+            run.log({"probe": float(step)}, step=step)
+            sent = time.monotonic()
+            with arrived:
+                ok = arrived.wait_for(lambda: step in arrivals, timeout=10)
+            if not ok:
+                raise RuntimeError(f"point {step} never reached the reader")
+            latencies.append((arrivals[step] - sent) * 1000)
+    finally:
+        follower.kill()
+        follower.wait()
+        run.finish()
+    return latencies
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--calls", type=int, default=100_000, help="log() calls of 10 keys per rep")
+    ap.add_argument("--points", type=int, default=500_000, help="metric() calls per rep")
+    ap.add_argument("--samples", type=int, default=30, help="latency samples")
+    ap.add_argument("--bin", default=None, help="contexta binary for the latency reader")
+    ap.add_argument("--dir", default=None, help="where to put the workspaces (default: a temp dir)")
+    a = ap.parse_args()
+    binary = a.bin or shutil.which("contexta") or str(
+        Path(__file__).resolve().parents[2] / "target" / "release" / "contexta"
+    )
+    root = Path(a.dir) if a.dir else Path(tempfile.mkdtemp(prefix="contexta-pybench-"))
+    print(f"python {sys.version.split()[0]}, contexta {contexta.__version__}, {os.cpu_count()} cpus, data in {root}")
+
+    log10 = [bench_log10(root, a.calls, r, 0.25) for r in range(a.reps)]
+    print(f"log10    {statistics.median(log10):>12,.0f} points/s  (median of {a.reps}; {sorted(round(x) for x in log10)})")
+    metric1 = [bench_metric1(root, a.points, r) for r in range(a.reps)]
+    print(f"metric1  {statistics.median(metric1):>12,.0f} points/s  (median of {a.reps}; {sorted(round(x) for x in metric1)})")
+    slow = [bench_log10(root, a.calls, r, 1.0) for r in range(a.reps)]
+    print(f"log10 1s {statistics.median(slow):>12,.0f} points/s  (commit interval 1 s instead of 0.25 s)")
+    if Path(binary).exists():
+        lat = sorted(bench_latency(root, binary, a.samples))
+        p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
+        print(f"latency  median {statistics.median(lat):.0f} ms, p95 {p95:.0f} ms, max {lat[-1]:.0f} ms  (log() returned -> reader got it; {len(lat)} samples)")
+    else:
+        print(f"latency  skipped: no contexta binary at {binary} (cargo build --release)")
+    if not a.dir:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
