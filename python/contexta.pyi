@@ -60,6 +60,21 @@ class Contexta:
         """
     def flush(self) -> None:
         """Commits everything logged so far (without holding the GIL)."""
+    # The reference runtime's context-bound calls: they act on the innermost run or stage
+    # entered with ``with`` on this thread, and raise ``ContextaError`` outside one.
+    def current_run(self) -> Optional["Run"]: ...
+    def current_stage(self) -> Optional["Stage"]: ...
+    def metric(self, key: str, value: Number, step: Optional[int] = None) -> None: ...
+    def log(self, metrics: Mapping[str, Number], step: Optional[int] = None) -> None: ...
+    def event(
+        self,
+        key: str,
+        message: str,
+        level: str = "info",
+        attributes: Optional[Mapping[str, JsonValue]] = None,
+    ) -> None: ...
+    def span(self, name: str) -> "Span": ...
+    def register_artifact(self, kind: str, path: StrPath, mode: str = "copy") -> str: ...
 
 class Run:
     """One run. ``with ctx.run(...) as run:`` ends it completed; failed, with an
@@ -134,6 +149,8 @@ class Run:
         """Commits everything logged so far."""
     def finish(self, status: str = "completed") -> None:
         """Ends the run (completed, failed or cancelled) and commits everything."""
+    def close(self, *, status: str = "completed") -> None:
+        """The reference runtime's name for ``finish``."""
 
 class Stage:
     """A stage of a run; as a context manager it ends like a run."""
@@ -164,6 +181,7 @@ class Stage:
     def sample(self, name: str, batch: Optional["Batch"] = None) -> "Sample":
         """One observed item (a prompt, an image, a row)."""
     def finish(self, status: str = "completed") -> None: ...
+    def close(self, *, status: str = "completed") -> None: ...
 
 class Batch:
     @property
@@ -177,6 +195,7 @@ class Batch:
     ) -> bool: ...
     def sample(self, name: str) -> "Sample": ...
     def finish(self, status: str = "completed") -> None: ...
+    def close(self, *, status: str = "completed") -> None: ...
 
 class Sample:
     @property

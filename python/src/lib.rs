@@ -6,6 +6,7 @@ mod convert;
 mod guard;
 mod outcome;
 mod run;
+mod scope;
 mod span;
 mod stage;
 

@@ -3,6 +3,7 @@
 use crate::convert::{self, KeyCache};
 use crate::guard::{Origin, Owned, py_err};
 use crate::outcome::{EXCEPTION_EVENT, ending};
+use crate::scope::{self, Scope};
 use crate::span::Span;
 use crate::stage::Stage;
 use contexta::capture::{CommitPolicy, IngestMode, RunHandle, Session, provenance};
@@ -137,7 +138,7 @@ impl Contexta {
         if let Some(d) = description {
             handle.describe(&d);
         }
-        Ok(Run::new(handle, attached))
+        Ok(Run::new(handle, attached, self.id()))
     }
 
     /// Commits everything logged so far (waiting for the write lock if another process holds
@@ -147,8 +148,91 @@ impl Contexta {
         py.detach(|| session.flush()).map_err(py_err)
     }
 
+    /// The innermost run entered with `with` on this thread, if any.
+    fn current_run<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        scope::innermost(py, self.id(), true)
+    }
+
+    /// The innermost stage entered with `with` on this thread, if it is the innermost scope.
+    fn current_stage<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        scope::innermost(py, self.id(), false).filter(|s| s.is_instance_of::<Stage>())
+    }
+
+    /// `metric` on the innermost open stage or run (the reference runtime's `ctx.metric`).
+    #[pyo3(signature = (key, value, step=None))]
+    fn metric(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+        step: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        self.scope(py)?.call_method1("metric", (key, value, step))?;
+        Ok(())
+    }
+
+    /// `log` on the innermost open stage or run.
+    #[pyo3(signature = (metrics, step=None))]
+    fn log(
+        &self,
+        py: Python<'_>,
+        metrics: &Bound<'_, PyAny>,
+        step: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        self.scope(py)?.call_method1("log", (metrics, step))?;
+        Ok(())
+    }
+
+    /// `event` on the innermost open stage or run.
+    #[pyo3(signature = (key, message, level="info", attributes=None))]
+    fn event(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        message: &str,
+        level: &str,
+        attributes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        self.scope(py)?
+            .call_method1("event", (key, message, level, attributes))?;
+        Ok(())
+    }
+
+    /// `span` on the innermost open stage or run.
+    fn span<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.scope(py)?.call_method1("span", (name,))
+    }
+
+    /// `artifact` on the innermost open stage or run; returns the artifact ref.
+    #[pyo3(signature = (kind, path, mode="copy"))]
+    fn register_artifact<'py>(
+        &self,
+        py: Python<'py>,
+        kind: &str,
+        path: PathBuf,
+        mode: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.scope(py)?.call_method1("artifact", (kind, path, mode))
+    }
+
     fn __repr__(&self) -> String {
         format!("Contexta(workspace={:?})", self.root.display().to_string())
+    }
+}
+
+impl Contexta {
+    /// Identifies this session's runs and stages among the open scopes.
+    fn id(&self) -> usize {
+        Arc::as_ptr(&*self.session) as usize
+    }
+
+    fn scope<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.session.get()?;
+        scope::innermost(py, self.id(), false).ok_or_else(|| {
+            crate::guard::ContextaError::new_err(
+                "no open run: call this inside `with ctx.run(...)` (or use the run's own methods)",
+            )
+        })
     }
 }
 
@@ -174,6 +258,8 @@ fn default_project() -> String {
 #[pyclass(frozen, module = "contexta")]
 pub struct Run {
     pub(crate) handle: Owned<Arc<RunHandle>>,
+    /// The session it was made in (which `Contexta` its scope belongs to).
+    session_id: usize,
     /// Metric key text by key object, shared by the run's stages.
     pub(crate) keys: KeyCache,
     ref_text: String,
@@ -182,7 +268,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn new(handle: RunHandle, attached: bool) -> Run {
+    fn new(handle: RunHandle, attached: bool, session_id: usize) -> Run {
         let handle = Arc::new(handle);
         {
             let mut live = LIVE_RUNS.lock().unwrap_or_else(|e| e.into_inner());
@@ -192,6 +278,7 @@ impl Run {
         Run {
             ref_text: handle.run_ref().to_string(),
             handle: Owned::new(handle),
+            session_id,
             keys: KeyCache::default(),
             attached,
             ended: Mutex::new(None),
@@ -218,6 +305,10 @@ impl Run {
         }
     }
 
+    pub(crate) fn session_id(&self) -> usize {
+        self.session_id
+    }
+
     pub(crate) fn is_ended(&self) -> bool {
         self.ended
             .lock()
@@ -240,25 +331,27 @@ impl Run {
         self.attached
     }
 
-    fn __enter__(slf: Py<Self>) -> Py<Self> {
+    fn __enter__(slf: Py<Self>, py: Python<'_>) -> Py<Self> {
+        scope::enter(Scope::Run(slf.clone_ref(py)));
         slf
     }
 
     #[pyo3(signature = (exc_type=None, exc=None, tb=None))]
     fn __exit__(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         exc_type: Option<&Bound<'_, PyAny>>,
         exc: Option<&Bound<'_, PyAny>>,
         tb: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
-        let end = ending(py, exc_type, exc, tb)?;
+        scope::leave(slf.as_ptr() as usize);
+        let run = slf.get();
+        let end = ending(slf.py(), exc_type, exc, tb)?;
         if let Some(e) = &end.error {
-            self.handle()?
+            run.handle()?
                 .event_with(EXCEPTION_EVENT, e.level, &e.summary(), e.attributes())
                 .map_err(py_err)?;
         }
-        self.end(py, end.status)?;
+        run.end(slf.py(), end.status)?;
         Ok(false)
     }
 
@@ -421,6 +514,12 @@ impl Run {
     fn finish(&self, py: Python<'_>, status: &str) -> PyResult<()> {
         let status = convert::status(status)?;
         self.end(py, status)
+    }
+
+    /// The reference runtime's name for `finish`.
+    #[pyo3(signature = (*, status="completed"))]
+    fn close(&self, py: Python<'_>, status: &str) -> PyResult<()> {
+        self.finish(py, status)
     }
 
     fn __repr__(&self) -> String {

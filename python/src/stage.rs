@@ -4,6 +4,7 @@ use crate::convert;
 use crate::guard::{Owned, py_err};
 use crate::outcome::{EXCEPTION_EVENT, ending};
 use crate::run::{Run, ingest_mode, one_point};
+use crate::scope::{self, Scope};
 use crate::span::Span;
 use contexta::capture::StageHandle;
 use contexta::model::{BatchExecution, Ref, SampleObservation, Status, canonical_metric_key};
@@ -63,27 +64,30 @@ impl Stage {
         &self.ref_text
     }
 
-    fn __enter__(slf: Py<Self>) -> Py<Self> {
+    fn __enter__(slf: Py<Self>, py: Python<'_>) -> Py<Self> {
+        scope::enter(Scope::Stage(slf.clone_ref(py)));
         slf
     }
 
     #[pyo3(signature = (exc_type=None, exc=None, tb=None))]
     fn __exit__(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         exc_type: Option<&Bound<'_, PyAny>>,
         exc: Option<&Bound<'_, PyAny>>,
         tb: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
+        scope::leave(slf.as_ptr() as usize);
+        let (py, stage) = (slf.py(), slf.get());
         let end = ending(py, exc_type, exc, tb)?;
         if let Some(e) = &end.error {
-            self.handle()?
+            stage
+                .handle()?
                 .event_with(EXCEPTION_EVENT, e.level, &e.summary(), e.attributes())
                 .map_err(py_err)?;
         }
-        self.end(end.status)?;
+        stage.end(end.status)?;
         // Leaving a stage commits what it logged, like leaving a run.
-        let h = self.run.get().handle()?;
+        let h = stage.run.get().handle()?;
         py.detach(|| h.flush()).map_err(py_err)?;
         Ok(false)
     }
@@ -196,6 +200,12 @@ impl Stage {
         self.end(convert::status(status)?)
     }
 
+    /// The reference runtime's name for `finish`.
+    #[pyo3(signature = (*, status="completed"))]
+    fn close(&self, status: &str) -> PyResult<()> {
+        self.finish(status)
+    }
+
     fn __repr__(&self) -> String {
         format!("Stage({:?})", self.ref_text)
     }
@@ -264,6 +274,12 @@ impl Batch {
     #[pyo3(signature = (status="completed"))]
     fn finish(&self, status: &str) -> PyResult<()> {
         self.end(convert::status(status)?)
+    }
+
+    /// The reference runtime's name for `finish`.
+    #[pyo3(signature = (*, status="completed"))]
+    fn close(&self, status: &str) -> PyResult<()> {
+        self.finish(status)
     }
 
     fn __repr__(&self) -> String {

@@ -207,3 +207,54 @@ def test_the_stub_signatures_match_the_module():
                 )
                 checked += 1
     assert checked > 30
+
+
+def test_a_reference_runtime_script_runs_after_changing_the_import(ws, tmp_path):
+    """The reference's context-bound style: `ctx.metric(...)` inside `with ctx.run(...)` writes
+    into the innermost open stage or run (spec §11), and scopes end with `close(status=...)`."""
+    weights = tmp_path / "weights.bin"
+    weights.write_bytes(b"w")
+    ctx = contexta.Contexta(workspace=ws)
+    with pytest.raises(contexta.ContextaError, match="no open run"):
+        ctx.metric("loss", 0.5)
+    with ctx.run("Baseline Run") as run:
+        assert ctx.current_run().ref == run.ref
+        assert ctx.current_stage() is None
+        ctx.metric("loss", 0.5)
+        with run.stage("train") as train:
+            assert ctx.current_stage().ref == train.ref
+            ctx.metric("loss", 0.25)
+            ctx.event("epoch.done", message="epoch 1", level="info")
+            ctx.register_artifact("model", str(weights))
+        ev = run.stage("eval")
+        ev.close(status="failed")
+    assert ctx.current_run() is None
+    assert run.ref.endswith(".baseline-run")
+    assert metrics(ws, run.ref) == [
+        ("loss", 0.5, None, None, None),
+        ("loss", 0.25, None, None, "train"),
+    ]
+    (event,) = records(ws, run.ref, "--type", "event")
+    assert event["envelope"]["stage_execution_ref"] == train.ref
+    show = cli_json(ws, "run", "show", run.ref)
+    assert [(s["stage_name"], s["status"]) for s in show["stages"]] == [
+        ("train", "completed"),
+        ("eval", "failed"),
+    ]
+    assert show["artifacts"][0]["stage_execution_ref"] == train.ref
+
+
+def test_open_scopes_are_per_thread_and_per_session(ws, tmp_path):
+    ctx = contexta.Contexta(ws)
+    other = contexta.Contexta(tmp_path / "other")
+    seen = {}
+    with ctx.run("main-thread", project="p") as run:
+        assert other.current_run() is None
+
+        def worker():
+            seen["run"] = ctx.current_run()
+
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join()
+    assert seen["run"] is None
