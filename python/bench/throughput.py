@@ -156,12 +156,21 @@ def main():
     root = Path(a.dir) if a.dir else Path(tempfile.mkdtemp(prefix="contexta-pybench-"))
     print(f"python {sys.version.split()[0]}, contexta {contexta.__version__}, {os.cpu_count()} cpus, data in {root}")
 
-    log10 = [bench_log10(root, a.calls, r, 0.25) for r in range(a.reps)]
-    print(f"log10    {statistics.median(log10):>12,.0f} points/s  (median of {a.reps}; {sorted(round(x) for x in log10)})")
-    metric1 = [bench_metric1(root, a.points, r) for r in range(a.reps)]
-    print(f"metric1  {statistics.median(metric1):>12,.0f} points/s  (median of {a.reps}; {sorted(round(x) for x in metric1)})")
-    slow = [bench_log10(root, a.calls, r, 1.0) for r in range(a.reps)]
-    print(f"log10 1s {statistics.median(slow):>12,.0f} points/s  (commit interval 1 s instead of 0.25 s)")
+    # Reps interleaved, so a change in machine load hits every figure alike.
+    log10, metric1, slow = [], [], []
+    for r in range(a.reps):
+        log10.append(bench_log10(root, a.calls, r, 0.25))
+        metric1.append(bench_metric1(root, a.points, r))
+        slow.append(bench_log10(root, a.calls, r, 1.0))
+    for name, rates, note in (
+        ("log10", log10, "10 keys per log() call"),
+        ("metric1", metric1, "one point per metric() call"),
+        ("log10 1s", slow, "log10 with a 1 s commit interval instead of 0.25 s"),
+    ):
+        print(
+            f"{name:<9}{statistics.median(rates):>12,.0f} points/s  median of {a.reps} "
+            f"(min {min(rates):,.0f}, max {max(rates):,.0f}); {note}"
+        )
     if Path(binary).exists():
         lat = sorted(bench_latency(root, binary, a.samples))
         p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
