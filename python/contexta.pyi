@@ -38,7 +38,7 @@ class Contexta:
         workspace: Optional[StrPath] = None,
         *,
         rank: Optional[int] = None,
-        commit_interval: float = 0.25,
+        commit_interval: float = 0.2,
     ) -> None: ...
     @property
     def workspace(self) -> str:

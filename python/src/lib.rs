@@ -46,7 +46,10 @@ fn init(
     rank: Option<i64>,
 ) -> PyResult<Py<run::Run>> {
     finish(py, "completed")?;
-    let ctx = Bound::new(py, run::Contexta::new(py, workspace, rank, 0.25)?)?;
+    let ctx = Bound::new(
+        py,
+        run::Contexta::new(py, workspace, rank, run::DEFAULT_COMMIT_INTERVAL)?,
+    )?;
     let run = ctx.call_method(
         "run",
         (name, project, params.map(|p| p.clone().unbind())),

@@ -15,6 +15,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
+/// Seconds a record waits at most before it is committed: short enough that a point is on the
+/// explorer's screen about a quarter of a second after `log()` returned (the explorer wakes on
+/// the commit), long enough that a slow logger commits only a few times a second. A fast logger
+/// commits by size (10,000 records) instead, so this costs it nothing.
+pub const DEFAULT_COMMIT_INTERVAL: f64 = 0.2;
+
 /// The producer stamped on every record the Python client writes.
 const PRODUCER: &str = "contexta.python";
 
@@ -54,7 +60,8 @@ impl Contexta {
     /// folder, else a new `./.contexta`. `rank` (else `$RANK`, else `$LOCAL_RANK`) is kept on
     /// every record. Records are committed at least every `commit_interval` seconds.
     #[new]
-    #[pyo3(signature = (workspace=None, *, rank=None, commit_interval=0.25))]
+    // `commit_interval` is DEFAULT_COMMIT_INTERVAL, written out so Python's signature shows it.
+    #[pyo3(signature = (workspace=None, *, rank=None, commit_interval=0.2))]
     pub(crate) fn new(
         py: Python<'_>,
         workspace: Option<PathBuf>,
