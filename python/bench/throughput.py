@@ -81,7 +81,9 @@ def bench_log10(root: Path, calls: int, rep: int, commit_interval: float) -> flo
         )
     train.finish()
     run.finish()
-    return calls * len(KEYS) / (time.perf_counter() - t)
+    rate = calls * len(KEYS) / (time.perf_counter() - t)
+    shutil.rmtree(ws.parent)
+    return rate
 
 
 def bench_metric1(root: Path, points: int, rep: int) -> float:
@@ -97,7 +99,9 @@ def bench_metric1(root: Path, points: int, rep: int) -> float:
         metric(keys[i % n], 0.5, i // n)
     train.finish()
     run.finish()
-    return points / (time.perf_counter() - t)
+    rate = points / (time.perf_counter() - t)
+    shutil.rmtree(ws.parent)
+    return rate
 
 
 def bench_latency(root: Path, binary: str, samples: int, commit_interval: float) -> list:
@@ -142,6 +146,7 @@ def bench_latency(root: Path, binary: str, samples: int, commit_interval: float)
         follower.kill()
         follower.wait()
         run.finish()
+        shutil.rmtree(ws.parent)
     return latencies
 
 
@@ -158,6 +163,14 @@ def main():
         Path(__file__).resolve().parents[2] / "target" / "release" / "contexta"
     )
     root = Path(a.dir) if a.dir else Path(tempfile.mkdtemp(prefix="contexta-pybench-"))
+    try:
+        run_all(a, binary, root)
+    finally:
+        if not a.dir:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def run_all(a, binary: str, root: Path):
     print(f"python {sys.version.split()[0]}, contexta {contexta.__version__}, {os.cpu_count()} cpus, data in {root}")
 
     # Reps interleaved, so a change in machine load hits every figure alike.
@@ -185,8 +198,6 @@ def main():
             )
     else:
         print(f"latency  skipped: no contexta binary at {binary} (cargo build --release)")
-    if not a.dir:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":
