@@ -113,7 +113,10 @@ fn ingest_refuses_two_names_for_one_key_naming_the_line() {
     let out = ws.ingest_text(&text, &["--map-keys", "--tolerant"]);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("input.jsonl:2: field `payload.metric_key`"), "{err}");
+    assert!(
+        err.contains("input.jsonl:2: field `payload.metric_key`"),
+        "{err}"
+    );
     let markers = ws.json(&["records", "run:p.r", "--type", "degraded"]);
     assert_eq!(markers.as_array().unwrap().len(), 1);
     assert_eq!(
