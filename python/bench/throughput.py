@@ -13,7 +13,9 @@ Figures:
   (`contexta records RUN --follow`, which polls every 100 ms; the explorer is woken by inotify
   instead, within 50 ms of the commit);
 - log10 again with a 1 s commit interval, and the latency again with 1 s, to show what the
-  default 0.2 s interval costs and buys.
+  default 0.2 s interval costs and buys;
+- rust: `contexta bench capture` (the Rust API, 1,000,000 points), one rep interleaved with each
+  Python rep, so both see the same machine load.
 """
 
 import argparse
@@ -104,6 +106,22 @@ def bench_metric1(root: Path, points: int, rep: int) -> float:
     return rate
 
 
+def bench_rust(root: Path, binary: str) -> float:
+    out = subprocess.run(
+        [binary, "--format", "json", "bench", "capture", "--reps", "1", "--data", str(root / "rust")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rate = next(
+        json.loads(line)["median"]
+        for line in out.stdout.splitlines()
+        if json.loads(line).get("bench") == "capture"
+    )
+    shutil.rmtree(root / "rust", ignore_errors=True)
+    return rate
+
+
 def bench_latency(root: Path, binary: str, samples: int, commit_interval: float) -> list:
     ws = fresh(root, f"latency-{commit_interval}")
     ctx = contexta.Contexta(ws, commit_interval=commit_interval)
@@ -174,21 +192,27 @@ def run_all(a, binary: str, root: Path):
     print(f"python {sys.version.split()[0]}, contexta {contexta.__version__}, {os.cpu_count()} cpus, data in {root}")
 
     # Reps interleaved, so a change in machine load hits every figure alike.
-    log10, metric1, slow = [], [], []
+    have_binary = Path(binary).exists()
+    log10, metric1, slow, rust = [], [], [], []
     for r in range(a.reps):
         log10.append(bench_log10(root, a.calls, r, DEFAULT_INTERVAL))
         metric1.append(bench_metric1(root, a.points, r))
         slow.append(bench_log10(root, a.calls, r, 1.0))
-    for name, rates, note in (
+        if have_binary:
+            rust.append(bench_rust(root, binary))
+    figures = [
         ("log10", log10, "10 keys per log() call"),
         ("metric1", metric1, "one point per metric() call"),
         ("log10 1s", slow, f"log10 with a 1 s commit interval instead of {DEFAULT_INTERVAL} s"),
-    ):
+    ]
+    if rust:
+        figures.append(("rust", rust, "the Rust API (contexta bench capture), same reps"))
+    for name, rates, note in figures:
         print(
             f"{name:<9}{statistics.median(rates):>12,.0f} points/s  median of {a.reps} "
             f"(min {min(rates):,.0f}, max {max(rates):,.0f}); {note}"
         )
-    if Path(binary).exists():
+    if have_binary:
         for interval in (DEFAULT_INTERVAL, 1.0):
             lat = sorted(bench_latency(root, binary, a.samples, interval))
             p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
