@@ -64,6 +64,8 @@ pub struct IngestOptions {
     pub follow: bool,
     /// A longer line is a bad line (tolerant: skipped and recorded as lost).
     pub max_line_bytes: usize,
+    /// Map metric keys as written (`train/loss`) to canonical keys (`super::key_mapping`).
+    pub map_keys: bool,
 }
 
 impl Default for IngestOptions {
@@ -72,6 +74,7 @@ impl Default for IngestOptions {
             tolerant: false,
             follow: false,
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            map_keys: false,
         }
     }
 }
@@ -313,6 +316,14 @@ pub fn ingest(
 ) -> Result<IngestReport, IngestError> {
     let started = Instant::now();
     let mut report = IngestReport::default();
+    let mut mapper = opts
+        .map_keys
+        .then(super::key_mapping::LineKeyMapper::default);
+    // Each line's content parsed, with metric keys mapped when asked.
+    let mut parse = |content: &Content<'_>| match (content, mapper.as_mut()) {
+        (Content::Text(text), Some(m)) => m.parse_line(text),
+        _ => parse_content(content),
+    };
     let mut last_progress = Instant::now();
     let io_err = |source| IngestError::Io {
         file: file.to_string(),
@@ -329,7 +340,7 @@ pub fn ingest(
                 };
                 let number = line.number;
                 report.lines = number;
-                match parse_content(&line.content) {
+                match parse(&line.content) {
                     Ok(None) => {}
                     Ok(Some(op)) => {
                         let is_record = matches!(op, WriteOp::Record(_) | WriteOp::Captured(_));
@@ -388,7 +399,7 @@ pub fn ingest(
             }
         };
         report.lines = line.number;
-        match parse_content(&line.content) {
+        match parse(&line.content) {
             Ok(None) => {}
             Ok(Some(op)) => {
                 if matches!(op, WriteOp::Record(_) | WriteOp::Captured(_)) {

@@ -5,6 +5,7 @@ mod committer;
 pub mod console;
 pub mod gpu;
 pub mod ingest;
+pub mod key_mapping;
 pub mod lines;
 pub mod provenance;
 mod session;

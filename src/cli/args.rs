@@ -525,6 +525,10 @@ pub struct IngestArgs {
         value_parser = line_cap,
     )]
     pub max_line_bytes: usize,
+    /// Map metric keys as Python tools write them (`train/loss` → `train.loss`, `val_acc` →
+    /// `val-acc`), keeping the written name in the `display_key` tag.
+    #[arg(long)]
+    pub map_keys: bool,
 }
 
 /// A finite number at or above zero (a negative one is named as such, not as a stray flag).
@@ -688,6 +692,10 @@ pub enum LogCommand {
         /// Stage name (or `stage:` ref); a new stage stays open until its run finishes.
         #[arg(long)]
         stage: Option<String>,
+        /// Map KEY as Python tools write it (`train/loss` → `train.loss`), keeping the written
+        /// name in the `display_key` tag.
+        #[arg(long)]
+        map_key: bool,
     },
     /// Log one event.
     Event {

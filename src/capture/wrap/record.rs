@@ -63,7 +63,7 @@ pub fn record_provenance(
 /// the run's heartbeat: its commit moves the run's last-commit time, which the `stale_run`
 /// diagnostic reads, so a wrapper killed outright leaves a run that goes stale.
 pub fn sample_until(
-    run: &RunHandle<'_>,
+    run: &RunHandle,
     mut sampler: SystemSampler,
     interval: Duration,
     stop: Receiver<()>,

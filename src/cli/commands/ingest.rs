@@ -65,6 +65,7 @@ pub fn run(ctx: &Ctx, a: &IngestArgs) -> anyhow::Result<i32> {
         tolerant: a.tolerant,
         follow: a.follow,
         max_line_bytes: a.max_line_bytes,
+        map_keys: a.map_keys,
     };
     let show_progress = !ctx.quiet && std::io::stderr().is_terminal();
     let mut progress = |p: &Progress| {

@@ -247,7 +247,7 @@ impl Drop for StopHelpers {
 #[allow(clippy::too_many_arguments)]
 fn supervise(
     session: &Session,
-    run: &RunHandle<'_>,
+    run: &RunHandle,
     spawned: wrap::Spawned,
     signals: &mut Signals,
     interval: Duration,

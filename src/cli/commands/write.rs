@@ -106,10 +106,19 @@ pub fn log(ctx: &Ctx, c: LogCommand) -> anyhow::Result<i32> {
     let stage = stage_ref(&rref, &stage)?;
     match c {
         LogCommand::Metric {
-            key, value, step, ..
+            key,
+            value,
+            step,
+            map_key,
+            ..
         } => {
-            run.metric_at(stage.as_ref(), &key, value, step, Timestamp::now())
-                .map_err(usage_if_invalid)?;
+            if map_key {
+                run.log_in(stage.as_ref(), &[(&key, value)], step)
+                    .map_err(usage_if_invalid)?;
+            } else {
+                run.metric_at(stage.as_ref(), &key, value, step, Timestamp::now())
+                    .map_err(usage_if_invalid)?;
+            }
         }
         LogCommand::Event {
             key,
