@@ -54,7 +54,7 @@ fn report() -> Msg {
 fn report_targets_the_selected_run_or_the_marked_pair() {
     let (_d, root) = demo();
     let (mut app, _) = start(&root, "");
-    let run = app.run.clone().unwrap();
+    let run = app.shared.run.clone().unwrap();
     let (_, kind) = job_of(&app.update(report()));
     assert_eq!(
         kind,
@@ -69,7 +69,7 @@ fn report_targets_the_selected_run_or_the_marked_pair() {
         &root,
         ":run <Space> baseline <Enter> <Space> :run <Space> lr-3e-4 <Enter> <Space>",
     );
-    let marked: Vec<Ref> = app.tree.marks.iter().cloned().collect();
+    let marked: Vec<Ref> = app.shared.marks.iter().cloned().collect();
     assert_eq!(marked.len(), 2);
     let (_, kind) =
         job_of(&app.update(Msg::Action(Action::parse("report html out.html").unwrap())));
@@ -205,7 +205,7 @@ fn the_command_line_completes_job_commands_and_render_kinds() {
 fn r_asks_for_an_html_report_of_the_run() {
     let (_d, root) = demo();
     let (mut app, _) = start(&root, "");
-    let run = app.run.clone().unwrap();
+    let run = app.shared.run.clone().unwrap();
     let fx = app.update(Msg::Key(contexta::tui::key::Key::char('R')));
     let (_, kind) = job_of(&fx);
     assert_eq!(

@@ -15,8 +15,8 @@ use super::app::{AppState, Msg};
 use super::effect::Effect;
 use super::key::Key;
 use super::keymap::Keymap;
-use super::panes::RenderCtx;
 use super::theme::Theme;
+use super::view::RenderCtx;
 use super::worker::Executor;
 use crate::model::Timestamp;
 use ratatui::Terminal;
@@ -98,12 +98,12 @@ pub fn drive(root: &Path, opts: &HeadlessOptions<'_>) -> Result<(AppState, Execu
 
 /// Draws the app's current frame and returns it as text lines (trailing spaces trimmed).
 pub fn frame_text(app: &AppState, theme: &Theme) -> Result<String, String> {
-    let (w, h) = app.size;
+    let (w, h) = app.shared.size;
     let mut term = Terminal::new(TestBackend::new(w, h)).map_err(|e| e.to_string())?;
     let ctx = RenderCtx {
         theme,
         keymap: &app.keymap,
-        now: app.now,
+        now: app.shared.now,
     };
     term.draw(|f| {
         let area = f.area();

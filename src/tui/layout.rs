@@ -20,9 +20,13 @@
 //! Narrow (≥ 60 wide): the tree and one main pane (the last focused of overview, records,
 //! metrics), with tabs in its title. Tiny (< 60 wide or < 8 rows): the focused pane alone.
 //!
+//! Panes are placed by their `Place` (panes/mod.rs): a region shows the main pane when it
+//! belongs there, else the first pane registered for it.
+//!
 //! Never reads state beyond the two panes it is given; never draws.
 
 use super::action::PaneId;
+use super::panes::Place;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Area {
@@ -87,6 +91,18 @@ fn clamp(v: u16, lo: u16, hi: u16) -> u16 {
     v.max(lo).min(hi)
 }
 
+/// The pane `place` shows: `main` when it belongs there, else the first pane registered for it.
+fn occupant(place: Place, main: PaneId) -> PaneId {
+    if main.place() == place {
+        return main;
+    }
+    PaneId::ALL
+        .iter()
+        .copied()
+        .find(|p| p.place() == place)
+        .unwrap_or(main)
+}
+
 /// Lays out a `w`×`h` screen with `focus` focused and `main` as the narrow layout's right pane.
 pub fn compute(w: u16, h: u16, focus: PaneId, main: PaneId) -> Screen {
     let body_h = h.saturating_sub(1);
@@ -109,10 +125,10 @@ pub fn compute(w: u16, h: u16, focus: PaneId, main: PaneId) -> Screen {
             return Screen {
                 mode: Mode::Wide,
                 panes: vec![
-                    (PaneId::Tree, Area::new(0, 0, tree_w, body_h)),
+                    (occupant(Place::Side, main), Area::new(0, 0, tree_w, body_h)),
                     (main, Area::new(right_x, 0, right_w, top_h)),
                     (
-                        PaneId::Stream,
+                        occupant(Place::Records, main),
                         Area::new(right_x, top_h, right_w, body_h - top_h),
                     ),
                 ],
@@ -124,14 +140,17 @@ pub fn compute(w: u16, h: u16, focus: PaneId, main: PaneId) -> Screen {
         return Screen {
             mode: Mode::Wide,
             panes: vec![
-                (PaneId::Tree, Area::new(0, 0, tree_w, body_h)),
-                (PaneId::Overview, Area::new(right_x, 0, ov_w, top_h)),
+                (occupant(Place::Side, main), Area::new(0, 0, tree_w, body_h)),
                 (
-                    PaneId::Metrics,
+                    occupant(Place::Summary, main),
+                    Area::new(right_x, 0, ov_w, top_h),
+                ),
+                (
+                    occupant(Place::Chart, main),
                     Area::new(right_x + ov_w, 0, right_w - ov_w, top_h),
                 ),
                 (
-                    PaneId::Stream,
+                    occupant(Place::Records, main),
                     Area::new(right_x, top_h, right_w, body_h - top_h),
                 ),
             ],
@@ -139,33 +158,20 @@ pub fn compute(w: u16, h: u16, focus: PaneId, main: PaneId) -> Screen {
         };
     }
     let tree_w = clamp(w * 7 / 20, 24, 40);
-    let main = if main == PaneId::Tree {
-        PaneId::Overview
+    let side = occupant(Place::Side, main);
+    let main = if main == side {
+        occupant(Place::Summary, main)
     } else {
         main
     };
     Screen {
         mode: Mode::Narrow,
         panes: vec![
-            (PaneId::Tree, Area::new(0, 0, tree_w, body_h)),
+            (side, Area::new(0, 0, tree_w, body_h)),
             (main, Area::new(tree_w, 0, w - tree_w, body_h)),
         ],
         status,
     }
-}
-
-/// How the metrics pane splits its inner area: the key list on top, the chart below.
-pub fn metrics_split(inner: Area, keys: usize) -> (Area, Area) {
-    let list_h = (keys as u16).clamp(1, (inner.h / 3).max(1)).min(inner.h);
-    let list = Area::new(inner.x, inner.y, inner.w, list_h);
-    let chart = Area::new(inner.x, inner.y + list_h, inner.w, inner.h - list_h);
-    (list, chart)
-}
-
-/// How the two-run compare pane splits its inner height: (list rows, chart rows).
-pub fn compare_split(inner_h: u16) -> (u16, u16) {
-    let chart = if inner_h >= 16 { inner_h * 2 / 5 } else { 0 };
-    (inner_h - chart, chart)
 }
 
 #[cfg(test)]

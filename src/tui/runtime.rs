@@ -10,7 +10,7 @@
 
 use super::app::{AppState, FlashLevel, Msg};
 use super::effect::{Effect, Job};
-use super::panes::RenderCtx;
+use super::view::RenderCtx;
 use super::{TuiOptions, config, event, jobs, render, terminal, worker};
 use crate::model::Timestamp;
 use crate::query::{ChangeProbe, database_file_name};
@@ -140,7 +140,7 @@ fn draw(
     let ctx = RenderCtx {
         theme,
         keymap: &app.keymap,
-        now: app.now,
+        now: app.shared.now,
     };
     terminal::begin_frame()?;
     let result = term.draw(|f| {

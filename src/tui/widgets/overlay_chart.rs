@@ -3,9 +3,9 @@
 //!
 //! Draws only; never changes state. Non-finite values are left out (a gap, never a zero).
 
+use super::text::{clean, num};
 use crate::query::SeriesLine;
-use crate::tui::panes::{RenderCtx, clean, num};
-use crate::tui::theme::Role;
+use crate::tui::theme::{Role, Theme};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::symbols::Marker;
@@ -15,7 +15,7 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, LegendPosition, Widget};
 pub fn render(
     lines: &[SeriesLine],
     names: &[String],
-    ctx: &RenderCtx<'_>,
+    t: &Theme,
     area: Rect,
     buf: &mut Buffer,
 ) -> bool {
@@ -44,7 +44,6 @@ pub fn render(
     }
     let pad_y = ((y1 - y0) * 0.05).max(1e-9);
     let (y0, y1) = (y0 - pad_y, y1 + pad_y);
-    let t = ctx.theme;
     let datasets: Vec<Dataset<'_>> = data
         .iter()
         .enumerate()

@@ -1,0 +1,89 @@
+//! Text for cells: cutting and padding to a width, compact numbers and times, and `clean`,
+//! which every workspace string goes through before it becomes a `Span`.
+//!
+//! Pure functions of their inputs.
+
+use crate::model::Timestamp;
+use crate::sanitize::sanitize;
+
+/// Workspace text made safe for the terminal.
+pub fn clean(s: &str) -> String {
+    sanitize(s).into_owned()
+}
+
+/// At most `width` chars, with `…` when cut.
+pub fn fit(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        return s.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out: String = s.chars().take(width - 1).collect();
+    out.push('…');
+    out
+}
+
+/// Exactly `width` chars: cut with `…` or padded with spaces.
+pub fn pad(s: &str, width: usize) -> String {
+    let f = fit(s, width);
+    let n = f.chars().count();
+    format!("{f}{}", " ".repeat(width.saturating_sub(n)))
+}
+
+/// Exactly `width` chars, right-aligned.
+pub fn pad_left(s: &str, width: usize) -> String {
+    let f = fit(s, width);
+    let n = f.chars().count();
+    format!("{}{f}", " ".repeat(width.saturating_sub(n)))
+}
+
+/// `kind name` without the project (every neighbour shares it): `artifact baseline.model`.
+pub fn short_ref(r: &str) -> String {
+    let (kind, value) = r.split_once(':').unwrap_or(("", r));
+    let rest = match kind {
+        "project" => value,
+        _ => value.split_once('.').map_or(value, |x| x.1),
+    };
+    clean(&format!("{kind} {rest}"))
+}
+
+/// A short clock time (UTC) for record rows.
+pub fn clock(t: Timestamp) -> String {
+    let s = t.to_string();
+    s.get(11..19).unwrap_or(&s).to_string()
+}
+
+/// Date and time to the second (UTC).
+pub fn date_time(t: Timestamp) -> String {
+    let s = t.to_string();
+    match (s.get(..10), s.get(11..19)) {
+        (Some(d), Some(h)) => format!("{d} {h}"),
+        _ => s,
+    }
+}
+
+/// A compact number: 12, 3.4k, 1.2M.
+pub fn count(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+/// A metric value in at most ~9 chars.
+pub fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    let a = v.abs();
+    if a != 0.0 && !(1e-3..1e6).contains(&a) {
+        format!("{v:.2e}")
+    } else if a >= 1000.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.4}")
+    }
+}
