@@ -83,6 +83,10 @@ pub enum Action {
     Export(Option<String>),
     /// Back up the workspace in the background.
     Backup(Option<String>),
+    /// The focused pane fills the screen, or goes back to its place.
+    Maximize,
+    /// Hide the run tree (its columns go to the other panes), or show it again.
+    ToggleTree,
     /// Does nothing: a user keymap binds a key to it to disable a default.
     Nop,
 }
@@ -207,6 +211,8 @@ impl Action {
             }
             "export" => Ok(Action::Export((!rest.is_empty()).then(|| rest.to_string()))),
             "backup" => Ok(Action::Backup((!rest.is_empty()).then(|| rest.to_string()))),
+            "maximize" | "maximise" => no_args(Action::Maximize),
+            "toggle-tree" => no_args(Action::ToggleTree),
             "nop" | "none" => no_args(Action::Nop),
             "" => Err("empty command".into()),
             other => Err(format!("unknown command `{other}` (try :help)")),
@@ -302,6 +308,8 @@ impl fmt::Display for Action {
             Action::Export(Some(p)) => write!(f, "export {p}"),
             Action::Backup(None) => write!(f, "backup"),
             Action::Backup(Some(p)) => write!(f, "backup {p}"),
+            Action::Maximize => write!(f, "maximize"),
+            Action::ToggleTree => write!(f, "toggle-tree"),
             Action::Nop => write!(f, "nop"),
         }
     }

@@ -132,5 +132,17 @@ pub const COMMANDS: &[CommandSpec] = &[
         "backup [PATH]",
         "Back up the workspace into backups/",
     ),
+    cmd(
+        "maximize",
+        &[],
+        "maximize",
+        "The focused pane fills the screen (again: back)",
+    ),
+    cmd(
+        "toggle-tree",
+        &[],
+        "toggle-tree",
+        "Hide the run tree, or show it again",
+    ),
     cmd("nop", &[], "nop", "Nothing (unbinds a key)"),
 ];

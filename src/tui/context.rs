@@ -8,7 +8,7 @@
 
 use super::action::PaneId;
 use super::effect::{Effect, Loaded, Request, Slot};
-use super::layout::{self, Area, Screen};
+use super::layout::{self, Area, Screen, View};
 use super::panes::Query;
 use crate::model::{Ref, Timestamp};
 use crate::query::{ProjectNode, RunInfo};
@@ -89,6 +89,10 @@ pub struct Shared {
     pub focus: PaneId,
     /// The right-hand pane of the narrow layout (the last focused one that is not the tree).
     pub main: PaneId,
+    /// The focused pane fills the screen (`z`).
+    pub maximized: bool,
+    /// The run tree is hidden (`T`) unless focused.
+    pub tree_hidden: bool,
     /// The run the right-hand panes show.
     pub run: Option<Ref>,
     /// The tree's selected node: a project, run, stage, batch or operation ref.
@@ -105,6 +109,8 @@ impl Shared {
             size,
             focus: PaneId::Tree,
             main: PaneId::Overview,
+            maximized: false,
+            tree_hidden: false,
             run: None,
             selected: None,
             marks: BTreeSet::new(),
@@ -113,7 +119,17 @@ impl Shared {
     }
 
     pub fn screen(&self) -> Screen {
-        layout::compute(self.size.0, self.size.1, self.focus, self.view_main())
+        layout::compute(self.size.0, self.size.1, self.layout_view())
+    }
+
+    /// What the layout depends on besides the size.
+    pub fn layout_view(&self) -> View {
+        View {
+            focus: self.focus,
+            main: self.view_main(),
+            maximized: self.maximized,
+            tree_hidden: self.tree_hidden,
+        }
     }
 
     /// The main pane as shown: a project row selected in the tree shows the project view in

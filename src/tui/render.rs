@@ -23,7 +23,7 @@ pub fn draw(
     buf: &mut Buffer,
 ) -> Option<Position> {
     let shared = &state.shared;
-    let screen = layout::compute(area.width, area.height, shared.focus, shared.view_main());
+    let screen = layout::compute(area.width, area.height, shared.layout_view());
     for (pane, a) in &screen.panes {
         if a.w < 3 || a.h < 3 {
             continue;
@@ -31,8 +31,10 @@ pub fn draw(
         let r = rect(*a);
         let focused = shared.focus == *pane;
         state.panes.view(*pane).render(shared, focused, ctx, r, buf);
-        if screen.mode == Mode::Narrow && pane.place() != Place::Side {
-            tabs(*pane, ctx, r, buf);
+        match screen.mode {
+            Mode::Split if pane.place() != Place::Side => tabs(*pane, false, ctx, r, buf),
+            Mode::Single => tabs(*pane, true, ctx, r, buf),
+            _ => {}
         }
     }
     let cursor = chrome::statusline::render(state, ctx, rect(screen.status), buf);
@@ -46,10 +48,11 @@ pub fn draw(
     cursor
 }
 
-/// `2 Overview 3 Records 4 Metrics` on the right of the main pane's bottom border.
-fn tabs(active: PaneId, ctx: &RenderCtx<'_>, r: Rect, buf: &mut Buffer) {
+/// `2 Overview 3 Records 4 Metrics` on the right of the main pane's bottom border (with
+/// `1 Runs` first when one pane shows at a time).
+fn tabs(active: PaneId, with_side: bool, ctx: &RenderCtx<'_>, r: Rect, buf: &mut Buffer) {
     let mut tabs: Vec<PaneId> = PaneId::cycle()
-        .filter(|p| p.place() != Place::Side)
+        .filter(|p| with_side || p.place() != Place::Side)
         .collect();
     if active.is_investigation() {
         tabs.push(active);

@@ -28,6 +28,7 @@ use crate::model::Timestamp;
 use crate::query::WorkspaceProblem;
 use crate::watch::WatchMode;
 use cmdline::{History, Prompt, PromptKind};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MouseKind {
@@ -93,6 +94,8 @@ pub struct AppState {
     pub quit: bool,
     /// Effects asked for during the current `update`.
     out: Vec<Effect>,
+    /// The size each pane was last laid out at (kept while it is hidden).
+    sizes: BTreeMap<PaneId, (u16, u16)>,
 }
 
 /// How long between attempts to reopen a workspace that is missing, locked or recovering.
@@ -121,6 +124,7 @@ impl AppState {
             mouse: false,
             quit: false,
             out: Vec::new(),
+            sizes: BTreeMap::new(),
         }
     }
 
@@ -173,14 +177,11 @@ impl AppState {
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let before = self.screen();
         match msg {
             Msg::Key(k) => self.on_key(k),
             Msg::Mouse(m) => self.on_mouse(m),
-            Msg::Resize(w, h) => {
-                self.shared.size = (w, h);
-                self.clamp_views();
-                self.each(|p, cx| p.on_resize(cx));
-            }
+            Msg::Resize(w, h) => self.shared.size = (w, h),
             Msg::Clock(now) => self.on_clock(now),
             Msg::Opened(r) => self.on_opened(r),
             Msg::Loaded(l) => self.on_loaded(l),
@@ -201,7 +202,24 @@ impl AppState {
                 self.out.push(Effect::Quit);
             }
         }
+        if self.screen() != before {
+            self.relayout();
+        }
         std::mem::take(&mut self.out)
+    }
+
+    /// The screen's geometry changed (a resize, a toggle, another main pane): every pane keeps
+    /// its selection in view, a pane that appeared loads what it shows if that is for another
+    /// run, and a pane whose size changed since it was last laid out refits (chart widths, page
+    /// sizes). So no pane is left stale by a resize.
+    fn relayout(&mut self) {
+        self.clamp_views();
+        self.sync_panes(false);
+        for (id, a) in self.screen().panes {
+            if self.sizes.insert(id, (a.w, a.h)) != Some((a.w, a.h)) {
+                self.with(|p, cx| p.get_mut(id).on_resize(cx));
+            }
+        }
     }
 
     /// Runs `f` with the panes and a `Cx`, then does what the panes asked of the app. A

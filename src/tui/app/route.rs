@@ -49,6 +49,14 @@ impl AppState {
             Action::Report { render, path } => self.report(render, path),
             Action::Export(path) => self.export(path),
             Action::Backup(path) => self.backup(path),
+            Action::Maximize => self.shared.maximized = !self.shared.maximized,
+            Action::ToggleTree => {
+                self.shared.tree_hidden = !self.shared.tree_hidden;
+                if self.shared.tree_hidden && self.shared.focus == PaneId::Tree {
+                    let main = self.shared.main;
+                    self.focus_to(Focus::Pane(main));
+                }
+            }
             Action::Nop => {}
             other => self.route(other),
         }

@@ -1,5 +1,6 @@
 //! Overlays: the `?` help, generated from the keymap and the command registry (so it can never
-//! disagree with what the keys do), and one record's full envelope and payload as JSON.
+//! disagree with what the keys do) with every marker explained, and one record's full envelope
+//! and payload as JSON.
 //!
 //! Reads state only; record JSON is sanitized line by line.
 
@@ -8,6 +9,7 @@ use crate::tui::context::Overlay;
 use crate::tui::keymap::{Keymap, Layer};
 use crate::tui::theme::Role;
 use crate::tui::view::{RenderCtx, frame, title_span};
+use crate::tui::widgets::glyphs::{MARKERS, OTHER_MARKERS};
 use crate::tui::widgets::text::{clean, pad};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -40,6 +42,24 @@ pub fn help_lines(keymap: &Keymap, ctx: &RenderCtx<'_>) -> Vec<Line<'static>> {
         }
         out.push(Line::raw(""));
     }
+    out.push(Line::from(Span::styled(
+        "Markers",
+        t.get(Role::HelpSection),
+    )));
+    for m in MARKERS {
+        out.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(pad(m.glyph, 23), t.get(m.role)),
+            Span::styled(m.meaning.to_string(), t.get(Role::Text)),
+        ]));
+    }
+    for (glyph, meaning) in OTHER_MARKERS {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {} ", pad(glyph, 22)), t.get(Role::HelpKey)),
+            Span::styled(meaning.to_string(), t.get(Role::Text)),
+        ]));
+    }
+    out.push(Line::raw(""));
     out.push(Line::from(Span::styled(
         "Prompts (: and /)",
         t.get(Role::HelpSection),

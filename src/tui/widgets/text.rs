@@ -25,6 +25,28 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// At most `width` chars, keeping the end when cut (`…-13-18-58`): names that share a prefix
+/// (`live-2026-11-20-13-18-58`, `live-2026-11-20-13-19-40`) differ at the end.
+pub fn fit_end(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        return s.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::from("…");
+    out.extend(s.chars().skip(n - (width - 1)));
+    out
+}
+
+/// Exactly `width` chars: cut keeping the end (`fit_end`) or padded with spaces.
+pub fn pad_end(s: &str, width: usize) -> String {
+    let f = fit_end(s, width);
+    let n = f.chars().count();
+    format!("{f}{}", " ".repeat(width.saturating_sub(n)))
+}
+
 /// Exactly `width` chars: cut with `…` or padded with spaces.
 pub fn pad(s: &str, width: usize) -> String {
     let f = fit(s, width);
@@ -85,5 +107,25 @@ pub fn num(v: f64) -> String {
         format!("{v:.1}")
     } else {
         format!("{v:.4}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_cut_to_fit_keep_their_distinguishing_end() {
+        let a = "live-2026-11-20-13-18-58";
+        let b = "live-2026-11-20-13-19-40";
+        assert_eq!(fit_end(a, 10), "…-13-18-58");
+        assert_ne!(fit_end(a, 10), fit_end(b, 10));
+        assert_eq!(fit_end(a, 30), a);
+        assert_eq!(fit_end(a, 1), "…");
+        assert_eq!(fit_end(a, 0), "");
+        assert_eq!(pad_end("run", 5), "run  ");
+        assert_eq!(pad_end("wide-résnet", 6).chars().count(), 6);
+        // The start-keeping cut, for text read left to right.
+        assert_eq!(fit("a long message", 6), "a lon…");
     }
 }

@@ -19,7 +19,7 @@ use crate::tui::context::{Load, Shared};
 use crate::tui::theme::Role;
 use crate::tui::view::{PaneView, RenderCtx, draw_row, frame, not_ready, title_span};
 use crate::tui::widgets::overlay_chart;
-use crate::tui::widgets::text::{clean, fit, num, pad, pad_left};
+use crate::tui::widgets::text::{clean, fit, fit_end, num, pad, pad_left};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -165,11 +165,11 @@ fn render_list(
     let mut head = vec![
         Span::styled(pad("key (stage)", w.key), t.get(Role::Label)),
         Span::styled(
-            pad_left(&fit(&format!("◀ {}", short(&c.left)), w.side - 1), w.side),
+            pad_left(&format!("◀ {}", fit_end(&short(&c.left), w.side - 3)), w.side),
             t.get(Role::Label),
         ),
         Span::styled(
-            pad_left(&fit(&format!("{} ▶", short(&c.right)), w.side - 1), w.side),
+            pad_left(&format!("{} ▶", fit_end(&short(&c.right), w.side - 3)), w.side),
             t.get(Role::Label),
         ),
     ];

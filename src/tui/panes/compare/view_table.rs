@@ -14,7 +14,7 @@ use super::{ComparePane, many_columns, many_order};
 use crate::analysis::compare::MultiComparison;
 use crate::tui::theme::Role;
 use crate::tui::view::{RenderCtx, draw_row};
-use crate::tui::widgets::text::{clean, fit, num, pad, pad_left};
+use crate::tui::widgets::text::{clean, fit, num, pad, pad_end, pad_left};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -101,7 +101,7 @@ pub fn render(
             .get(*run)
             .cloned()
             .unwrap_or_else(|| short(&m.runs[*run]));
-        let mut spans = vec![Span::styled(pad(&clean(&name), NAME_W), t.get(Role::Text))];
+        let mut spans = vec![Span::styled(pad_end(&clean(&name), NAME_W), t.get(Role::Text))];
         for c in &cols {
             let (text, best) = cell(m, *c, *run);
             let text = format!(

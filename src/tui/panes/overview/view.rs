@@ -12,7 +12,7 @@ use crate::tui::context::{Load, Shared};
 use crate::tui::theme::Role;
 use crate::tui::view::{PaneView, RenderCtx, frame, not_ready, title_span};
 use crate::tui::widgets::glyphs::status_glyph;
-use crate::tui::widgets::text::{clean, count, date_time, fit, pad};
+use crate::tui::widgets::text::{clean, count, date_time, fit_end, pad};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -41,7 +41,7 @@ fn render(
     let mut title = vec![title_span("Overview", focused, ctx)];
     if let Some(d) = &state.detail {
         title.push(Span::styled(
-            format!("{} ", clean(&fit(d.info.run.run_ref.value(), 40))),
+            format!("{} ", clean(&fit_end(d.info.run.run_ref.value(), 40))),
             ctx.theme.get(Role::Dim),
         ));
     }
@@ -61,6 +61,10 @@ fn render(
         not_ready(&state.load, None, ctx, inner, buf);
         return;
     }
+    if inner.height <= HEADER_ROWS {
+        header(d, ctx).render(inner, buf);
+        return;
+    }
     let verified = state.verified.get(&d.info.run.run_ref);
     let (lines, hl) = lines(
         d,
@@ -78,6 +82,51 @@ fn render(
     }
     let scroll = scroll as u16;
     Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
+}
+
+/// An overview this short (the stacked layout's header) is one line about the run.
+const HEADER_ROWS: u16 = 2;
+
+/// The run in one line: status, name, project, duration, records, degraded, the last problem.
+fn header(d: &RunDetail, ctx: &RenderCtx<'_>) -> Line<'static> {
+    let t = ctx.theme;
+    let run = &d.info.run;
+    let stats = &d.info.stats;
+    let (glyph, role) = status_glyph(run.status);
+    let status = match run.status {
+        crate::model::Status::Open => "running",
+        s => s.as_str(),
+    };
+    let took = format_duration(crate::model::took(
+        run.started_at,
+        run.ended_at,
+        stats.last_observed,
+    ));
+    let mut spans = vec![
+        Span::styled(format!("{glyph} {status}  "), t.get(role)),
+        Span::styled(clean(&run.name), t.get(Role::Value)),
+        Span::styled(
+            format!("  {} · took {took} · {} records", clean(run.project_ref.value()), count(stats.total())),
+            t.get(Role::Dim),
+        ),
+    ];
+    if stats.degraded > 0 {
+        spans.push(Span::styled(
+            format!(" · ! {} degraded", stats.degraded),
+            t.get(Role::Degraded),
+        ));
+    }
+    if let Some(p) = &d.last_problem {
+        let key = match &p.record.payload {
+            Payload::Event(e) => e.event_key.clone(),
+            Payload::Span(s) => s.span_name.clone(),
+            Payload::Degraded(g) => g.issue_key.clone(),
+            Payload::Metric(m) => m.metric_key.clone(),
+        };
+        spans.push(Span::styled(" · last problem ", t.get(Role::Dim)));
+        spans.push(Span::styled(clean(&key), t.get(Role::LevelError)));
+    }
+    Line::from(spans)
 }
 
 fn section(name: &str, ctx: &RenderCtx<'_>) -> Line<'static> {

@@ -82,7 +82,7 @@ impl TreePane {
         if cx.is_pending(&Query::Flags { runs: vec![], now }.into()) {
             return;
         }
-        let height = cx.shared.pane_height(PaneId::Tree);
+        let height = super::list_rows(cx.shared.pane_height(PaneId::Tree));
         let runs = self.stale_flags(&cx.shared.catalog, height);
         if !runs.is_empty() {
             cx.ask(Query::Flags { runs, now });

@@ -15,16 +15,28 @@ mod view;
 pub use flags::{FLAG_CHUNK, RunFlags, generations};
 pub use rows::{Row, RowKind, selected_index};
 
-use super::{Info, Pane, PaneKind, Place};
+use super::{Info, Pane, PaneKind, Place, motion_delta};
 use crate::model::{Ref, Timestamp};
 use crate::query::{ProjectNode, RunOutline};
-use crate::tui::action::{Action, PaneId, SortKey};
+use crate::tui::action::{Action, Motion, PaneId, SortKey};
 use crate::tui::context::{Cx, FlashLevel, Intent, Load, Shared};
 use crate::tui::effect::{Lane, Priority};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How long rows changed by a live refresh stay highlighted.
 const FRESH_MICROS: i64 = 2_000_000;
+
+/// From this inner height the tree's last row is a legend of its markers.
+const LEGEND_FROM: usize = 8;
+
+/// The rows of the list in a pane `inner_h` tall (the legend takes one when there is room).
+pub fn list_rows(inner_h: usize) -> usize {
+    if inner_h >= LEGEND_FROM {
+        inner_h - 1
+    } else {
+        inner_h
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TreeSort {
@@ -311,6 +323,12 @@ impl Pane for TreePane {
         true
     }
 
+    fn select(&mut self, motion: Motion, cx: &mut Cx<'_>) {
+        // A page is the rows the list shows (the legend takes the pane's last one).
+        let page = list_rows(cx.shared.pane_height(PaneId::Tree));
+        self.move_by(motion_delta(motion, page), cx);
+    }
+
     fn move_by(&mut self, delta: isize, cx: &mut Cx<'_>) {
         let rows = self.rows(&cx.shared.catalog);
         if rows.is_empty() {
@@ -334,7 +352,7 @@ impl Pane for TreePane {
     }
 
     fn clamp(&mut self, shared: &Shared) {
-        self.clamp_view(shared, shared.pane_height(PaneId::Tree));
+        self.clamp_view(shared, list_rows(shared.pane_height(PaneId::Tree)));
     }
 
     fn filter(&self) -> Option<&str> {

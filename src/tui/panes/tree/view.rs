@@ -2,19 +2,21 @@
 //! `*● name ▲~! • 1.2k  12m05s`: mark, status glyph (● running, ✓ completed, ✗ failed,
 //! ⊘ cancelled), name, worst finding (`▲` error, `△` warning) and anomaly `~` (computed lazily
 //! by the worker, blank until then), degraded `!`, changed-since-seen `•`, record count,
-//! duration.
+//! duration. A narrow tree drops the duration, then the count, before it cuts a name, and a
+//! cut name keeps its end (`…-13-18-58`), where runs named alike differ. The last row is a
+//! legend of the markers in the tree (all of them are in `?`).
 //! Rows changed by a live refresh are highlighted for two seconds.
 //!
 //! Reads the pane and the shared run list, selection and marks only.
 
-use super::{Row, RowKind, TreePane, TreeSort, selected_index};
+use super::{Row, RowKind, TreePane, TreeSort, list_rows, selected_index};
 use crate::analysis::diagnostics::FindingSeverity;
 use crate::model::{Timestamp, format_duration};
 use crate::tui::context::Shared;
 use crate::tui::theme::Role;
 use crate::tui::view::{PaneView, RenderCtx, frame, not_ready, title_span};
-use crate::tui::widgets::glyphs::status_glyph;
-use crate::tui::widgets::text::{clean, count, fit, pad, pad_left};
+use crate::tui::widgets::glyphs::{MARKERS, status_glyph};
+use crate::tui::widgets::text::{clean, count, fit, pad, pad_end, pad_left};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -23,6 +25,17 @@ use ratatui::widgets::Widget;
 
 fn duration(start: Timestamp, end: Option<Timestamp>, last_seen: i64) -> String {
     format_duration(crate::model::took(start, end, last_seen))
+}
+
+/// ` 1.2k  12m05s`, ` 1.2k` below 36 columns, nothing below 28 (names come first).
+fn stats_column(records: u64, took: &str, width: usize) -> String {
+    if width >= 36 {
+        format!(" {} {}", pad_left(&count(records), 5), pad_left(took, 6))
+    } else if width >= 28 {
+        format!(" {}", pad_left(&count(records), 5))
+    } else {
+        String::new()
+    }
 }
 
 impl PaneView for TreePane {
@@ -80,12 +93,13 @@ fn render(
         return;
     }
     let selected = selected_index(&rows, shared.selected.as_ref());
-    for (i, row) in rows
-        .iter()
-        .enumerate()
-        .skip(state.offset)
-        .take(inner.height as usize)
-    {
+    let list_h = list_rows(inner.height as usize);
+    if list_h < inner.height as usize {
+        let y = inner.y + inner.height - 1;
+        legend(state, shared, &rows, inner.width as usize, ctx)
+            .render(Rect::new(inner.x, y, inner.width, 1), buf);
+    }
+    for (i, row) in rows.iter().enumerate().skip(state.offset).take(list_h) {
         let y = inner.y + (i - state.offset) as u16;
         let line = row_line(state, shared, row, inner.width as usize, ctx);
         let line_area = Rect::new(inner.x, y, inner.width, 1);
@@ -99,6 +113,50 @@ fn render(
         buf.set_style(line_area, st);
         line.style(st).render(line_area, buf);
     }
+}
+
+/// The markers that appear in `rows`, each with a short meaning, as many as fit `width`.
+fn legend(
+    state: &TreePane,
+    shared: &Shared,
+    rows: &[Row],
+    width: usize,
+    ctx: &RenderCtx<'_>,
+) -> Line<'static> {
+    let mut present: Vec<&str> = Vec::new();
+    for row in rows.iter().filter(|r| r.kind == RowKind::Run) {
+        let Some(info) = shared.catalog.run_info(&row.node) else {
+            continue;
+        };
+        let flags = state.flags.get(&row.node);
+        let finding = flags.and_then(|f| f.worst);
+        for (glyph, on) in [
+            ("*", shared.marks.contains(&row.node)),
+            ("▲", finding == Some(FindingSeverity::Error)),
+            ("△", finding == Some(FindingSeverity::Warning)),
+            ("~", flags.is_some_and(|f| !f.anomalies.is_empty())),
+            ("!", info.stats.degraded > 0),
+            ("•", state.changed_since_seen(info)),
+            (status_glyph(info.run.status).0, true),
+        ] {
+            if on && !present.contains(&glyph) {
+                present.push(glyph);
+            }
+        }
+    }
+    let t = ctx.theme;
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for m in MARKERS.iter().filter(|m| present.contains(&m.glyph)) {
+        let w = m.glyph.chars().count() + 1 + m.short.chars().count() + 2;
+        if used + w > width + 2 {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(m.glyph.to_string(), t.get(m.role)));
+        spans.push(Span::styled(format!(" {}  ", m.short), t.get(Role::Dim)));
+    }
+    Line::from(spans)
 }
 
 /// The run's worst finding (`▲` error, `△` warning) and anomaly (`~`) glyphs, once computed.
@@ -177,16 +235,8 @@ fn row_line(
                 info.run.ended_at,
                 info.stats.last_observed,
             );
-            // Narrow trees keep the name readable and drop the duration first.
-            let stats = if width >= 36 {
-                format!(
-                    "{} {}",
-                    pad_left(&count(info.stats.total()), 5),
-                    pad_left(&took, 6)
-                )
-            } else {
-                pad_left(&count(info.stats.total()), 5)
-            };
+            // Narrow trees keep the name readable: the duration goes first, then the count.
+            let stats = stats_column(info.stats.total(), &took, width);
             let (finding, anomaly) = flag_glyphs(state, &row.node, ctx);
             // A narrow tree has one flag column: the finding wins over the anomaly.
             let (finding, anomaly) = match (width >= 36, finding.content.trim().is_empty()) {
@@ -195,19 +245,19 @@ fn row_line(
                 (false, false) => (finding, Span::raw("")),
             };
             let flag_w = if width >= 36 { 2 } else { 1 };
-            let fixed = indent.len() + 2 + 3 + flag_w + stats.chars().count();
-            let name_w = width.saturating_sub(fixed + 1);
+            // indent, mark, glyph, space, name, flags, degraded, changed, stats.
+            let fixed = indent.len() + 3 + flag_w + 2 + stats.chars().count();
+            let name_w = width.saturating_sub(fixed);
             Line::from(vec![
                 Span::raw(indent),
                 Span::styled(mark.to_string(), t.get(Role::Mark)),
                 Span::styled(glyph.to_string(), t.get(role)),
                 Span::raw(" "),
-                Span::styled(pad(&clean(&info.run.name), name_w), t.get(Role::Text)),
+                Span::styled(pad_end(&clean(&info.run.name), name_w), t.get(Role::Text)),
                 finding,
                 anomaly,
                 Span::styled(degraded.to_string(), t.get(Role::Degraded)),
                 Span::styled(changed.to_string(), t.get(Role::Changed)),
-                Span::raw(" "),
                 Span::styled(stats, t.get(Role::Count)),
             ])
         }
@@ -237,20 +287,15 @@ fn row_line(
                 "▸"
             };
             let took = duration(s.stage.started_at, s.stage.ended_at, run_last);
-            let stats = if width >= 36 {
-                format!("{} {}", pad_left(&count(s.records), 5), pad_left(&took, 6))
-            } else {
-                pad_left(&count(s.records), 5)
-            };
+            let stats = stats_column(s.records, &took, width);
             let fixed = indent.len() + 3 + stats.chars().count();
-            let name_w = width.saturating_sub(fixed + 1);
+            let name_w = width.saturating_sub(fixed);
             Line::from(vec![
                 Span::raw(indent),
                 Span::styled(arrow.to_string(), t.get(Role::Dim)),
                 Span::styled(glyph.to_string(), t.get(role)),
                 Span::raw(" "),
-                Span::styled(pad(&clean(&s.stage.stage_name), name_w), t.get(Role::Stage)),
-                Span::raw(" "),
+                Span::styled(pad_end(&clean(&s.stage.stage_name), name_w), t.get(Role::Stage)),
                 Span::styled(stats, t.get(Role::Count)),
             ])
         }
