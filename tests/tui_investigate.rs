@@ -392,3 +392,32 @@ fn lineage_shows_cycles_and_dangling_refs_and_will_not_jump_to_a_missing_one() {
     assert_eq!(app.shared.focus, PaneId::Lineage);
     assert!(app.flash.as_ref().unwrap().text.contains("does not exist"));
 }
+
+/// A jump from a finding shows one run everywhere: the record's run in the records, and the
+/// overview and metrics too. They used to stay on the run shown before when an investigation
+/// pane had hidden them while the run changed.
+#[test]
+fn a_jump_from_a_finding_shows_the_same_run_in_every_pane() {
+    let (_d, root) = demo();
+    let (app, _) = start(
+        &root,
+        "6 1 :run <Space> dropout-0-3 <Enter> 6 <Enter>",
+        160,
+        48,
+    );
+    let run = app.shared.run.clone().unwrap();
+    assert!(run.as_str().ends_with("dropout-0-3"), "{run}");
+    assert_eq!(app.shared.focus, PaneId::Stream);
+    for (pane, shows) in [
+        ("records", app.panes.stream.run.as_ref()),
+        ("overview", app.panes.overview.run.as_ref()),
+        ("metrics", app.panes.metrics.run.as_ref()),
+    ] {
+        assert_eq!(shows, Some(&run), "the {pane} pane shows another run");
+    }
+    let text = frame_text(&app, &Theme::defaults(false)).unwrap();
+    assert!(
+        text.contains("Overview mnist-classifier.dropout-0-3"),
+        "{text}"
+    );
+}

@@ -262,3 +262,43 @@ fn quitting_while_a_job_runs_asks_twice() {
     }));
     assert_eq!(app.update(Msg::Action(Action::Quit)), vec![Effect::Quit]);
 }
+
+/// The path a job wrote fits the status line whole when it can, and keeps its file name when
+/// it cannot (at 80 columns the message used to be cut to "│ repor").
+#[test]
+fn a_written_path_fits_the_status_line_at_any_width() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir
+        .path()
+        .join("a-rather-long-directory-name-for-the-workspace/.contexta");
+    let ws = Workspace::open(&root, Access::Write).unwrap();
+    contexta::demo::generate(&ws, Timestamp::parse("2026-11-20T09:00:00Z").unwrap(), 42).unwrap();
+    drop(ws);
+    for (w, h) in [(80, 24), (120, 36), (160, 48), (400, 48)] {
+        let (app, _) = drive(
+            &root,
+            &HeadlessOptions {
+                width: w,
+                height: h,
+                keys: "R",
+                now: Timestamp::parse("2026-11-23T12:00:00Z").unwrap(),
+                label: None,
+            },
+        )
+        .unwrap();
+        let text = frame_text(&app, &Theme::defaults(false)).unwrap();
+        let status = text.lines().last().unwrap();
+        let flash = &app.flash.as_ref().unwrap().text;
+        let file = flash.rsplit('/').next().unwrap();
+        assert!(file.ends_with(".html"), "{flash}");
+        assert!(status.contains("report written: "), "{w}x{h}: {status}");
+        assert!(status.trim_end().ends_with(file), "{w}x{h}: {status}");
+        assert!(status.chars().count() <= w as usize);
+        if w >= 400 {
+            assert!(
+                status.contains(flash.as_str()),
+                "the whole path when it fits: {status}"
+            );
+        }
+    }
+}

@@ -239,3 +239,31 @@ fn the_tree_legend_explains_its_markers_and_help_explains_all() {
         );
     }
 }
+
+#[test]
+fn the_charted_metric_is_in_the_list_and_marked() {
+    let (_d, root) = demo();
+    // At 100×30 the key list shows three rows; the chart starts on train-loss, the fourth key.
+    let (mut app, mut exec) = start(&root, 100, 30, "");
+    let charted = |app: &AppState| {
+        let text = frame(app);
+        let list: Vec<String> = text
+            .lines()
+            .filter(|l| l.contains('◇') || l.contains('◆'))
+            .map(str::to_string)
+            .collect();
+        (text, list)
+    };
+    let (text, list) = charted(&app);
+    assert_eq!(app.panes.metrics.selected.as_deref(), Some("train-loss"));
+    assert_eq!(list.len(), 1, "{text}");
+    assert!(list[0].contains("◇ train-loss"), "{text}");
+    // Moving the selection keeps it in view and moves the mark; pinned keys get ◆.
+    keys(&mut app, &mut exec, "4 j j");
+    let (text, list) = charted(&app);
+    assert!(list.iter().any(|l| l.contains("◇ val-loss")), "{text}");
+    keys(&mut app, &mut exec, "<Space>");
+    let (text, list) = charted(&app);
+    assert!(list.iter().any(|l| l.contains("◆ val-loss")), "{text}");
+    assert!(!text.contains('◇'), "{text}");
+}

@@ -78,6 +78,11 @@ impl Tmux {
         self.cmd(&["capture-pane", "-p", "-t", "t"])
     }
 
+    /// The screen with its colours as escapes (tmux keeps how each colour was given).
+    fn screen_escaped(&self) -> String {
+        self.cmd(&["capture-pane", "-e", "-p", "-t", "t"])
+    }
+
     fn alternate_on(&self) -> bool {
         self.cmd(&["display-message", "-p", "-t", "t", "#{alternate_on}"])
             .trim()
@@ -363,6 +368,49 @@ fn a_resize_loads_the_panes_it_reveals() {
     t.keys("q");
     t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
     assert_restored(&t);
+}
+
+/// A terminal that knows 16 colours (`TERM=xterm`) gets 16-colour escapes only; one that says
+/// it knows 256 keeps crossterm's 256-colour ones.
+#[test]
+fn a_16_colour_terminal_gets_16_colour_escapes_only() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(".contexta");
+    {
+        let ws = contexta::store::Workspace::open(&root, contexta::store::Access::Write).unwrap();
+        let at = contexta::model::Timestamp::parse("2026-11-20T09:00:00Z").unwrap();
+        contexta::demo::generate(&ws, at, 42).unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_contexta");
+    for (term, sixteen) in [("xterm", true), ("xterm-256color", false)] {
+        let t = Tmux::new(&format!("colours-{sixteen}"));
+        t.start_sized(120, 36);
+        t.type_line(&format!(
+            "env -u COLORTERM -u NO_COLOR TERM={term} {} --workspace {} tui; echo EXIT=$?",
+            shell_quote(Path::new(bin)),
+            shell_quote(&root)
+        ));
+        t.wait_for("the explorer", |s| s.contains("Records ● following"));
+        let s = t.screen_escaped();
+        let indexed = s.contains("[38;5;") || s.contains(";38;5;") || s.contains("48;5;");
+        let bright = ["[91m", "[92m", "[94m", "[96m", "[36m", "[32m"]
+            .iter()
+            .any(|c| s.contains(c));
+        if sixteen {
+            assert!(
+                !indexed,
+                "TERM={term}: a 256-colour escape reached the screen:\n{s}"
+            );
+            assert!(bright, "TERM={term}: no colours at all:\n{s}");
+        } else {
+            assert!(indexed, "TERM={term}: 256-colour escapes expected:\n{s}");
+        }
+        t.keys("q");
+        t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
+    }
 }
 
 #[test]

@@ -26,6 +26,7 @@ pub mod jobs;
 pub mod key;
 pub mod keymap;
 pub mod layout;
+pub mod palette;
 pub mod panes;
 pub mod render;
 mod runtime;

@@ -11,7 +11,7 @@ use crate::tui::app::{AppState, FlashLevel, WsState};
 use crate::tui::keymap::Layer;
 use crate::tui::theme::Role;
 use crate::tui::view::RenderCtx;
-use crate::tui::widgets::text::{clean, clock, fit};
+use crate::tui::widgets::text::{clean, clock, fit, fit_path};
 use crate::watch::WatchMode;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
@@ -93,8 +93,18 @@ pub fn render(
             FlashLevel::Warn => Role::FlashWarn,
             FlashLevel::Error => Role::FlashError,
         };
-        left.push(Span::styled(format!("│ {}", clean(&f.text)), t.get(role)));
-        Line::from(left).render(area, buf);
+        // A message wins over the rest of the line: alone when it does not fit beside it, and
+        // a path in it loses directories before its file name.
+        let text = clean(&f.text);
+        let used: usize = left.iter().map(|s| s.content.chars().count()).sum();
+        let width = area.width as usize;
+        if used + 2 + text.chars().count() <= width {
+            left.push(Span::styled(format!("│ {text}"), t.get(role)));
+            Line::from(left).render(area, buf);
+        } else {
+            let text = fit_path(&text, width.saturating_sub(1));
+            Line::from(Span::styled(format!(" {text}"), t.get(role))).render(area, buf);
+        }
         return None;
     }
     let used: usize = left.iter().map(|s| s.content.chars().count()).sum();

@@ -82,6 +82,7 @@ pub const MARKERS: &[Marker] = &[
 /// Markers drawn elsewhere, for the help overlay.
 pub const OTHER_MARKERS: &[(&str, &str)] = &[
     ("◆", "metrics: a key pinned to the chart"),
+    ("◇", "metrics: the selected key, charted (nothing pinned)"),
     ("▶", "overview: the artifact a finding pointed at"),
     ("‖", "records: paused (F follows the newest again)"),
     ("▸ ▾", "tree: a collapsed / expanded node"),

@@ -40,6 +40,27 @@ pub fn fit_end(s: &str, width: usize) -> String {
     out
 }
 
+/// At most `width` chars of text that ends in a path (`report written: /a/b/c/run.html`):
+/// directories go from the middle first (`report written: …/c/run.html`), so the file name
+/// stays whole as long as it can; past that the end is kept.
+pub fn fit_path(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let Some(start) = s.find('/') else {
+        return fit(s, width);
+    };
+    let (head, path) = s.split_at(start);
+    let parts: Vec<&str> = path.split('/').collect();
+    for keep in (1..parts.len()).rev() {
+        let cut = format!("{head}…/{}", parts[parts.len() - keep..].join("/"));
+        if cut.chars().count() <= width {
+            return cut;
+        }
+    }
+    fit_end(s, width)
+}
+
 /// Exactly `width` chars: cut keeping the end (`fit_end`) or padded with spaces.
 pub fn pad_end(s: &str, width: usize) -> String {
     let f = fit_end(s, width);
@@ -125,6 +146,15 @@ mod tests {
         assert_eq!(fit_end(a, 0), "");
         assert_eq!(pad_end("run", 5), "run  ");
         assert_eq!(pad_end("wide-résnet", 6).chars().count(), 6);
+        let written = "report written: /tmp/a-long-workspace/.contexta/reports/run-snapshot.html";
+        assert_eq!(fit_path(written, 80), written);
+        assert_eq!(
+            fit_path(written, 50),
+            "report written: …/reports/run-snapshot.html"
+        );
+        assert_eq!(fit_path(written, 36), "report written: …/run-snapshot.html");
+        assert_eq!(fit_path(written, 12), "…apshot.html");
+        assert_eq!(fit_path("no path here at all", 8), "no path…");
         // The start-keeping cut, for text read left to right.
         assert_eq!(fit("a long message", 6), "a lon…");
     }

@@ -15,7 +15,7 @@ use super::{Info, Pane, PaneKind, Place, clamp_offset};
 use crate::model::Ref;
 use crate::query::{MetricInfo, SeriesLine, Spark};
 use crate::tui::action::{Action, PaneId, Zoom};
-use crate::tui::context::{Cx, Load};
+use crate::tui::context::{Cx, Load, Shared};
 use crate::tui::effect::{Lane, Priority};
 use crate::tui::layout::Area;
 use std::collections::BTreeMap;
@@ -235,6 +235,17 @@ impl MetricsPane {
 }
 
 impl Pane for MetricsPane {
+    /// The selected key (the charted one, unless keys are pinned) stays in the list's view.
+    fn clamp(&mut self, shared: &Shared) {
+        let height = shared
+            .area(PaneId::Metrics)
+            .map_or(0, |a| split(a.inner(), self.keys.len()).0.h as usize);
+        let (len, idx) = (self.visible_keys().len(), self.selected_index());
+        if let Some(idx) = idx {
+            self.offset = clamp_offset(self.offset, idx, len, height);
+        }
+    }
+
     fn sync(&mut self, cx: &mut Cx<'_>, force: bool) {
         let run = cx.shared.run.clone();
         if !cx.shared.visible(PaneId::Metrics) || !(force || self.run != run) {
@@ -326,6 +337,7 @@ impl Pane for MetricsPane {
             self.selected = self.visible_keys().first().map(|k| k.key.clone());
             self.load_series(cx);
         }
+        self.clamp(cx.shared);
     }
 
     fn on_failed(&mut self, lane: &'static str, message: &str) {
@@ -361,6 +373,7 @@ impl PaneKind for MetricsPane {
         match loaded {
             Loaded::Keys(keys) => {
                 self.apply_keys(keys);
+                self.clamp(cx.shared);
                 self.load_series(cx);
             }
             Loaded::Sparklines(s) => self.sparks = s.into_iter().collect(),

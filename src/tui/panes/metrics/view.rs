@@ -1,5 +1,6 @@
 //! The metrics pane: on top, every metric key of the run with a sparkline and last/min/max
-//! (`◆` marks keys pinned to the chart); below, the chart of the selected or pinned keys, with
+//! (`◆` marks keys pinned to the chart, `◇` the selected key charted when none is pinned; the
+//! list scrolls to keep it in view); below, the chart of the selected or pinned keys, with
 //! the same keys of marked runs overlaid, axes labelled, optional EMA smoothing, log scale,
 //! step or time on x, and zoom to the last N points.
 //!
@@ -101,8 +102,11 @@ fn render_list(
     {
         let y = list.y + (i - state.offset) as u16;
         let area = Rect::new(list.x, y, list.w, 1);
-        let pinned = if state.pinned.contains(&k.key) {
+        // ◆ pinned to the chart; ◇ charted because selected (nothing pinned).
+        let charted = if state.pinned.contains(&k.key) {
             "◆ "
+        } else if state.pinned.is_empty() && state.selected.as_ref() == Some(&k.key) {
+            "◇ "
         } else {
             "  "
         };
@@ -111,7 +115,7 @@ fn render_list(
             .get(&k.key)
             .map_or(String::new(), |v| spark(v, spark_w));
         let mut spans = vec![
-            Span::styled(pinned.to_string(), t.get(Role::Mark)),
+            Span::styled(charted.to_string(), t.get(Role::Mark)),
             Span::styled(pad(&clean(&k.key), key_w), t.get(Role::Key)),
             Span::raw(" "),
         ];

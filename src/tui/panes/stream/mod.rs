@@ -39,8 +39,11 @@ pub struct StreamPane {
     pub offset: usize,
     /// Rows that arrived live, highlighted until the instant given.
     pub fresh: BTreeMap<u32, Timestamp>,
-    /// Records known to exist past the window while paused (from the tree's counters).
-    pub behind: u64,
+    /// The run's newest seq as last known (from pages read and the run list).
+    pub newest: u32,
+    /// The run's newest seq when following stopped (scrolling up, `g g`, a jump to a record);
+    /// `None` while following, or until the first page of a jump says where the run ends.
+    pub paused_at: Option<u32>,
     /// A page request is in flight (so prefetching does not repeat it).
     pub paging: bool,
     /// The workspace changed while a page was in flight: read the tail when it lands (asking
@@ -67,6 +70,14 @@ pub enum Loaded {
 }
 
 impl StreamPane {
+    /// Records that arrived since following stopped (the title's "N new").
+    pub fn new_while_paused(&self) -> u64 {
+        match (self.follow, self.paused_at) {
+            (false, Some(at)) => u64::from(self.newest.saturating_sub(at)),
+            _ => 0,
+        }
+    }
+
     fn page_size(shared: &Shared) -> PageSize {
         PageSize {
             height: shared.pane_height(PaneId::Stream),
@@ -96,6 +107,8 @@ impl StreamPane {
         self.filter_text.clear();
         self.reset(Some(run));
         self.follow = false;
+        // Where the run ends is known when the first page lands: records after that are new.
+        self.paused_at = None;
         self.selected = Some(seq);
         // Read from the record on; earlier rows are fetched to fill the pane (`fill`).
         self.more_before = seq > 1;
@@ -148,19 +161,19 @@ impl Pane for StreamPane {
             return;
         }
         // The tree's counters are not read yet: ask from the cursor; an empty page is cheap.
-        if let Some(anchor) = self.live_anchor(None) {
+        if let Some(anchor) = self.live_anchor() {
             let limit = Self::page_size(cx.shared).cap();
             self.records(anchor, limit, cx);
         }
     }
 
     fn on_catalog(&mut self, cx: &mut Cx<'_>) {
-        let shared = &cx.shared;
-        if let Some(run) = &shared.run
-            && let Some(info) = shared.catalog.run_info(run)
-            && self.more_after
+        // The run list's counters say how far the run got, also past a window that does not
+        // reach its end (no page is read for those records while paused).
+        if let Some(run) = &self.run
+            && let Some(info) = cx.shared.catalog.run_info(run)
         {
-            self.behind = u64::from(info.stats.last_seq.saturating_sub(self.cursor));
+            self.newest = self.newest.max(info.stats.last_seq);
         }
     }
 

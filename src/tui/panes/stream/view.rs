@@ -42,9 +42,12 @@ fn render(
     if state.run.is_some() {
         if state.follow {
             title.push(Span::styled("● following ", t.get(Role::Live)));
-        } else if state.behind > 0 {
+        } else if state.new_while_paused() > 0 {
             title.push(Span::styled(
-                format!("‖ paused, {} new (F follows) ", count(state.behind)),
+                format!(
+                    "‖ paused, {} new (F follows) ",
+                    count(state.new_while_paused())
+                ),
                 t.get(Role::Stale),
             ));
         } else {

@@ -74,6 +74,10 @@ impl StreamPane {
         self.paging = false;
         self.load = Load::Ready;
         self.total = page.total;
+        self.newest = self.newest.max(page.last_seq);
+        if !self.follow && self.paused_at.is_none() {
+            self.paused_at = Some(self.newest);
+        }
         let mut follow_up = None;
         match anchor {
             Anchor::Tail => {
@@ -107,7 +111,6 @@ impl StreamPane {
                 self.more_after = page.more_after;
                 if !page.more_after {
                     self.cursor = page.last_seq;
-                    self.behind = 0;
                 } else if self.follow {
                     follow_up = Some(Anchor::After(self.last_seq()));
                 }
@@ -144,7 +147,7 @@ impl StreamPane {
         }
         self.clamp_view(size.height);
         if follow_up.is_none() && std::mem::take(&mut self.live_pending) {
-            follow_up = self.live_anchor(None);
+            follow_up = self.live_anchor();
         }
         if follow_up.is_some() {
             self.paging = true;
@@ -158,7 +161,7 @@ impl StreamPane {
             return None;
         }
         if delta < 0 {
-            self.follow = false;
+            self.pause();
         }
         let idx = self.selected_index().unwrap_or(self.rows.len() - 1) as isize;
         let new = (idx + delta).clamp(0, self.rows.len() as isize - 1) as usize;
@@ -194,7 +197,7 @@ impl StreamPane {
 
     /// Jump to the oldest record (paused).
     pub fn first(&mut self) -> Anchor {
-        self.follow = false;
+        self.pause();
         self.paging = true;
         Anchor::Head
     }
@@ -203,24 +206,27 @@ impl StreamPane {
     pub fn resume(&mut self) -> Anchor {
         self.follow = true;
         self.paging = true;
-        self.behind = 0;
+        self.paused_at = None;
         Anchor::Tail
     }
 
-    /// The live tail to read after a workspace change, if the window reaches the end.
-    pub fn live_anchor(&mut self, newest_seq: Option<u32>) -> Option<Anchor> {
+    /// Stops following: records from now on count as new until `follow` resumes.
+    fn pause(&mut self) {
+        if self.follow {
+            self.follow = false;
+            self.paused_at = Some(self.newest);
+        }
+    }
+
+    /// The live tail to read after a workspace change, if the window reaches the end (past a
+    /// window that does not, the run list's counters tell how many arrived).
+    pub fn live_anchor(&mut self) -> Option<Anchor> {
         self.run.as_ref()?;
         if self.paging {
             self.live_pending = true;
             return None;
         }
         if self.more_after {
-            if let Some(n) = newest_seq {
-                self.behind = u64::from(n.saturating_sub(self.cursor));
-            }
-            return None;
-        }
-        if newest_seq.is_some_and(|n| n <= self.cursor) {
             return None;
         }
         Some(Anchor::After(self.cursor))
