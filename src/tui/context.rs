@@ -81,6 +81,19 @@ impl Catalog {
     }
 }
 
+/// Colours a run can take (the theme's `run0`…`run5`).
+pub const RUN_COLOURS: usize = 6;
+
+/// A run's preferred colour slot: a stable hash (FNV-1a) of its ref.
+fn ref_slot(run: &Ref) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in run.as_str().bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (h % RUN_COLOURS as u64) as usize
+}
+
 /// What all panes read: the selection (the tree writes it), the clock and the screen.
 #[derive(Clone, Debug)]
 pub struct Shared {
@@ -152,6 +165,33 @@ impl Shared {
 
     pub fn visible(&self, pane: PaneId) -> bool {
         self.screen().is_visible(pane)
+    }
+
+    /// The colour slot (`0..RUN_COLOURS`) of a run, the same in every view: derived from its
+    /// ref, and unique among the runs marked or shown (on a clash the later ref, in ref order,
+    /// takes the next free slot), so overlaid runs never share a colour.
+    pub fn run_colour(&self, run: &Ref) -> usize {
+        let mut set: BTreeSet<&Ref> = self.marks.iter().collect();
+        set.extend(self.run.iter());
+        if !set.contains(run) {
+            return ref_slot(run);
+        }
+        let mut taken = [false; RUN_COLOURS];
+        for r in set {
+            let mut slot = ref_slot(r);
+            // More runs than colours share, in order.
+            for _ in 0..RUN_COLOURS {
+                if !taken[slot] {
+                    break;
+                }
+                slot = (slot + 1) % RUN_COLOURS;
+            }
+            taken[slot] = true;
+            if r == run {
+                return slot;
+            }
+        }
+        ref_slot(run)
     }
 
     /// Inner height of a pane as laid out now (0 when hidden).
@@ -270,5 +310,28 @@ impl<'a> Cx<'a> {
 
     pub fn into_intents(self) -> Vec<Intent> {
         self.intents
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_keeps_its_colour_and_shown_runs_never_share_one() {
+        let r = |s: &str| Ref::parse(&format!("run:p.{s}")).unwrap();
+        let mut shared = Shared::new((160, 48), Timestamp(0));
+        // Unmarked and not shown: the colour comes from the ref alone.
+        assert_eq!(shared.run_colour(&r("a")), ref_slot(&r("a")));
+        assert_eq!(shared.run_colour(&r("a")), shared.run_colour(&r("a")));
+        // Six runs marked or shown take six different colours, whatever their hashes.
+        let runs: Vec<Ref> = (0..6).map(|i| r(&format!("run-{i}"))).collect();
+        shared.run = Some(runs[0].clone());
+        shared.marks = runs[1..].iter().cloned().collect();
+        let mut slots: Vec<usize> = runs.iter().map(|x| shared.run_colour(x)).collect();
+        assert!(slots.iter().all(|s| *s < RUN_COLOURS));
+        slots.sort();
+        slots.dedup();
+        assert_eq!(slots.len(), 6, "{slots:?}");
     }
 }

@@ -40,7 +40,7 @@ pub const MARKERS: &[Marker] = &[
     marker(
         "*",
         Role::Mark,
-        "a marked run (compare, chart overlay)",
+        "a marked run (compare, chart overlay), in the run's own colour",
         "marked",
     ),
     marker(

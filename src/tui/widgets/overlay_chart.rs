@@ -1,5 +1,5 @@
-//! Several series on one chart, one colour each, step on x, with a legend: the compare pane's
-//! overlay of one metric across runs. The series arrive downsampled to the chart's width.
+//! Several series on one chart, one colour each (the caller's, e.g. each run's own), step on
+//! x, with a legend: the compare pane's overlay of one metric across runs. The series arrive downsampled to the chart's width.
 //!
 //! Draws only; never changes state. Non-finite values are left out (a gap, never a zero).
 
@@ -8,13 +8,16 @@ use crate::query::SeriesLine;
 use crate::tui::theme::{Role, Theme};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, LegendPosition, Widget};
 
-/// Draws `lines` (named by `names`, aligned) into `area`; false when nothing is plottable.
+/// Draws `lines` (named by `names` and drawn in `styles`, aligned) into `area`; false when
+/// nothing is plottable.
 pub fn render(
     lines: &[SeriesLine],
     names: &[String],
+    styles: &[Style],
     t: &Theme,
     area: Rect,
     buf: &mut Buffer,
@@ -52,7 +55,7 @@ pub fn render(
                 .name(clean(names.get(i).map_or("", String::as_str)))
                 .marker(Marker::Braille)
                 .graph_type(GraphType::Line)
-                .style(t.line(i))
+                .style(styles.get(i).copied().unwrap_or_else(|| t.line(i)))
                 .data(pts)
         })
         .collect();

@@ -33,18 +33,27 @@ pub fn short(run: &str) -> String {
 impl PaneView for ComparePane {
     fn render(
         &self,
-        _shared: &Shared,
+        shared: &Shared,
         focused: bool,
         ctx: &RenderCtx<'_>,
         area: Rect,
         buf: &mut Buffer,
     ) {
-        render(self, focused, ctx, area, buf)
+        render(self, shared, focused, ctx, area, buf)
+    }
+}
+
+/// A run's own colour, for a run given as text (a ref).
+fn run_style(shared: &Shared, run: &str, ctx: &RenderCtx<'_>) -> ratatui::style::Style {
+    match crate::model::Ref::parse(run) {
+        Ok(r) => ctx.theme.run(shared.run_colour(&r)),
+        Err(_) => ctx.theme.get(Role::Label),
     }
 }
 
 fn render(
     state: &ComparePane,
+    shared: &Shared,
     focused: bool,
     ctx: &RenderCtx<'_>,
     area: Rect,
@@ -78,7 +87,7 @@ fn render(
         return;
     }
     if state.many().is_some() {
-        super::view_table::render(state, focused, ctx, inner, buf);
+        super::view_table::render(state, shared, focused, ctx, inner, buf);
         return;
     }
     let Some(c) = state.two() else {
@@ -86,10 +95,10 @@ fn render(
     };
     let (list_h, chart_h) = split(inner.height);
     let list = Rect::new(inner.x, inner.y, inner.width, list_h);
-    render_list(c, state, focused, ctx, list, buf);
+    render_list(c, state, shared, focused, ctx, list, buf);
     if chart_h > 0 {
         let chart = Rect::new(inner.x, inner.y + list_h, inner.width, chart_h);
-        render_chart(c, state, ctx, chart, buf);
+        render_chart(c, state, shared, ctx, chart, buf);
     }
 }
 
@@ -155,6 +164,7 @@ fn metric_line(m: &MetricDelta, w: &Widths, ctx: &RenderCtx<'_>) -> Line<'static
 fn render_list(
     c: &Comparison,
     state: &ComparePane,
+    shared: &Shared,
     focused: bool,
     ctx: &RenderCtx<'_>,
     area: Rect,
@@ -166,11 +176,11 @@ fn render_list(
         Span::styled(pad("key (stage)", w.key), t.get(Role::Label)),
         Span::styled(
             pad_left(&format!("◀ {}", fit_end(&short(&c.left), w.side - 3)), w.side),
-            t.get(Role::Label),
+            run_style(shared, &c.left, ctx),
         ),
         Span::styled(
             pad_left(&format!("{} ▶", fit_end(&short(&c.right), w.side - 3)), w.side),
-            t.get(Role::Label),
+            run_style(shared, &c.right, ctx),
         ),
     ];
     if w.delta > 0 {
@@ -207,6 +217,7 @@ fn render_list(
 fn render_chart(
     c: &Comparison,
     state: &ComparePane,
+    shared: &Shared,
     ctx: &RenderCtx<'_>,
     area: Rect,
     buf: &mut Buffer,
@@ -233,7 +244,12 @@ fn render_chart(
         return;
     }
     let names = [short(&c.left), short(&c.right)];
-    if !overlay_chart::render(&state.series, &names, ctx.theme, body, buf) {
+    let styles: Vec<_> = state
+        .series
+        .iter()
+        .map(|l| ctx.theme.run(shared.run_colour(&l.run)))
+        .collect();
+    if !overlay_chart::render(&state.series, &names, &styles, ctx.theme, body, buf) {
         not_ready(&Load::Ready, Some("no points to chart"), ctx, body, buf);
     }
 }

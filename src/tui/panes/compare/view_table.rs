@@ -12,6 +12,7 @@
 use super::view::short;
 use super::{ComparePane, many_columns, many_order};
 use crate::analysis::compare::MultiComparison;
+use crate::tui::context::Shared;
 use crate::tui::theme::Role;
 use crate::tui::view::{RenderCtx, draw_row};
 use crate::tui::widgets::text::{clean, fit, num, pad, pad_end, pad_left};
@@ -59,6 +60,7 @@ fn cell(m: &MultiComparison, col: usize, run: usize) -> (String, bool) {
 
 pub fn render(
     state: &ComparePane,
+    shared: &Shared,
     focused: bool,
     ctx: &RenderCtx<'_>,
     area: Rect,
@@ -101,7 +103,10 @@ pub fn render(
             .get(*run)
             .cloned()
             .unwrap_or_else(|| short(&m.runs[*run]));
-        let mut spans = vec![Span::styled(pad_end(&clean(&name), NAME_W), t.get(Role::Text))];
+        // Each run's name in the colour it has everywhere.
+        let colour = crate::model::Ref::parse(&m.runs[*run])
+            .map_or(t.get(Role::Text), |r| t.run(shared.run_colour(&r)));
+        let mut spans = vec![Span::styled(pad_end(&clean(&name), NAME_W), colour)];
         for c in &cols {
             let (text, best) = cell(m, *c, *run);
             let text = format!(

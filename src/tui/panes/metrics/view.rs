@@ -23,18 +23,19 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, LegendPosition, Widget};
 impl PaneView for MetricsPane {
     fn render(
         &self,
-        _shared: &Shared,
+        shared: &Shared,
         focused: bool,
         ctx: &RenderCtx<'_>,
         area: Rect,
         buf: &mut Buffer,
     ) {
-        render(self, focused, ctx, area, buf)
+        render(self, shared, focused, ctx, area, buf)
     }
 }
 
 fn render(
     state: &MetricsPane,
+    shared: &Shared,
     focused: bool,
     ctx: &RenderCtx<'_>,
     area: Rect,
@@ -76,6 +77,7 @@ fn render(
     if chart.h >= 3 {
         render_chart(
             state,
+            shared,
             ctx,
             Rect::new(chart.x, chart.y, chart.w, chart.h),
             buf,
@@ -138,7 +140,13 @@ fn render_list(
     }
 }
 
-fn render_chart(state: &MetricsPane, ctx: &RenderCtx<'_>, area: Rect, buf: &mut Buffer) {
+fn render_chart(
+    state: &MetricsPane,
+    shared: &Shared,
+    ctx: &RenderCtx<'_>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let t = ctx.theme;
     let mut opts = Vec::new();
     match state.smoothing {
@@ -211,6 +219,12 @@ fn render_chart(state: &MetricsPane, ctx: &RenderCtx<'_>, area: Rect, buf: &mut 
         }
     };
     let many = state.series.len() > 1;
+    // Several runs overlaid: each in its own colour (the one it has everywhere); one run's
+    // several keys: a colour per line.
+    let runs = state
+        .series
+        .iter()
+        .any(|l| state.series.first().is_some_and(|f| f.run != l.run));
     let datasets: Vec<Dataset<'_>> = state
         .series
         .iter()
@@ -231,7 +245,11 @@ fn render_chart(state: &MetricsPane, ctx: &RenderCtx<'_>, area: Rect, buf: &mut 
                 .name(name)
                 .marker(Marker::Braille)
                 .graph_type(GraphType::Line)
-                .style(t.line(i))
+                .style(if runs {
+                    t.run(shared.run_colour(&line.run))
+                } else {
+                    t.line(i)
+                })
                 .data(pts)
         })
         .collect();

@@ -219,10 +219,13 @@ fn row_line(
                 return Line::from(clean(row.node.as_str()));
             };
             let (glyph, role) = status_glyph(info.run.status);
-            let mark = if shared.marks.contains(&row.node) {
-                "*"
+            // A marked run's `*` is in the run's own colour, as in the charts and compare.
+            let marked = shared.marks.contains(&row.node);
+            let mark = if marked { "*" } else { " " };
+            let mark_style = if marked {
+                t.run(shared.run_colour(&row.node))
             } else {
-                " "
+                t.get(Role::Mark)
             };
             let degraded = if info.stats.degraded > 0 { "!" } else { " " };
             let changed = if state.changed_since_seen(info) {
@@ -250,7 +253,7 @@ fn row_line(
             let name_w = width.saturating_sub(fixed);
             Line::from(vec![
                 Span::raw(indent),
-                Span::styled(mark.to_string(), t.get(Role::Mark)),
+                Span::styled(mark.to_string(), mark_style),
                 Span::styled(glyph.to_string(), t.get(role)),
                 Span::raw(" "),
                 Span::styled(pad_end(&clean(&info.run.name), name_w), t.get(Role::Text)),
