@@ -47,7 +47,8 @@ TERM=xterm-256color tmux -L "$sock" new-session -d -s shot -x 160 -y 48 \
   "env -u NO_COLOR '$bin' --workspace '$ws' tui"
 wait_for "Runs"
 sleep 2 # let the live run write a few steps
-wait_for "live-"
+# The live run (live-DATE-TIME) is in the tree; a cut name keeps its time (…-13-18-58).
+wait_for "MNIST classifier                   7"
 shoot tree-overview "contexta — run tree, overview, metrics and records (160x48)"
 
 tmux -L "$sock" send-keys -t shot 3
@@ -81,4 +82,16 @@ shoot lineage "contexta — lineage navigator around a run"
 tmux -L "$sock" send-keys -t shot '?'
 wait_for "Keys (q or Esc closes)"
 shoot help "contexta — help generated from the keymap"
+
+# Smaller terminals: tree, charts and records stacked at 120x36; one pane at a time at 80x24.
+tmux -L "$sock" send-keys -t shot q 2 1 # close the help; the overview, not the lineage, as main
+tmux -L "$sock" resize-window -t shot -x 120 -y 36
+wait_for "Metrics "
+wait_for "Records "
+shoot stacked-120x36 "contexta at 120x36 — tree, charts and records of the run together"
+tmux -L "$sock" resize-window -t shot -x 80 -y 24
+wait_for "1 Runs  2 Overview"
+tmux -L "$sock" send-keys -t shot 4
+wait_for "Metrics "
+shoot single-80x24 "contexta at 80x24 — one pane at a time, tabs name the keys"
 tmux -L "$sock" send-keys -t shot q q

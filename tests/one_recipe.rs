@@ -9,7 +9,9 @@ use contexta::analysis::diagnostics::Finding;
 use contexta::capture::Session;
 use contexta::model::{Ref, Status, Timestamp};
 use contexta::tui::app::Msg;
-use contexta::tui::effect::{Effect, Payload, Query, Request, RunFlags};
+use contexta::tui::effect::{Effect, Payload, Query, Request};
+use contexta::tui::panes::tree::RunFlags;
+use contexta::tui::panes::{diagnostics, tree};
 use contexta::tui::worker::Executor;
 
 /// Project `p`: six completed runs with a `train` stage and a loss near 1, then `outlier`,
@@ -69,12 +71,12 @@ fn cli_explorer_and_report_diagnose_a_run_alike() {
 
     let mut exec = Executor::new(&ws.root());
     let now = Timestamp::now();
-    let Payload::Findings(run, found) = ask(
+    let Payload::Diagnostics(diagnostics::Loaded::Findings(run, found)) = ask(
         &mut exec,
-        Query::Diagnose {
+        Query::Diagnostics(diagnostics::Query::Diagnose {
             run: outlier(),
             now,
-        },
+        }),
     ) else {
         panic!("not findings");
     };
@@ -122,12 +124,12 @@ fn cli_anomaly_and_tree_flags_score_alike() {
 
     let mut exec = Executor::new(&ws.root());
     let runs = vec![(outlier(), 1), (Ref::parse("run:p.r2").unwrap(), 1)];
-    let Payload::Flags(flags) = ask(
+    let Payload::Tree(tree::Loaded::Flags(flags)) = ask(
         &mut exec,
-        Query::Flags {
+        Query::Tree(tree::Query::Flags {
             runs,
             now: Timestamp::now(),
-        },
+        }),
     ) else {
         panic!("not flags");
     };

@@ -10,6 +10,7 @@ use contexta::tui::action::Action;
 use contexta::tui::app::{AppState, Msg};
 use contexta::tui::effect::{Effect, Query};
 use contexta::tui::headless::{HeadlessOptions, drive, frame_text, settle};
+use contexta::tui::panes::overview;
 use contexta::tui::theme::Theme;
 use contexta::tui::worker::Executor;
 use std::path::{Path, PathBuf};
@@ -38,18 +39,18 @@ fn start(root: &Path) -> (AppState, Executor) {
 
 fn asks_verify(fx: &[Effect]) -> bool {
     fx.iter()
-        .any(|e| matches!(e, Effect::Query(r) if matches!(r.query, Query::Verify { .. })))
+        .any(|e| matches!(e, Effect::Query(r) if matches!(r.query, Query::Overview(overview::Query::Verify { .. }))))
 }
 
 #[test]
 fn artifacts_show_ok_then_missing_and_changed_after_refresh() {
     let (_d, root) = demo();
     let (mut app, mut exec) = start(&root);
-    let detail = app.overview.detail.clone().unwrap();
+    let detail = app.panes.overview.detail.clone().unwrap();
     assert!(!detail.artifacts.is_empty(), "the demo run has artifacts");
     for a in &detail.artifacts {
         assert_eq!(
-            app.artifact_verdict(&a.artifact_ref),
+            app.panes.overview.artifact_verdict(&a.artifact_ref),
             Some(&Ok(ArtifactState::Ok)),
             "{}",
             a.artifact_ref
@@ -75,7 +76,7 @@ fn artifacts_show_ok_then_missing_and_changed_after_refresh() {
     let fx = app.update(Msg::Action(Action::Refresh));
     settle(&mut app, &mut exec, fx);
     assert_eq!(
-        app.artifact_verdict(&a.artifact_ref),
+        app.panes.overview.artifact_verdict(&a.artifact_ref),
         Some(&Ok(ArtifactState::Missing))
     );
     assert!(frame_text(&app, &theme).unwrap().contains("missing"));
@@ -84,7 +85,7 @@ fn artifacts_show_ok_then_missing_and_changed_after_refresh() {
     let fx = app.update(Msg::Action(Action::Refresh));
     settle(&mut app, &mut exec, fx);
     assert_eq!(
-        app.artifact_verdict(&a.artifact_ref),
+        app.panes.overview.artifact_verdict(&a.artifact_ref),
         Some(&Ok(ArtifactState::Changed))
     );
     assert!(frame_text(&app, &theme).unwrap().contains("changed"));
@@ -94,7 +95,7 @@ fn artifacts_show_ok_then_missing_and_changed_after_refresh() {
 fn before_the_worker_answers_the_state_reads_checking() {
     let (_d, root) = demo();
     let (mut app, _) = start(&root);
-    app.overview.verified.clear();
+    app.panes.overview.verified.clear();
     let theme = Theme::defaults(false);
     assert!(
         frame_text(&app, &theme)

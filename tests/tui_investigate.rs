@@ -10,6 +10,7 @@ use contexta::tui::action::{Action, PaneId};
 use contexta::tui::app::{AppState, Load, Msg};
 use contexta::tui::effect::{Effect, Query};
 use contexta::tui::headless::{HeadlessOptions, drive, frame_text, settle};
+use contexta::tui::panes::{compare, stream, tree};
 use contexta::tui::theme::Theme;
 use contexta::tui::worker::Executor;
 use std::path::{Path, PathBuf};
@@ -58,11 +59,11 @@ fn marking_two_runs_and_c_asks_for_a_comparison_of_both() {
         160,
         48,
     );
-    assert_eq!(app.tree.marks.len(), 2);
+    assert_eq!(app.shared.marks.len(), 2);
     let fx = app.update(Msg::Action(Action::Compare(vec![])));
     let asked = fx.iter().find_map(|e| match e {
         Effect::Query(r) => match &r.query {
-            Query::Compare { runs } => Some(runs.clone()),
+            Query::Compare(compare::Query::Compare { runs }) => Some(runs.clone()),
             _ => None,
         },
         _ => None,
@@ -75,8 +76,8 @@ fn marking_two_runs_and_c_asks_for_a_comparison_of_both() {
         ]),
         "oldest run on the left"
     );
-    assert_eq!(app.focus, PaneId::Compare);
-    assert_eq!(app.compare.load, Load::Loading);
+    assert_eq!(app.shared.focus, PaneId::Compare);
+    assert_eq!(app.panes.compare.load, Load::Loading);
 }
 
 #[test]
@@ -97,15 +98,22 @@ fn a_loaded_comparison_renders_side_by_side_with_the_selected_metric_charted() {
         &mut exec,
         Action::parse(":compare baseline lr-3e-4".trim_start_matches(':')).unwrap(),
     );
-    assert_eq!(app.compare.load, Load::Ready);
-    let c = app.compare.two().expect("two-run comparison");
+    assert_eq!(app.panes.compare.load, Load::Ready);
+    let c = app.panes.compare.two().expect("two-run comparison");
     assert!(c.metrics.iter().any(|m| m.key == "train-loss"));
-    assert_eq!(app.compare.series.len(), 2, "both runs' curves are loaded");
-    assert_eq!(app.compare.series[0].key, app.compare.series[1].key);
-    let before = app.compare.series[0].key.clone();
+    assert_eq!(
+        app.panes.compare.series.len(),
+        2,
+        "both runs' curves are loaded"
+    );
+    assert_eq!(
+        app.panes.compare.series[0].key,
+        app.panes.compare.series[1].key
+    );
+    let before = app.panes.compare.series[0].key.clone();
     act(&mut app, &mut exec, Action::parse("select next").unwrap());
     assert_ne!(
-        app.compare.series[0].key, before,
+        app.panes.compare.series[0].key, before,
         "the chart follows the selection"
     );
     let text = frame_text(&app, &Theme::defaults(true)).unwrap();
@@ -129,7 +137,7 @@ fn three_marked_runs_make_a_table_sortable_by_a_column() {
             "wide-resnet".into(),
         ]),
     );
-    let m = app.compare.many().expect("a table").clone();
+    let m = app.panes.compare.many().expect("a table").clone();
     assert_eq!(m.runs.len(), 3);
     let col = m
         .metrics
@@ -140,8 +148,8 @@ fn three_marked_runs_make_a_table_sortable_by_a_column() {
         act(&mut app, &mut exec, Action::Column(true));
     }
     act(&mut app, &mut exec, Action::parse("sort column").unwrap());
-    assert_eq!(app.compare.sort, Some((col, false)));
-    let order = contexta::tui::app::compare::many_order(&m, app.compare.sort);
+    assert_eq!(app.panes.compare.sort, Some((col, false)));
+    let order = contexta::tui::panes::compare::many_order(&m, app.panes.compare.sort);
     let vals: Vec<f64> = order
         .iter()
         .filter_map(|i| m.metrics[col].values[*i])
@@ -157,27 +165,35 @@ fn three_marked_runs_make_a_table_sortable_by_a_column() {
 fn enter_on_a_record_finding_jumps_to_that_record_in_the_stream() {
     let (_d, root) = demo();
     let (mut app, mut exec) = start(&root, ":run <Space> dropout-0-3 <Enter> 6", 80, 24);
-    assert_eq!(app.focus, PaneId::Diagnostics);
-    assert_eq!(app.diagnostics.load, Load::Ready);
+    assert_eq!(app.shared.focus, PaneId::Diagnostics);
+    assert_eq!(app.panes.diagnostics.load, Load::Ready);
     let i = app
+        .panes
         .diagnostics
         .findings
         .iter()
         .position(|f| f.evidence.iter().any(|e| e.starts_with("record:")))
         .expect("a finding with a record as evidence");
-    app.diagnostics.selected = i;
-    let evidence = run(&app.diagnostics.findings[i].evidence[0]);
+    app.panes.diagnostics.selected = i;
+    let evidence = run(&app.panes.diagnostics.findings[i].evidence[0]);
     let fx = app.update(Msg::Action(Action::Open));
     assert!(
-        matches!(fx.as_slice(), [Effect::Query(r)] if r.query == Query::Locate { record: evidence.clone() }),
+        matches!(fx.as_slice(), [Effect::Query(r)] if r.query == Query::Stream(stream::Query::Locate { record: evidence.clone() })),
         "{fx:?}"
     );
     settle(&mut app, &mut exec, fx);
-    assert_eq!(app.focus, PaneId::Stream);
-    assert_eq!(app.run, Some(run("run:mnist-classifier.dropout-0-3")));
-    let row = app.stream.selected_row().expect("the record is selected");
+    assert_eq!(app.shared.focus, PaneId::Stream);
+    assert_eq!(
+        app.shared.run,
+        Some(run("run:mnist-classifier.dropout-0-3"))
+    );
+    let row = app
+        .panes
+        .stream
+        .selected_row()
+        .expect("the record is selected");
     assert_eq!(row.record.envelope.record_ref, evidence);
-    assert!(!app.stream.follow, "the jump pauses following");
+    assert!(!app.panes.stream.follow, "the jump pauses following");
 }
 
 #[test]
@@ -185,60 +201,67 @@ fn enter_on_a_stage_finding_selects_the_stage_in_the_tree() {
     let (_d, root) = demo();
     let (mut app, mut exec) = start(&root, ":run <Space> wide-resnet <Enter> 6", 160, 48);
     let i = app
+        .panes
         .diagnostics
         .findings
         .iter()
         .position(|f| f.code == "incomplete_stage")
         .unwrap();
-    app.diagnostics.selected = i;
-    let stage = run(&app.diagnostics.findings[i].evidence[0]);
+    app.panes.diagnostics.selected = i;
+    let stage = run(&app.panes.diagnostics.findings[i].evidence[0]);
     act(&mut app, &mut exec, Action::Open);
-    assert_eq!(app.focus, PaneId::Tree);
-    assert_eq!(app.tree.selected, Some(stage));
+    assert_eq!(app.shared.focus, PaneId::Tree);
+    assert_eq!(app.shared.selected, Some(stage));
 }
 
 #[test]
 fn lineage_recentres_on_the_selected_neighbour_and_o_jumps_to_its_run() {
     let (_d, root) = demo();
     let (mut app, mut exec) = start(&root, ":run <Space> baseline <Enter> 7", 160, 48);
-    assert_eq!(app.focus, PaneId::Lineage);
-    let g = app.lineage.graph.as_ref().unwrap();
+    assert_eq!(app.shared.focus, PaneId::Lineage);
+    let g = app.panes.lineage.graph.as_ref().unwrap();
     assert_eq!(g.root, "run:mnist-classifier.baseline");
     act(&mut app, &mut exec, Action::Column(true));
-    let next = app.lineage.selected_ref().unwrap();
+    let next = app.panes.lineage.selected_ref().unwrap();
     act(&mut app, &mut exec, Action::Open);
-    assert_eq!(app.lineage.graph.as_ref().unwrap().root, next);
+    assert_eq!(app.panes.lineage.graph.as_ref().unwrap().root, next);
     // From the artifact, upstream leads back to the run; `o` opens it in the tree/overview.
     act(&mut app, &mut exec, Action::Column(false));
-    let back = app.lineage.selected_ref().unwrap();
+    let back = app.panes.lineage.selected_ref().unwrap();
     assert!(
         back.starts_with("run:") || back.starts_with("artifact:"),
         "{back}"
     );
     act(&mut app, &mut exec, Action::Jump);
-    assert!(app.run.is_some());
-    assert_ne!(app.focus, PaneId::Lineage);
+    assert!(app.shared.run.is_some());
+    assert_ne!(app.shared.focus, PaneId::Lineage);
 }
 
 #[test]
 fn a_project_row_shows_its_trends_and_flags_are_computed_once_per_generation() {
     let (_d, root) = demo();
     let (mut app, mut exec) = start(&root, "g g", 160, 48);
-    assert_eq!(app.view_main(), PaneId::Project);
-    assert_eq!(app.project.load, Load::Ready);
-    assert!(app.project.trends.iter().any(|t| t.key == "train-loss"));
-    let runs = app.tree.all_runs().count();
-    assert_eq!(app.tree.flags.len(), runs, "every run is flagged");
+    assert_eq!(app.shared.view_main(), PaneId::Project);
+    assert_eq!(app.panes.project.load, Load::Ready);
+    assert!(
+        app.panes
+            .project
+            .trends
+            .iter()
+            .any(|t| t.key == "train-loss")
+    );
+    let runs = app.shared.catalog.all_runs().count();
+    assert_eq!(app.panes.tree.flags.len(), runs, "every run is flagged");
     let failed = run("run:mnist-classifier.wide-resnet");
     assert_eq!(
-        app.tree.flags[&failed].worst,
+        app.panes.tree.flags[&failed].worst,
         Some(contexta::analysis::diagnostics::FindingSeverity::Error)
     );
     // Nothing changed: a refresh recomputes no flags.
     let fx = app.update(Msg::Changed);
     assert!(
         !fx.iter()
-            .any(|e| matches!(e, Effect::Query(r) if matches!(r.query, Query::Flags { .. }))),
+            .any(|e| matches!(e, Effect::Query(r) if matches!(r.query, Query::Tree(tree::Query::Flags { .. })))),
     );
     settle(&mut app, &mut exec, fx);
     assert_eq!(app.requests.in_flight(), 0);
@@ -249,10 +272,11 @@ fn the_tree_filter_matches_runs_by_their_artifacts() {
     let (_d, root) = demo();
     let (app, _) = start(&root, "/ final.pt <Enter>", 160, 48);
     let runs: Vec<String> = app
+        .panes
         .tree
-        .rows()
+        .rows(&app.shared.catalog)
         .iter()
-        .filter(|r| r.kind == contexta::tui::app::tree::RowKind::Run)
+        .filter(|r| r.kind == contexta::tui::panes::tree::RowKind::Run)
         .map(|r| r.node.to_string())
         .collect();
     assert!(
@@ -288,20 +312,21 @@ fn a_live_run_recomputes_only_its_own_flags() {
     live.metric("loss", 0.5, Some(1)).unwrap();
     session.flush().unwrap();
     let (mut app, mut exec) = start(&root, "", 160, 48);
-    assert_eq!(app.tree.flags.len(), 2);
+    assert_eq!(app.panes.tree.flags.len(), 2);
     live.metric("loss", 0.4, Some(2)).unwrap();
     session.flush().unwrap();
     // Run the tree reload by hand and look at the flags it asks for.
     let mut asked = Vec::new();
     for e in app.update(Msg::Changed) {
-        let is_tree = matches!(&e, Effect::Query(r) if r.query == Query::Tree);
+        let is_tree =
+            matches!(&e, Effect::Query(r) if r.query == Query::Tree(tree::Query::Catalog));
         let Some(msg) = exec.run(e) else { continue };
         if !is_tree {
             continue;
         }
         for e in app.update(msg) {
             if let Effect::Query(r) = &e
-                && let Query::Flags { runs, .. } = &r.query
+                && let Query::Tree(tree::Query::Flags { runs, .. }) = &r.query
             {
                 asked.extend(runs.iter().map(|(r, _)| r.clone()));
             }
@@ -343,7 +368,7 @@ fn lineage_shows_cycles_and_dangling_refs_and_will_not_jump_to_a_missing_one() {
         160,
         48,
     );
-    let g = app.lineage.graph.as_ref().unwrap();
+    let g = app.panes.lineage.graph.as_ref().unwrap();
     assert!(!g.cycles.is_empty());
     assert_eq!(g.dangling, vec!["artifact:mnist-classifier.baseline.ghost"]);
     let text = frame_text(&app, &Theme::defaults(true)).unwrap();
@@ -353,13 +378,46 @@ fn lineage_shows_cycles_and_dangling_refs_and_will_not_jump_to_a_missing_one() {
     );
     // Select the ghost on the downstream side; `o` says it does not exist.
     act(&mut app, &mut exec, Action::Column(true));
-    while app.lineage.selected_ref().as_deref() != Some("artifact:mnist-classifier.baseline.ghost")
+    while app.panes.lineage.selected_ref().as_deref()
+        != Some("artifact:mnist-classifier.baseline.ghost")
     {
-        let before = app.lineage.selected;
+        let before = app.panes.lineage.selected;
         act(&mut app, &mut exec, Action::parse("select next").unwrap());
-        assert_ne!(before, app.lineage.selected, "the ghost is a neighbour");
+        assert_ne!(
+            before, app.panes.lineage.selected,
+            "the ghost is a neighbour"
+        );
     }
     act(&mut app, &mut exec, Action::Jump);
-    assert_eq!(app.focus, PaneId::Lineage);
+    assert_eq!(app.shared.focus, PaneId::Lineage);
     assert!(app.flash.as_ref().unwrap().text.contains("does not exist"));
+}
+
+/// A jump from a finding shows one run everywhere: the record's run in the records, and the
+/// overview and metrics too. They used to stay on the run shown before when an investigation
+/// pane had hidden them while the run changed.
+#[test]
+fn a_jump_from_a_finding_shows_the_same_run_in_every_pane() {
+    let (_d, root) = demo();
+    let (app, _) = start(
+        &root,
+        "6 1 :run <Space> dropout-0-3 <Enter> 6 <Enter>",
+        160,
+        48,
+    );
+    let run = app.shared.run.clone().unwrap();
+    assert!(run.as_str().ends_with("dropout-0-3"), "{run}");
+    assert_eq!(app.shared.focus, PaneId::Stream);
+    for (pane, shows) in [
+        ("records", app.panes.stream.run.as_ref()),
+        ("overview", app.panes.overview.run.as_ref()),
+        ("metrics", app.panes.metrics.run.as_ref()),
+    ] {
+        assert_eq!(shows, Some(&run), "the {pane} pane shows another run");
+    }
+    let text = frame_text(&app, &Theme::defaults(false)).unwrap();
+    assert!(
+        text.contains("Overview mnist-classifier.dropout-0-3"),
+        "{text}"
+    );
 }

@@ -54,7 +54,7 @@ fn report() -> Msg {
 fn report_targets_the_selected_run_or_the_marked_pair() {
     let (_d, root) = demo();
     let (mut app, _) = start(&root, "");
-    let run = app.run.clone().unwrap();
+    let run = app.shared.run.clone().unwrap();
     let (_, kind) = job_of(&app.update(report()));
     assert_eq!(
         kind,
@@ -69,7 +69,7 @@ fn report_targets_the_selected_run_or_the_marked_pair() {
         &root,
         ":run <Space> baseline <Enter> <Space> :run <Space> lr-3e-4 <Enter> <Space>",
     );
-    let marked: Vec<Ref> = app.tree.marks.iter().cloned().collect();
+    let marked: Vec<Ref> = app.shared.marks.iter().cloned().collect();
     assert_eq!(marked.len(), 2);
     let (_, kind) =
         job_of(&app.update(Msg::Action(Action::parse("report html out.html").unwrap())));
@@ -205,7 +205,7 @@ fn the_command_line_completes_job_commands_and_render_kinds() {
 fn r_asks_for_an_html_report_of_the_run() {
     let (_d, root) = demo();
     let (mut app, _) = start(&root, "");
-    let run = app.run.clone().unwrap();
+    let run = app.shared.run.clone().unwrap();
     let fx = app.update(Msg::Key(contexta::tui::key::Key::char('R')));
     let (_, kind) = job_of(&fx);
     assert_eq!(
@@ -261,4 +261,44 @@ fn quitting_while_a_job_runs_asks_twice() {
         result: Ok(PathBuf::from("b.tar")),
     }));
     assert_eq!(app.update(Msg::Action(Action::Quit)), vec![Effect::Quit]);
+}
+
+/// The path a job wrote fits the status line whole when it can, and keeps its file name when
+/// it cannot (at 80 columns the message used to be cut to "│ repor").
+#[test]
+fn a_written_path_fits_the_status_line_at_any_width() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir
+        .path()
+        .join("a-rather-long-directory-name-for-the-workspace/.contexta");
+    let ws = Workspace::open(&root, Access::Write).unwrap();
+    contexta::demo::generate(&ws, Timestamp::parse("2026-11-20T09:00:00Z").unwrap(), 42).unwrap();
+    drop(ws);
+    for (w, h) in [(80, 24), (120, 36), (160, 48), (400, 48)] {
+        let (app, _) = drive(
+            &root,
+            &HeadlessOptions {
+                width: w,
+                height: h,
+                keys: "R",
+                now: Timestamp::parse("2026-11-23T12:00:00Z").unwrap(),
+                label: None,
+            },
+        )
+        .unwrap();
+        let text = frame_text(&app, &Theme::defaults(false)).unwrap();
+        let status = text.lines().last().unwrap();
+        let flash = &app.flash.as_ref().unwrap().text;
+        let file = flash.rsplit('/').next().unwrap();
+        assert!(file.ends_with(".html"), "{flash}");
+        assert!(status.contains("report written: "), "{w}x{h}: {status}");
+        assert!(status.trim_end().ends_with(file), "{w}x{h}: {status}");
+        assert!(status.chars().count() <= w as usize);
+        if w >= 400 {
+            assert!(
+                status.contains(flash.as_str()),
+                "the whole path when it fits: {status}"
+            );
+        }
+    }
 }

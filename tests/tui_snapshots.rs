@@ -1,6 +1,8 @@
 //! Frames of the real explorer on the fixed demo workspace, rendered headless (effects inline)
-//! at 80×24 and 160×48 with a fixed clock and workspace label, pinned with insta. Also: tiny
-//! sizes never panic, and hostile text from the workspace is shown escaped, never obeyed.
+//! at 80×24 (one pane at a time), 100×30 and 120×36 (tree, charts and records stacked), 120×24
+//! (tree beside one pane), 160×48 and 200×60 (every pane), with a fixed clock and workspace
+//! label, pinned with insta. Also: tiny sizes never panic, and hostile text from the workspace
+//! is shown escaped, never obeyed.
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
 use contexta::capture::Session;
@@ -127,8 +129,26 @@ snap!(
     48,
     ":run <Space> baseline <Enter> 7 l j"
 );
-snap!(project_80x24, 80, 24, "g g");
+snap!(project_80x24, 80, 24, "g g 8");
 snap!(project_160x48, 160, 48, "g g");
+
+// The layouts: tree, charts and records together from 100×30 up; `z` maximises, `T` hides the
+// tree; the overview is a header line until focused.
+snap!(start_100x30, 100, 30, "");
+snap!(start_120x36, 120, 36, "");
+snap!(start_200x60, 200, 60, "");
+snap!(overview_focused_120x36, 120, 36, "2");
+snap!(metrics_maximized_120x36, 120, 36, "4 z");
+snap!(tree_hidden_120x36, 120, 36, "3 T");
+snap!(tree_hidden_200x60, 200, 60, "T");
+snap!(
+    diagnostics_120x36,
+    120,
+    36,
+    ":run <Space> wide-resnet <Enter> 6"
+);
+snap!(stream_split_120x24, 120, 24, "3");
+snap!(help_markers_120x36, 120, 36, "? <C-d> <C-d> <C-d> <C-d>");
 
 #[test]
 fn missing_workspace_says_so() {
@@ -152,6 +172,9 @@ fn tiny_and_odd_sizes_never_panic() {
         (20, 3),
         (59, 8),
         (80, 24),
+        (99, 30),
+        (100, 30),
+        (120, 24),
         (140, 36),
         (200, 60),
     ] {
@@ -159,7 +182,7 @@ fn tiny_and_odd_sizes_never_panic() {
             demo_root(),
             w,
             h,
-            "3 <Enter> <Esc> 4 ? <Esc> 1 j l 6 7 l <Enter> 1 g g 8 :compare <Space> baseline <Space> lr-3e-4 <Enter>",
+            "3 <Enter> <Esc> 4 ? <Esc> 1 j l 6 7 l <Enter> 1 g g 8 :compare <Space> baseline <Space> lr-3e-4 <Enter> z 3 T 1 j z T 2",
         );
         assert_eq!(text.lines().count(), h as usize, "{w}x{h}");
     }

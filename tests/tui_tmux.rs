@@ -51,17 +51,18 @@ impl Tmux {
     /// A 160×48 window running a plain `sh` (no line editing, so `stty` shows what the
     /// explorer left behind).
     fn start(&self) {
-        self.cmd(&[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "160",
-            "-y",
-            "48",
-            "sh",
-        ]);
+        self.start_sized(160, 48);
+    }
+
+    fn start_sized(&self, w: u16, h: u16) {
+        let (w, h) = (w.to_string(), h.to_string());
+        self.cmd(&["new-session", "-d", "-s", "t", "-x", &w, "-y", &h, "sh"]);
+    }
+
+    /// Resizes the window, as a user dragging the terminal does (the explorer gets SIGWINCH).
+    fn resize(&self, w: u16, h: u16) {
+        let (w, h) = (w.to_string(), h.to_string());
+        self.cmd(&["resize-window", "-t", "t", "-x", &w, "-y", &h]);
     }
 
     fn type_line(&self, line: &str) {
@@ -75,6 +76,11 @@ impl Tmux {
 
     fn screen(&self) -> String {
         self.cmd(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    /// The screen with its colours as escapes (tmux keeps how each colour was given).
+    fn screen_escaped(&self) -> String {
+        self.cmd(&["capture-pane", "-e", "-p", "-t", "t"])
     }
 
     fn alternate_on(&self) -> bool {
@@ -311,6 +317,100 @@ fn marks_two_runs_compares_opens_lineage_and_jumps_from_a_finding_to_its_record(
     t.keys("q");
     t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
     assert_restored(&t);
+}
+
+/// Growing the terminal shows the selected run's records and metrics where they appear (they
+/// used to stay on "select a run in the tree" until another run was chosen).
+#[test]
+fn a_resize_loads_the_panes_it_reveals() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(".contexta");
+    {
+        let ws = contexta::store::Workspace::open(&root, contexta::store::Access::Write).unwrap();
+        let at = contexta::model::Timestamp::parse("2026-11-20T09:00:00Z").unwrap();
+        contexta::demo::generate(&ws, at, 42).unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_contexta");
+    let t = Tmux::new("resize");
+    t.start_sized(80, 24);
+    t.type_line(&format!(
+        "{} --workspace {} tui; echo EXIT=$?",
+        shell_quote(Path::new(bin)),
+        shell_quote(&root)
+    ));
+    // One pane at a time at 80×24: only the tree.
+    let s = t.wait_for("the tree alone", |s| {
+        s.contains("Runs") && s.contains("1 Runs  2 Overview")
+    });
+    assert!(!s.contains("Records ●"), "{s}");
+    // The selected run's records and charts, with data, at each size.
+    let shows_run = |s: &str| {
+        s.contains("Records ● following")
+            && s.contains("Metrics 6 keys")
+            && s.contains("epoch.completed")
+            && s.contains("train-loss")
+            && !s.contains("select a run in the tree")
+    };
+    for (w, h) in [(120, 36), (140, 40)] {
+        t.resize(w, h);
+        // Drawn at the new size: the top border spans the whole width.
+        t.wait_for(&format!("the run's records and metrics at {w}x{h}"), |s| {
+            let drawn = s
+                .lines()
+                .next()
+                .is_some_and(|l| l.chars().count() == w as usize);
+            drawn && shows_run(s)
+        });
+    }
+    t.keys("q");
+    t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
+    assert_restored(&t);
+}
+
+/// A terminal that knows 16 colours (`TERM=xterm`) gets 16-colour escapes only; one that says
+/// it knows 256 keeps crossterm's 256-colour ones.
+#[test]
+fn a_16_colour_terminal_gets_16_colour_escapes_only() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(".contexta");
+    {
+        let ws = contexta::store::Workspace::open(&root, contexta::store::Access::Write).unwrap();
+        let at = contexta::model::Timestamp::parse("2026-11-20T09:00:00Z").unwrap();
+        contexta::demo::generate(&ws, at, 42).unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_contexta");
+    for (term, sixteen) in [("xterm", true), ("xterm-256color", false)] {
+        let t = Tmux::new(&format!("colours-{sixteen}"));
+        t.start_sized(120, 36);
+        t.type_line(&format!(
+            "env -u COLORTERM -u NO_COLOR TERM={term} {} --workspace {} tui; echo EXIT=$?",
+            shell_quote(Path::new(bin)),
+            shell_quote(&root)
+        ));
+        t.wait_for("the explorer", |s| s.contains("Records ● following"));
+        let s = t.screen_escaped();
+        let indexed = s.contains("[38;5;") || s.contains(";38;5;") || s.contains("48;5;");
+        let bright = ["[91m", "[92m", "[94m", "[96m", "[36m", "[32m"]
+            .iter()
+            .any(|c| s.contains(c));
+        if sixteen {
+            assert!(
+                !indexed,
+                "TERM={term}: a 256-colour escape reached the screen:\n{s}"
+            );
+            assert!(bright, "TERM={term}: no colours at all:\n{s}");
+        } else {
+            assert!(indexed, "TERM={term}: 256-colour escapes expected:\n{s}");
+        }
+        t.keys("q");
+        t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
+    }
 }
 
 #[test]

@@ -12,6 +12,7 @@ use contexta::tui::effect::{Effect, Query};
 use contexta::tui::headless::{HeadlessOptions, drive, settle};
 use contexta::tui::key::Key;
 use contexta::tui::keymap::{Keymap, Layer, Lookup};
+use contexta::tui::panes::{metrics, stream, tree};
 use contexta::tui::worker::Executor;
 use std::path::{Path, PathBuf};
 
@@ -58,18 +59,18 @@ fn starts_on_the_most_recently_active_run_with_every_visible_pane_loaded() {
     let (_d, root) = demo();
     let (app, _) = start(&root, "");
     assert_eq!(app.ws, WsState::Ready);
-    let run = app.run.clone().unwrap();
+    let run = app.shared.run.clone().unwrap();
     assert_eq!(run.as_str(), "run:rag-qa.retriever-v3");
-    assert_eq!(app.tree.selected.as_ref(), Some(&run));
+    assert_eq!(app.shared.selected.as_ref(), Some(&run));
     assert!(
-        app.tree.expanded.contains(&run),
+        app.panes.tree.expanded.contains(&run),
         "the selected run shows its stages"
     );
-    assert!(app.overview.detail.is_some());
-    assert!(!app.stream.rows.is_empty());
-    assert!(app.stream.follow);
-    assert!(!app.metrics.keys.is_empty());
-    assert_eq!(app.metrics.selected.as_deref(), Some("train-loss"));
+    assert!(app.panes.overview.detail.is_some());
+    assert!(!app.panes.stream.rows.is_empty());
+    assert!(app.panes.stream.follow);
+    assert!(!app.panes.metrics.keys.is_empty());
+    assert_eq!(app.panes.metrics.selected.as_deref(), Some("train-loss"));
     assert_eq!(app.requests.in_flight(), 0, "every request was answered");
 }
 
@@ -77,22 +78,22 @@ fn starts_on_the_most_recently_active_run_with_every_visible_pane_loaded() {
 fn scrolling_up_pauses_follow_and_f_resumes_it() {
     let (_d, root) = demo();
     let (mut app, mut exec) = start(&root, "3");
-    assert_eq!(app.focus, PaneId::Stream);
-    let last = app.stream.rows.back().unwrap().seq;
-    assert_eq!(app.stream.selected, Some(last));
+    assert_eq!(app.shared.focus, PaneId::Stream);
+    let last = app.panes.stream.rows.back().unwrap().seq;
+    assert_eq!(app.panes.stream.selected, Some(last));
     keys(&mut app, &mut exec, "k k");
-    assert!(!app.stream.follow);
-    assert!(app.stream.selected.unwrap() < last);
+    assert!(!app.panes.stream.follow);
+    assert!(app.panes.stream.selected.unwrap() < last);
     keys(&mut app, &mut exec, "F");
-    assert!(app.stream.follow);
-    assert_eq!(app.stream.selected, Some(last));
+    assert!(app.panes.stream.follow);
+    assert_eq!(app.panes.stream.selected, Some(last));
     // g g jumps to the oldest record, paused; End follows again.
     keys(&mut app, &mut exec, "g g");
-    assert!(!app.stream.follow);
-    assert_eq!(app.stream.rows.front().unwrap().seq, 1);
-    assert_eq!(app.stream.selected, Some(1));
+    assert!(!app.panes.stream.follow);
+    assert_eq!(app.panes.stream.rows.front().unwrap().seq, 1);
+    assert_eq!(app.panes.stream.selected, Some(1));
     keys(&mut app, &mut exec, "<End>");
-    assert!(app.stream.follow);
+    assert!(app.panes.stream.follow);
 }
 
 #[test]
@@ -102,7 +103,7 @@ fn f_asks_for_the_tail() {
     let fx = app.update(Msg::Action(Action::Follow));
     assert!(matches!(
         fx.as_slice(),
-        [Effect::Query(r)] if matches!(r.query, Query::Records { anchor: contexta::query::Anchor::Tail, .. })
+        [Effect::Query(r)] if matches!(r.query, Query::Stream(stream::Query::Records { anchor: contexta::query::Anchor::Tail, .. }))
     ));
 }
 
@@ -118,19 +119,22 @@ fn live_records_append_while_following_and_wait_while_paused() {
     }
     session.flush().unwrap();
     let (mut app, mut exec) = start(&root, "3");
-    assert_eq!(app.run.as_ref(), Some(run.run_ref()));
-    let before = app.stream.rows.len();
+    assert_eq!(app.shared.run.as_ref(), Some(run.run_ref()));
+    let before = app.panes.stream.rows.len();
     for i in 5..8 {
         run.event("tick", Level::Info, &format!("tick {i}"))
             .unwrap();
     }
     session.flush().unwrap();
     send(&mut app, &mut exec, Msg::Changed);
-    assert_eq!(app.stream.rows.len(), before + 3);
-    assert_eq!(app.stream.fresh.len(), 3, "new rows are highlighted");
-    assert_eq!(app.stream.selected, app.stream.rows.back().map(|r| r.seq));
+    assert_eq!(app.panes.stream.rows.len(), before + 3);
+    assert_eq!(app.panes.stream.fresh.len(), 3, "new rows are highlighted");
+    assert_eq!(
+        app.panes.stream.selected,
+        app.panes.stream.rows.back().map(|r| r.seq)
+    );
     assert!(
-        app.tree.fresh.contains_key(run.run_ref()),
+        app.panes.tree.fresh.contains_key(run.run_ref()),
         "the tree marks the run"
     );
     // Highlights expire with time.
@@ -139,16 +143,16 @@ fn live_records_append_while_following_and_wait_while_paused() {
         &mut exec,
         Msg::Clock(Timestamp(now().0 + 5_000_000)),
     );
-    assert!(app.stream.fresh.is_empty());
+    assert!(app.panes.stream.fresh.is_empty());
 
     // Paused: the selection stays where the user put it.
     keys(&mut app, &mut exec, "k k");
-    let held = app.stream.selected;
+    let held = app.panes.stream.selected;
     run.event("tick", Level::Info, "tick 8").unwrap();
     session.flush().unwrap();
     send(&mut app, &mut exec, Msg::Changed);
-    assert_eq!(app.stream.selected, held);
-    assert!(!app.stream.follow);
+    assert_eq!(app.panes.stream.selected, held);
+    assert!(!app.panes.stream.follow);
 }
 
 #[test]
@@ -156,23 +160,24 @@ fn record_filter_narrows_the_stream_and_esc_clears_it() {
     let (_d, root) = demo();
     let (mut app, mut exec) = start(&root, "3 / type:event <Enter>");
     assert_eq!(app.prompt, None);
-    assert_eq!(app.stream.filter.types, vec![RecordType::Event]);
-    assert!(!app.stream.rows.is_empty());
+    assert_eq!(app.panes.stream.filter.types, vec![RecordType::Event]);
+    assert!(!app.panes.stream.rows.is_empty());
     assert!(
-        app.stream
+        app.panes
+            .stream
             .rows
             .iter()
             .all(|r| r.record.record_type() == RecordType::Event)
     );
     keys(&mut app, &mut exec, "<Esc>");
-    assert!(app.stream.filter.is_empty());
+    assert!(app.panes.stream.filter.is_empty());
     assert_eq!(
-        app.focus,
+        app.shared.focus,
         PaneId::Stream,
         "the first Esc only clears the filter"
     );
     keys(&mut app, &mut exec, "<Esc>");
-    assert_eq!(app.focus, PaneId::Tree);
+    assert_eq!(app.shared.focus, PaneId::Tree);
 }
 
 #[test]
@@ -188,13 +193,14 @@ fn bad_filter_says_why_in_the_status_line() {
 fn tree_filter_and_sort() {
     let (_d, root) = demo();
     let (mut app, mut exec) = start(&root, "/ wine <Enter>");
-    let rows = app.tree.rows();
+    let rows = app.panes.tree.rows(&app.shared.catalog);
     assert!(rows.iter().all(|r| r.node.as_str().contains("wine")));
-    assert!(app.run.as_ref().unwrap().as_str().contains("wine"));
+    assert!(app.shared.run.as_ref().unwrap().as_str().contains("wine"));
     keys(&mut app, &mut exec, ":sort <Space> name <Enter>");
     let names: Vec<String> = app
+        .panes
         .tree
-        .rows()
+        .rows(&app.shared.catalog)
         .iter()
         .filter(|r| r.node.kind() == "run")
         .map(|r| r.node.last().to_string())
@@ -208,22 +214,22 @@ fn tree_filter_and_sort() {
 fn marks_hold_runs_and_refuse_other_rows() {
     let (_d, root) = demo();
     let (mut app, mut exec) = start(&root, "<Space>");
-    let first = app.run.clone().unwrap();
-    assert!(app.tree.marks.contains(&first));
+    let first = app.shared.run.clone().unwrap();
+    assert!(app.shared.marks.contains(&first));
     keys(&mut app, &mut exec, "g g <Space>");
-    assert_eq!(app.tree.marks.len(), 1, "a project cannot be marked");
+    assert_eq!(app.shared.marks.len(), 1, "a project cannot be marked");
     assert!(app.flash.as_ref().unwrap().text.contains("select a run"));
     keys(&mut app, &mut exec, "j <Space>");
-    assert_eq!(app.tree.marks.len(), 2);
+    assert_eq!(app.shared.marks.len(), 2);
     // Marked runs overlay the chart.
     keys(&mut app, &mut exec, "4");
     assert!(
-        app.metrics.series.len() >= 2,
+        app.panes.metrics.series.len() >= 2,
         "{}",
-        app.metrics.series.len()
+        app.panes.metrics.series.len()
     );
     keys(&mut app, &mut exec, "1 u");
-    assert!(app.tree.marks.is_empty());
+    assert!(app.shared.marks.is_empty());
 }
 
 #[test]
@@ -247,7 +253,7 @@ fn command_line_completes_and_remembers() {
     );
     keys(&mut app, &mut exec, "<Enter>");
     assert_eq!(
-        app.run.as_ref().unwrap().as_str(),
+        app.shared.run.as_ref().unwrap().as_str(),
         "run:wine-quality.svm-baseline"
     );
     keys(&mut app, &mut exec, ":frobnicate <Enter>");
@@ -279,13 +285,16 @@ fn stale_results_are_dropped() {
     let _new = app.update(Msg::Action(Action::Refresh));
     let tree_req = old
         .into_iter()
-        .find(|e| matches!(e, Effect::Query(r) if r.query == Query::Tree))
+        .find(|e| matches!(e, Effect::Query(r) if r.query == Query::Tree(tree::Query::Catalog)))
         .unwrap();
     let msg = exec.run(tree_req).unwrap();
-    app.tree.projects.clear();
+    app.shared.catalog.projects.clear();
     let fx = app.update(msg);
     assert!(fx.is_empty());
-    assert!(app.tree.projects.is_empty(), "an old answer must not land");
+    assert!(
+        app.shared.catalog.projects.is_empty(),
+        "an old answer must not land"
+    );
 }
 
 #[test]
@@ -304,7 +313,7 @@ fn missing_workspace_is_shown_and_retried_until_it_appears() {
     drop(ws);
     send(&mut app, &mut exec, Msg::Changed);
     assert_eq!(app.ws, WsState::Ready);
-    assert!(app.run.is_some());
+    assert!(app.shared.run.is_some());
     // The status line ticks "updated Ns ago" for a minute after a change, then sleeps.
     assert!(app.next_wake().is_some());
     send(
@@ -355,10 +364,10 @@ fn keymap_override_errors_name_file_line_and_key_and_defaults_still_apply() {
 fn tab_cycles_focus_and_unbound_keys_do_nothing() {
     let (_d, root) = demo();
     let (mut app, mut exec) = start(&root, "");
-    let mut seen = vec![app.focus];
+    let mut seen = vec![app.shared.focus];
     for _ in 0..4 {
         keys(&mut app, &mut exec, "<Tab>");
-        seen.push(app.focus);
+        seen.push(app.shared.focus);
     }
     assert_eq!(
         seen,
@@ -389,16 +398,19 @@ fn metrics_chart_options_change_state_and_zoom_refetches() {
     let (_d, root) = demo();
     let (mut app, mut exec) = start(&root, "4 e L x");
     assert_eq!(
-        app.metrics.smoothing,
-        contexta::tui::app::metrics::Smoothing::Light
+        app.panes.metrics.smoothing,
+        contexta::tui::panes::metrics::Smoothing::Light
     );
-    assert!(app.metrics.log_y);
-    assert_eq!(app.metrics.x_axis, contexta::tui::app::metrics::XAxis::Time);
+    assert!(app.panes.metrics.log_y);
+    assert_eq!(
+        app.panes.metrics.x_axis,
+        contexta::tui::panes::metrics::XAxis::Time
+    );
     let fx = app.update(Msg::Key(Key::char('+')));
-    assert!(fx.iter().any(|e| matches!(e, Effect::Query(r) if matches!(r.query, Query::Series { last_n: Some(1000), .. }))));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Query(r) if matches!(r.query, Query::Metrics(metrics::Query::Series { last_n: Some(1000), .. })))));
     settle(&mut app, &mut exec, fx);
     keys(&mut app, &mut exec, "j <Space>");
-    assert_eq!(app.metrics.pinned.len(), 1);
+    assert_eq!(app.panes.metrics.pinned.len(), 1);
 }
 
 #[test]
@@ -415,13 +427,13 @@ fn a_change_during_a_page_read_waits_for_it_instead_of_replacing_it() {
     assert!(
         !live
             .iter()
-            .any(|e| matches!(e, Effect::Query(r) if matches!(r.query, Query::Records { .. }))),
+            .any(|e| matches!(e, Effect::Query(r) if matches!(r.query, Query::Stream(stream::Query::Records { .. })))),
         "{live:?}"
     );
     settle(&mut app, &mut exec, head);
     settle(&mut app, &mut exec, live);
     assert_eq!(
-        app.stream.rows.front().unwrap().seq,
+        app.panes.stream.rows.front().unwrap().seq,
         1,
         "the head page landed"
     );
@@ -443,23 +455,23 @@ fn mouse_clicks_focus_and_select_and_the_wheel_scrolls() {
         })
     };
     send(&mut app, &mut exec, click(stream.x + 2, stream.y));
-    assert_eq!(app.focus, PaneId::Stream);
-    let top = app.stream.rows[app.stream.offset].seq;
-    assert_eq!(app.stream.selected, Some(top));
-    assert!(!app.stream.follow);
+    assert_eq!(app.shared.focus, PaneId::Stream);
+    let top = app.panes.stream.rows[app.panes.stream.offset].seq;
+    assert_eq!(app.panes.stream.selected, Some(top));
+    assert!(!app.panes.stream.follow);
     let wheel = Msg::Mouse(Mouse {
         kind: MouseKind::ScrollDown,
         x: stream.x + 2,
         y: stream.y,
     });
     send(&mut app, &mut exec, wheel);
-    assert!(app.stream.selected.unwrap() > top);
+    assert!(app.panes.stream.selected.unwrap() > top);
     let tree = screen.area(PaneId::Tree).unwrap().inner();
     send(&mut app, &mut exec, click(tree.x + 3, tree.y + 1));
-    assert_eq!(app.focus, PaneId::Tree);
+    assert_eq!(app.shared.focus, PaneId::Tree);
     assert_eq!(
-        app.tree.selected_kind(),
-        Some(contexta::tui::app::tree::RowKind::Run)
+        app.panes.tree.selected_kind(&app.shared),
+        Some(contexta::tui::panes::tree::RowKind::Run)
     );
 }
 
@@ -476,7 +488,7 @@ fn a_workspace_deleted_and_recreated_while_open_is_reported_then_reopened() {
         app.ws
     );
     assert!(
-        !app.tree.projects.is_empty(),
+        !app.shared.catalog.projects.is_empty(),
         "what was loaded stays on screen"
     );
     // Re-created with different content: the explorer must read the new file, not the old one.
@@ -486,14 +498,17 @@ fn a_workspace_deleted_and_recreated_while_open_is_reported_then_reopened() {
     session.flush().unwrap();
     send(&mut app, &mut exec, Msg::Changed);
     assert_eq!(app.ws, WsState::Ready);
-    assert_eq!(app.tree.projects.len(), 1);
-    assert_eq!(app.tree.projects[0].runs[0].run.run_ref, *run.run_ref());
+    assert_eq!(app.shared.catalog.projects.len(), 1);
     assert_eq!(
-        app.run.as_ref(),
+        app.shared.catalog.projects[0].runs[0].run.run_ref,
+        *run.run_ref()
+    );
+    assert_eq!(
+        app.shared.run.as_ref(),
         Some(run.run_ref()),
         "the vanished selection moved on"
     );
-    assert!(app.overview.detail.is_some());
+    assert!(app.panes.overview.detail.is_some());
     drop(d);
 }
 
@@ -511,9 +526,9 @@ fn growing_the_terminal_fills_the_taller_stream() {
         },
     )
     .unwrap();
-    let before = app.stream.rows.len();
+    let before = app.panes.stream.rows.len();
     send(&mut app, &mut exec, Msg::Resize(200, 60));
-    assert!(app.stream.rows.len() > before);
-    assert!(app.stream.rows.len() >= app.stream_height());
-    assert!(app.stream.follow, "still following the tail");
+    assert!(app.panes.stream.rows.len() > before);
+    assert!(app.panes.stream.rows.len() >= app.shared.pane_height(PaneId::Stream));
+    assert!(app.panes.stream.follow, "still following the tail");
 }

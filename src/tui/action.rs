@@ -7,78 +7,7 @@
 use crate::report::Render;
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum PaneId {
-    Tree,
-    Overview,
-    Stream,
-    Metrics,
-    Compare,
-    Diagnostics,
-    Lineage,
-    Project,
-}
-
-impl PaneId {
-    pub const ALL: [PaneId; 8] = [
-        PaneId::Tree,
-        PaneId::Overview,
-        PaneId::Stream,
-        PaneId::Metrics,
-        PaneId::Compare,
-        PaneId::Diagnostics,
-        PaneId::Lineage,
-        PaneId::Project,
-    ];
-
-    /// The panes `Tab` cycles through; the investigation panes are opened by their own keys.
-    pub const CYCLE: [PaneId; 4] = [
-        PaneId::Tree,
-        PaneId::Overview,
-        PaneId::Stream,
-        PaneId::Metrics,
-    ];
-
-    /// Investigation panes: shown in place of the overview and metrics when focused.
-    pub fn is_investigation(self) -> bool {
-        matches!(
-            self,
-            PaneId::Compare | PaneId::Diagnostics | PaneId::Lineage | PaneId::Project
-        )
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            PaneId::Tree => "tree",
-            PaneId::Overview => "overview",
-            PaneId::Stream => "stream",
-            PaneId::Metrics => "metrics",
-            PaneId::Compare => "compare",
-            PaneId::Diagnostics => "diagnostics",
-            PaneId::Lineage => "lineage",
-            PaneId::Project => "project",
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            PaneId::Tree => "Runs",
-            PaneId::Overview => "Overview",
-            PaneId::Stream => "Records",
-            PaneId::Metrics => "Metrics",
-            PaneId::Compare => "Compare",
-            PaneId::Diagnostics => "Diagnostics",
-            PaneId::Lineage => "Lineage",
-            PaneId::Project => "Project",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<PaneId> {
-        PaneId::ALL
-            .into_iter()
-            .find(|p| p.name() == s || (s == "records" && *p == PaneId::Stream))
-    }
-}
+pub use super::panes::PaneId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -154,6 +83,10 @@ pub enum Action {
     Export(Option<String>),
     /// Back up the workspace in the background.
     Backup(Option<String>),
+    /// The focused pane fills the screen, or goes back to its place.
+    Maximize,
+    /// Hide the run tree (its columns go to the other panes), or show it again.
+    ToggleTree,
     /// Does nothing: a user keymap binds a key to it to disable a default.
     Nop,
 }
@@ -161,6 +94,24 @@ pub enum Action {
 pub use super::commands::{COMMANDS, CommandSpec};
 
 impl Action {
+    /// Actions on the focused pane's rows or columns: no other pane takes them.
+    pub fn is_focused_only(&self) -> bool {
+        matches!(
+            self,
+            Action::Open | Action::Expand | Action::Collapse | Action::Column(_) | Action::Jump
+        )
+    }
+
+    /// What the status line says when no pane took the action (`None`: nothing to say).
+    pub fn unavailable(&self) -> Option<&'static str> {
+        match self {
+            Action::Expand | Action::Collapse => Some("expand/collapse: only in the run tree"),
+            Action::Column(_) => Some("column: only in the lineage or a compare table of 3+ runs"),
+            Action::Jump => Some("jump: only in the lineage or diagnostics"),
+            _ => None,
+        }
+    }
+
     pub fn parse(text: &str) -> Result<Action, String> {
         let text = text.trim();
         let (verb, rest) = match text.split_once(char::is_whitespace) {
@@ -188,19 +139,12 @@ impl Action {
             "back" => no_args(Action::Back),
             "command" => no_args(Action::Command),
             "focus" => {
-                let a = arg(&[
-                    "next",
-                    "prev",
-                    "tree",
-                    "overview",
-                    "stream",
-                    "records",
-                    "metrics",
-                    "compare",
-                    "diagnostics",
-                    "lineage",
-                    "project",
-                ])?;
+                let mut words = vec!["next", "prev"];
+                for p in PaneId::ALL {
+                    words.push(p.name());
+                    words.extend(p.info().aliases);
+                }
+                let a = arg(&words)?;
                 Ok(Action::Focus(match a.as_str() {
                     "next" => Focus::Next,
                     "prev" => Focus::Prev,
@@ -267,6 +211,8 @@ impl Action {
             }
             "export" => Ok(Action::Export((!rest.is_empty()).then(|| rest.to_string()))),
             "backup" => Ok(Action::Backup((!rest.is_empty()).then(|| rest.to_string()))),
+            "maximize" | "maximise" => no_args(Action::Maximize),
+            "toggle-tree" => no_args(Action::ToggleTree),
             "nop" | "none" => no_args(Action::Nop),
             "" => Err("empty command".into()),
             other => Err(format!("unknown command `{other}` (try :help)")),
@@ -362,6 +308,8 @@ impl fmt::Display for Action {
             Action::Export(Some(p)) => write!(f, "export {p}"),
             Action::Backup(None) => write!(f, "backup"),
             Action::Backup(Some(p)) => write!(f, "backup {p}"),
+            Action::Maximize => write!(f, "maximize"),
+            Action::ToggleTree => write!(f, "toggle-tree"),
             Action::Nop => write!(f, "nop"),
         }
     }

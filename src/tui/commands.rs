@@ -4,6 +4,8 @@
 //!
 //! Data only: no parsing, no state.
 
+use super::panes::FOCUS_ARGS;
+
 /// A command of the grammar, with its argument words (for completion) and what it does.
 pub struct CommandSpec {
     pub verb: &'static str,
@@ -32,23 +34,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("help", &[], "help", "Show every key"),
     cmd("back", &[], "back", "Close, clear or leave (Esc)"),
     cmd("command", &[], "command", "Open the command line"),
-    cmd(
-        "focus",
-        &[
-            "next",
-            "prev",
-            "tree",
-            "overview",
-            "stream",
-            "metrics",
-            "compare",
-            "diagnostics",
-            "lineage",
-            "project",
-        ],
-        "focus next|prev|PANE",
-        "Move focus",
-    ),
+    cmd("focus", FOCUS_ARGS, "focus next|prev|PANE", "Move focus"),
     cmd(
         "select",
         &["next", "prev", "first", "last", "page-down", "page-up"],
@@ -145,6 +131,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         &[],
         "backup [PATH]",
         "Back up the workspace into backups/",
+    ),
+    cmd(
+        "maximize",
+        &[],
+        "maximize",
+        "The focused pane fills the screen (again: back)",
+    ),
+    cmd(
+        "toggle-tree",
+        &[],
+        "toggle-tree",
+        "Hide the run tree, or show it again",
     ),
     cmd("nop", &[], "nop", "Nothing (unbinds a key)"),
 ];

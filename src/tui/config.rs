@@ -24,6 +24,12 @@ pub fn config_dir() -> Option<PathBuf> {
     Some(base.join("contexta"))
 }
 
+/// How many colours the terminal shows, from `TERM` and `COLORTERM` (16 unless they say more).
+pub fn colour_depth() -> super::palette::Depth {
+    let var = |k: &str| std::env::var(k).ok();
+    super::palette::depth(var("TERM").as_deref(), var("COLORTERM").as_deref())
+}
+
 /// Whether colour is off: the option, or `NO_COLOR` set to anything non-empty (no-color.org).
 pub fn no_color(option: bool) -> bool {
     option || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())

@@ -15,12 +15,13 @@ use super::app::{AppState, Msg};
 use super::effect::Effect;
 use super::key::Key;
 use super::keymap::Keymap;
-use super::panes::RenderCtx;
 use super::theme::Theme;
+use super::view::RenderCtx;
 use super::worker::Executor;
 use crate::model::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 use std::collections::VecDeque;
 use std::path::Path;
 
@@ -96,21 +97,26 @@ pub fn drive(root: &Path, opts: &HeadlessOptions<'_>) -> Result<(AppState, Execu
     Ok((app, exec))
 }
 
-/// Draws the app's current frame and returns it as text lines (trailing spaces trimmed).
-pub fn frame_text(app: &AppState, theme: &Theme) -> Result<String, String> {
-    let (w, h) = app.size;
+/// Draws the app's current frame into a buffer (symbols and styles, for tests of colour).
+pub fn frame_buffer(app: &AppState, theme: &Theme) -> Result<Buffer, String> {
+    let (w, h) = app.shared.size;
     let mut term = Terminal::new(TestBackend::new(w, h)).map_err(|e| e.to_string())?;
     let ctx = RenderCtx {
         theme,
         keymap: &app.keymap,
-        now: app.now,
+        now: app.shared.now,
     };
     term.draw(|f| {
         let area = f.area();
         super::render::draw(app, &ctx, area, f.buffer_mut());
     })
     .map_err(|e| e.to_string())?;
-    let buf = term.backend().buffer();
+    Ok(term.backend().buffer().clone())
+}
+
+/// Draws the app's current frame and returns it as text lines (trailing spaces trimmed).
+pub fn frame_text(app: &AppState, theme: &Theme) -> Result<String, String> {
+    let buf = frame_buffer(app, theme)?;
     let mut out = String::new();
     for y in 0..buf.area.height {
         let mut line = String::new();

@@ -122,12 +122,14 @@ fn parse_file(file: &str, text: &str) -> (Vec<(Layer, Binding)>, Vec<KeymapError
     };
     for (name, entries) in raw {
         let Some(layer) = Layer::parse(name.get_ref()) else {
+            let names: Vec<&str> = PaneId::ALL.iter().map(|p| p.name()).collect();
             errors.push(err(
                 line_of(text, name.span().start),
                 "",
                 format!(
-                    "unknown layer `{}` (global, overlay, tree, overview, stream, metrics, compare, diagnostics, lineage, project)",
-                    name.get_ref()
+                    "unknown layer `{}` (global, overlay, {})",
+                    name.get_ref(),
+                    names.join(", ")
                 ),
             ));
             continue;
@@ -247,14 +249,9 @@ impl Keymap {
 /// The key table for the README, generated like the help overlay (a snapshot test pins it).
 pub fn markdown_table(km: &Keymap) -> String {
     let mut out = String::from("| where | keys | does |\n|---|---|---|\n");
-    let layers = [
-        Layer::Global,
-        Layer::Pane(PaneId::Tree),
-        Layer::Pane(PaneId::Overview),
-        Layer::Pane(PaneId::Stream),
-        Layer::Pane(PaneId::Metrics),
-        Layer::Overlay,
-    ];
+    let mut layers = vec![Layer::Global];
+    layers.extend(PaneId::cycle().map(Layer::Pane));
+    layers.push(Layer::Overlay);
     for layer in layers {
         for (keys, desc) in km.help_rows(layer) {
             let keys = keys

@@ -1,19 +1,24 @@
 //! The explorer: a live, keyboard-driven terminal UI over a workspace.
 //!
-//! Architecture (see `shared/style.md`): `app` holds all state and the pure reducer
-//! `update(Msg) -> Vec<Effect>`; `worker` runs effects (queries through `crate::query`) off the
-//! render loop with latest-wins slots; `watch` (crate level) signals workspace changes; `panes`
-//! render from state only; `runtime` is the loop that blocks on one channel, drains it, updates,
-//! and draws only when dirty inside a synchronized update. `headless` runs the same app on a
+//! Architecture (see `shared/style.md`): the pane is the unit. Each pane in `panes/` owns its
+//! state, its reaction to actions, its queries (answered on the worker by its `fetch.rs`) and its
+//! render (`view.rs`); `panes/mod.rs` registers them and says how to add one. `app` holds what
+//! the panes share (`context.rs`: focus, selection, marks, overlay, prompt, flash, requests) and
+//! the pure reducer `update(Msg) -> Vec<Effect>`, which routes to the panes; `worker` runs
+//! effects off the render loop with latest-wins slots; `watch` (crate level) signals workspace
+//! changes; `render` composes a frame from the panes' views and `chrome` (status line,
+//! overlays); `runtime` is the loop that blocks on one channel, drains it, updates, and draws
+//! only when dirty inside a synchronized update. `headless` runs the same app on a
 //! `TestBackend` with effects inline, for tests and screenshots.
 //!
 //! Never names `crate::store` internals or redb, and never prints to stdout.
 
 pub mod action;
-mod analyze;
 pub mod app;
+pub mod chrome;
 pub mod commands;
 pub mod config;
+pub mod context;
 pub mod effect;
 mod event;
 pub mod headless;
@@ -21,11 +26,13 @@ pub mod jobs;
 pub mod key;
 pub mod keymap;
 pub mod layout;
+pub mod palette;
 pub mod panes;
 pub mod render;
 mod runtime;
 pub mod terminal;
 pub mod theme;
+pub mod view;
 pub mod widgets;
 pub mod worker;
 

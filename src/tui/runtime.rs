@@ -10,7 +10,8 @@
 
 use super::app::{AppState, FlashLevel, Msg};
 use super::effect::{Effect, Job};
-use super::panes::RenderCtx;
+use super::palette::Palette;
+use super::view::RenderCtx;
 use super::{TuiOptions, config, event, jobs, render, terminal, worker};
 use crate::model::Timestamp;
 use crate::query::{ChangeProbe, database_file_name};
@@ -36,7 +37,9 @@ pub fn run(root: &Path, opts: &TuiOptions) -> anyhow::Result<()> {
     terminal::on_signals(tx.clone(), || Msg::Quit);
 
     let guard = terminal::TerminalGuard::enter(opts.mouse).context("preparing the terminal")?;
-    let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    // A 16-colour terminal gets 16-colour escapes (crossterm writes 256-colour ones).
+    let out = Palette::new(std::io::stdout(), config::colour_depth());
+    let mut term = Terminal::new(CrosstermBackend::new(out))?;
     let size = term.size()?;
     let mut app = AppState::new(
         cfg.keymap.clone(),
@@ -133,14 +136,14 @@ fn dispatch(work: &Workers, effects: Vec<Effect>) {
 }
 
 fn draw(
-    term: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    term: &mut Terminal<CrosstermBackend<Palette<std::io::Stdout>>>,
     app: &AppState,
     theme: &super::theme::Theme,
 ) -> anyhow::Result<()> {
     let ctx = RenderCtx {
         theme,
         keymap: &app.keymap,
-        now: app.now,
+        now: app.shared.now,
     };
     terminal::begin_frame()?;
     let result = term.draw(|f| {

@@ -42,8 +42,21 @@ roles! {
     Line0 = "line0", Line1 = "line1", Line2 = "line2", Line3 = "line3", Line4 = "line4",
     Line5 = "line5", Better = "better", Worse = "worse", Neutral = "neutral", Best = "best",
     SevInfo = "sev_info", SevWarning = "sev_warning", SevError = "sev_error",
-    Anomaly = "anomaly", Missing = "missing",
+    Anomaly = "anomaly", Missing = "missing", Run0 = "run0", Run1 = "run1", Run2 = "run2",
+    Run3 = "run3", Run4 = "run4", Run5 = "run5",
 }
+
+/// The run colours of `palette = "colorblind"`: Okabe and Ito's set (orange, sky blue, bluish
+/// green, yellow, blue, vermillion) as 256-colour indexes; a 16-colour terminal gets the
+/// nearest ANSI colours.
+const COLORBLIND_RUNS: &str = r#"
+run0 = { fg = 214, bold = true }
+run1 = { fg = 117, bold = true }
+run2 = { fg = 36, bold = true }
+run3 = { fg = 227, bold = true }
+run4 = { fg = 33, bold = true }
+run5 = { fg = 202, bold = true }
+"#;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -65,6 +78,9 @@ struct RawStyle {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTheme {
+    /// `"colorblind"` swaps the run colours for a colour-blind-safe set; `"default"` keeps them.
+    #[serde(default)]
+    palette: Option<String>,
     #[serde(default)]
     roles: BTreeMap<String, RawStyle>,
 }
@@ -139,6 +155,16 @@ impl Theme {
             Err(e) => return vec![format!("{file}: {}", e.message())],
         };
         let mut errors = Vec::new();
+        match raw.palette.as_deref() {
+            None | Some("default") => {}
+            Some("colorblind") => {
+                let text = format!("[roles]{COLORBLIND_RUNS}");
+                errors.extend(self.patch("the colorblind palette", &text, no_color));
+            }
+            Some(other) => errors.push(format!(
+                "{file}: unknown palette `{other}` (default, colorblind)"
+            )),
+        }
         for (name, rs) in raw.roles {
             let Some(role) = Role::ALL.iter().find(|r| r.name() == name) else {
                 errors.push(format!("{file}: unknown role `{name}`"));
@@ -183,6 +209,20 @@ impl Theme {
         })
     }
 
+    /// The colour of the run in slot `slot` (`Shared::run_colour`): the same run, the same
+    /// colour, in the tree, charts, compare and legends.
+    pub fn run(&self, slot: usize) -> Style {
+        const RUNS: [Role; 6] = [
+            Role::Run0,
+            Role::Run1,
+            Role::Run2,
+            Role::Run3,
+            Role::Run4,
+            Role::Run5,
+        ];
+        self.get(RUNS[slot % RUNS.len()])
+    }
+
     /// The style of the `i`-th chart line.
     pub fn line(&self, i: usize) -> Style {
         const LINES: [Role; 6] = [
@@ -219,5 +259,13 @@ mod tests {
         );
         let (_, errs) = Theme::with_user("u", "[roles]\ntext = { fg = \"#ff0000\" }\n", false);
         assert_eq!(errs.len(), 1);
+        // The colour-blind palette replaces the run colours, and only those.
+        let (cb, errs) = Theme::with_user("u", "palette = \"colorblind\"\n", false);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(cb.run(0).fg, Some(Color::Indexed(214)));
+        assert_ne!(cb.run(0), Theme::defaults(false).run(0));
+        assert_eq!(cb.get(Role::Text), Theme::defaults(false).get(Role::Text));
+        let (_, errs) = Theme::with_user("u", "palette = \"sepia\"\n", false);
+        assert!(errs[0].contains("unknown palette `sepia`"), "{errs:?}");
     }
 }

@@ -9,6 +9,7 @@
 
 use super::app::Msg;
 use super::effect::{Effect, LoadError, Loaded, Payload, Query, Request, Slot};
+use super::panes;
 use crate::query::{self, QueryError, ReadHandle, WorkspaceProblem};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -70,39 +71,7 @@ impl Executor {
         let Some(h) = self.handle.as_ref() else {
             return Err(LoadError::Query("workspace not open".into()));
         };
-        let ws = &h.ws;
-        let result: Result<Payload, QueryError> = match q {
-            Query::Tree => query::workspace_tree(ws).map(Payload::Tree),
-            Query::Outline { run } => {
-                query::run_outline(ws, run).map(|o| Payload::Outline(run.clone(), o))
-            }
-            Query::Detail { run } => {
-                query::run_detail(ws, run).map(|d| Payload::Detail(Box::new(d)))
-            }
-            Query::Records {
-                run,
-                filter,
-                anchor,
-                limit,
-            } => {
-                query::records_page(ws, run, filter, *anchor, *limit).map(|page| Payload::Records {
-                    anchor: *anchor,
-                    page,
-                })
-            }
-            Query::Metrics { run } => query::metric_list(ws, run).map(Payload::Metrics),
-            Query::Sparklines { run, keys, buckets } => {
-                query::sparklines(ws, run, keys, *buckets).map(Payload::Sparklines)
-            }
-            Query::Series {
-                lines,
-                last_n,
-                buckets,
-            } => query::series_lines(ws, lines, *last_n, *buckets).map(Payload::Series),
-            Query::Resolve { text } => query::resolve_run(ws, text).map(Payload::Resolved),
-            other => super::analyze::answer(ws, other)
-                .unwrap_or_else(|| Err(QueryError::Invalid(format!("no answer for {other:?}")))),
-        };
+        let result: Result<Payload, QueryError> = panes::answer(&h.ws, q);
         result.map_err(|e| match query::workspace_problem(&e) {
             Some(p) => {
                 self.handle = None;

@@ -3,14 +3,14 @@
 //! the path written or the error. One job at a time: a second request while one runs is
 //! refused with "busy". Quitting while a job runs asks for a second quit.
 //!
-//! Pure: returns effects; the job runner (`tui/jobs.rs`) does the work.
+//! Pure: asks for effects; the job runner (`tui/jobs.rs`) does the work.
 
-use super::tree::RowKind;
 use super::{AppState, FlashLevel};
 use crate::model::Ref;
 use crate::report::Render;
 use crate::sanitize::sanitize;
 use crate::tui::effect::{Effect, Job, JobEvent, JobKind, ReportTarget};
+use crate::tui::panes::tree::RowKind;
 
 /// The running job: what it is and how far it got.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,18 +41,21 @@ impl JobStatus {
 impl AppState {
     /// The runs marked in the tree, in order.
     fn marked(&self) -> Vec<Ref> {
-        self.tree.marks.iter().cloned().collect()
+        self.shared.marks.iter().cloned().collect()
     }
 
     /// The run the tree selects (a run row only).
     fn selected_run(&self) -> Option<Ref> {
-        match (self.tree.selected_kind(), &self.tree.selected) {
+        match (
+            self.panes.tree.selected_kind(&self.shared),
+            &self.shared.selected,
+        ) {
             (Some(RowKind::Run), Some(r)) => Some(r.clone()),
-            _ => self.run.clone(),
+            _ => self.shared.run.clone(),
         }
     }
 
-    pub(super) fn report(&mut self, render: Render, path: Option<String>) -> Vec<Effect> {
+    pub(super) fn report(&mut self, render: Render, path: Option<String>) {
         let marked = self.marked();
         let target = match (marked.as_slice(), self.selected_run()) {
             ([l, r], _) => ReportTarget::Compare(l.clone(), r.clone()),
@@ -62,7 +65,7 @@ impl AppState {
                     FlashLevel::Warn,
                     "report: select a run, or mark two runs to compare",
                 );
-                return vec![];
+                return;
             }
         };
         self.start_job(JobKind::Report {
@@ -72,31 +75,31 @@ impl AppState {
         })
     }
 
-    pub(super) fn export(&mut self, path: Option<String>) -> Vec<Effect> {
+    pub(super) fn export(&mut self, path: Option<String>) {
         let mut runs = self.marked();
         if runs.is_empty() {
             match self.selected_run() {
                 Some(r) => runs.push(r),
                 None => {
                     self.flash(FlashLevel::Warn, "export: select or mark a run");
-                    return vec![];
+                    return;
                 }
             }
         }
         self.start_job(JobKind::Export { runs, path })
     }
 
-    pub(super) fn backup(&mut self, path: Option<String>) -> Vec<Effect> {
+    pub(super) fn backup(&mut self, path: Option<String>) {
         self.start_job(JobKind::Backup { path })
     }
 
-    fn start_job(&mut self, kind: JobKind) -> Vec<Effect> {
+    fn start_job(&mut self, kind: JobKind) {
         if let Some(j) = &self.job {
             self.flash(
                 FlashLevel::Warn,
                 format!("busy: {} is still running; try again when it ends", j.label),
             );
-            return vec![];
+            return;
         }
         self.job_ids += 1;
         let id = self.job_ids;
@@ -105,7 +108,7 @@ impl AppState {
             label: kind.label(),
             progress: None,
         });
-        vec![Effect::Job(Job { id, kind })]
+        self.out.push(Effect::Job(Job { id, kind }));
     }
 
     /// A first quit while a job runs warns instead (leaving would abandon the job half-done);
@@ -122,7 +125,7 @@ impl AppState {
         true
     }
 
-    pub(super) fn on_job(&mut self, e: JobEvent) -> Vec<Effect> {
+    pub(super) fn on_job(&mut self, e: JobEvent) {
         match e {
             JobEvent::Progress {
                 id,
@@ -136,7 +139,7 @@ impl AppState {
             }
             JobEvent::Done { id, result } => {
                 let Some(j) = self.job.take_if(|j| j.id == id) else {
-                    return vec![];
+                    return;
                 };
                 self.quit_armed = false;
                 match result {
@@ -155,6 +158,5 @@ impl AppState {
                 }
             }
         }
-        vec![]
     }
 }

@@ -1,57 +1,34 @@
 //! The explorer's state and its only mutator, `update(Msg) -> Vec<Effect>`: pure, no I/O, no
-//! clock (time arrives as `Msg::Clock`), no terminal types. Keys resolve through the keymap
-//! focus-first (overlay, then the focused pane's layer, then global) into `Action`s; loaded
-//! results are matched to their request by id, and stale ones are dropped.
+//! clock (time arrives as `Msg::Clock`), no terminal types.
 //!
-//! Submodules hold one pane's view state each; `actions.rs` routes actions, `data.rs` issues
-//! queries and applies their results.
+//! `AppState` holds only what the panes share (`Shared`: focus, the selection, the marks, the run
+//! list, the clock and size) and what belongs to no pane (overlay, prompt, flash, requests, the
+//! workspace's state, the background job); each pane's own state, reactions, queries and render
+//! live in `panes/`. Keys resolve through the keymap focus-first (overlay, then the focused
+//! pane's layer, then global) into `Action`s, which `route.rs` hands to the panes; loaded results
+//! go back to the pane that asked (`data.rs`), stale ones dropped; what a pane asks of the app
+//! (`Intent`: show a pane, jump to an entity) is done in `navigate.rs`.
 
-mod actions;
-mod artifacts;
 pub mod cmdline;
-pub mod compare;
 mod data;
-pub mod diagnostics;
-pub mod filter;
-mod investigate;
 pub mod jobs;
-pub mod lineage;
-pub mod metrics;
-mod motion;
 mod navigate;
-pub mod project;
-pub mod stream;
-pub mod tree;
+mod route;
 
-use super::action::{Action, PaneId};
-use super::effect::{Effect, Loaded, Query, Request, Slot};
+pub use crate::tui::context::{Catalog, Flash, FlashLevel, Load, Overlay, Shared};
+
+use super::action::{Action, Focus, PaneId};
+use super::context::{Cx, Requests};
+use super::effect::{Effect, Loaded};
 use super::key::Key;
 use super::keymap::{Keymap, Layer, Lookup};
-use super::layout::{self, Screen};
-use crate::model::{Ref, Timestamp};
-use crate::query::{RunDetail, WorkspaceProblem};
+use super::layout::Screen;
+use super::panes::{Pane, Panes};
+use crate::model::Timestamp;
+use crate::query::WorkspaceProblem;
 use crate::watch::WatchMode;
 use cmdline::{History, Prompt, PromptKind};
 use std::collections::BTreeMap;
-
-pub use compare::CompareState;
-pub use diagnostics::DiagnosticsState;
-pub use lineage::LineageState;
-pub use metrics::MetricsState;
-pub use project::ProjectState;
-pub use stream::StreamState;
-pub use tree::TreeState;
-
-/// Where a pane's data stands; render shows each state (style.md principle 8).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum Load {
-    /// Nothing to show yet and nothing asked (e.g. no run selected).
-    #[default]
-    Idle,
-    Loading,
-    Ready,
-    Failed(String),
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MouseKind {
@@ -86,95 +63,18 @@ pub enum Msg {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Overlay {
-    Help {
-        scroll: usize,
-    },
-    Record {
-        title: String,
-        lines: Vec<String>,
-        scroll: usize,
-    },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FlashLevel {
-    Info,
-    Warn,
-    Error,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Flash {
-    pub level: FlashLevel,
-    pub text: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WsState {
     Opening,
     Ready,
     Problem(WorkspaceProblem),
 }
 
-/// Request ids: one counter, and the latest id per slot (results with another id are stale).
-#[derive(Clone, Debug, Default)]
-pub struct Requests {
-    next: u64,
-    latest: BTreeMap<Slot, u64>,
-}
-
-impl Requests {
-    pub fn issue(&mut self, query: Query) -> Effect {
-        self.next += 1;
-        self.latest.insert(query.slot(), self.next);
-        Effect::Query(Request {
-            id: self.next,
-            query,
-        })
-    }
-
-    /// Accepts a result if it answers the slot's latest request, and frees the slot.
-    fn accept(&mut self, loaded: &Loaded) -> bool {
-        if self.latest.get(&loaded.slot) == Some(&loaded.id) {
-            self.latest.remove(&loaded.slot);
-            true
-        } else {
-            false
-        }
-    }
-
-    pub fn in_flight(&self) -> usize {
-        self.latest.len()
-    }
-
-    fn clear(&mut self) {
-        self.latest.clear();
-    }
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct OverviewState {
-    pub run: Option<Ref>,
-    pub load: Load,
-    pub detail: Option<Box<RunDetail>>,
-    pub scroll: usize,
-    /// An artifact to highlight (a jump from a finding's evidence).
-    pub highlight: Option<Ref>,
-    /// Verification state per run, then per artifact; filled by the worker, kept until
-    /// `:refresh` (hashing is disk work, done once per artifact).
-    pub verified: BTreeMap<Ref, BTreeMap<Ref, super::effect::Verdict>>,
-}
-
 pub struct AppState {
     pub keymap: Keymap,
     /// The workspace path as shown (already shortened by the shell).
     pub workspace_label: String,
-    pub size: (u16, u16),
-    pub now: Timestamp,
-    pub focus: PaneId,
-    /// The right-hand pane of the narrow layout.
-    pub main: PaneId,
+    pub shared: Shared,
+    pub panes: Panes,
     pub overlay: Option<Overlay>,
     pub prompt: Option<Prompt>,
     pub history: History,
@@ -182,16 +82,6 @@ pub struct AppState {
     pub ws: WsState,
     pub watch: Option<WatchMode>,
     pub last_change: Option<Timestamp>,
-    /// The run the right-hand panes show.
-    pub run: Option<Ref>,
-    pub tree: TreeState,
-    pub overview: OverviewState,
-    pub stream: StreamState,
-    pub metrics: MetricsState,
-    pub compare: CompareState,
-    pub diagnostics: DiagnosticsState,
-    pub lineage: LineageState,
-    pub project: ProjectState,
     pub requests: Requests,
     /// The background job running now, if any (one at a time).
     pub job: Option<jobs::JobStatus>,
@@ -202,6 +92,10 @@ pub struct AppState {
     retry_at: Option<Timestamp>,
     pub mouse: bool,
     pub quit: bool,
+    /// Effects asked for during the current `update`.
+    out: Vec<Effect>,
+    /// The size each pane was last laid out at (kept while it is hidden).
+    sizes: BTreeMap<PaneId, (u16, u16)>,
 }
 
 /// How long between attempts to reopen a workspace that is missing, locked or recovering.
@@ -212,10 +106,8 @@ impl AppState {
         AppState {
             keymap,
             workspace_label,
-            size,
-            now,
-            focus: PaneId::Tree,
-            main: PaneId::Overview,
+            shared: Shared::new(size, now),
+            panes: Panes::default(),
             overlay: None,
             prompt: None,
             history: History::default(),
@@ -223,15 +115,6 @@ impl AppState {
             ws: WsState::Opening,
             watch: None,
             last_change: None,
-            run: None,
-            tree: TreeState::default(),
-            overview: OverviewState::default(),
-            stream: StreamState::default(),
-            metrics: MetricsState::default(),
-            compare: CompareState::default(),
-            diagnostics: DiagnosticsState::default(),
-            lineage: LineageState::default(),
-            project: ProjectState::default(),
             requests: Requests::default(),
             job: None,
             job_ids: 0,
@@ -240,6 +123,8 @@ impl AppState {
             retry_at: None,
             mouse: false,
             quit: false,
+            out: Vec::new(),
+            sizes: BTreeMap::new(),
         }
     }
 
@@ -249,27 +134,7 @@ impl AppState {
     }
 
     pub fn screen(&self) -> Screen {
-        layout::compute(self.size.0, self.size.1, self.focus, self.view_main())
-    }
-
-    /// The main pane as shown: a project row selected in the tree shows the project view in
-    /// place of the overview (a run's overview has nothing to say about a project).
-    pub fn view_main(&self) -> PaneId {
-        let project_row = self
-            .tree
-            .selected
-            .as_ref()
-            .is_some_and(|r| r.kind() == "project");
-        if self.focus == PaneId::Tree && self.main == PaneId::Overview && project_row {
-            PaneId::Project
-        } else {
-            self.main
-        }
-    }
-
-    /// Inner height of a pane as laid out now (0 when hidden).
-    pub fn pane_height(&self, pane: PaneId) -> usize {
-        self.screen().area(pane).map_or(0, |a| a.inner().h as usize)
+        self.shared.screen()
     }
 
     pub fn flash(&mut self, level: FlashLevel, text: impl Into<String>) {
@@ -284,7 +149,7 @@ impl AppState {
         if self.overlay.is_some() {
             vec![Layer::Overlay, Layer::Global]
         } else {
-            vec![Layer::Pane(self.focus), Layer::Global]
+            vec![Layer::Pane(self.shared.focus), Layer::Global]
         }
     }
 
@@ -298,33 +163,25 @@ impl AppState {
         }
         // The status bar shows "Ns ago" for a minute after a change: tick once a second.
         if let Some(c) = self.last_change {
-            let age = self.now.0 - c.0;
+            let age = self.shared.now.0 - c.0;
             if (0..60_000_000).contains(&age) {
-                at(Timestamp(self.now.0 + 1_000_000 - age % 1_000_000));
+                at(Timestamp(self.shared.now.0 + 1_000_000 - age % 1_000_000));
             }
         }
-        for t in self.stream.fresh.values().chain(self.tree.fresh.values()) {
-            at(*t);
+        for id in PaneId::ALL {
+            if let Some(t) = self.panes.get(*id).next_wake() {
+                at(t);
+            }
         }
         wake
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let before = self.screen();
         match msg {
             Msg::Key(k) => self.on_key(k),
             Msg::Mouse(m) => self.on_mouse(m),
-            Msg::Resize(w, h) => {
-                self.size = (w, h);
-                self.clamp_views();
-                // The chart and sparklines are sized to the pane: fetch them at the new width.
-                let mut fx = self.load_metric_series();
-                // A taller stream pane may show more than the window holds.
-                let height = self.stream_height();
-                if let Some(anchor) = self.stream.fill(height) {
-                    fx.extend(self.records(anchor, height.max(10)));
-                }
-                fx
-            }
+            Msg::Resize(w, h) => self.shared.size = (w, h),
             Msg::Clock(now) => self.on_clock(now),
             Msg::Opened(r) => self.on_opened(r),
             Msg::Loaded(l) => self.on_loaded(l),
@@ -337,34 +194,81 @@ impl AppState {
                     );
                 }
                 self.watch = Some(mode);
-                vec![]
             }
             Msg::Action(a) => self.apply(a),
             Msg::Job(e) => self.on_job(e),
             Msg::Quit => {
                 self.quit = true;
-                vec![Effect::Quit]
+                self.out.push(Effect::Quit);
+            }
+        }
+        if self.screen() != before {
+            self.relayout();
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    /// The screen's geometry changed (a resize, a toggle, another main pane): every pane keeps
+    /// its selection in view, a pane that appeared loads what it shows if that is for another
+    /// run, and a pane whose size changed since it was last laid out refits (chart widths, page
+    /// sizes). So no pane is left stale by a resize.
+    fn relayout(&mut self) {
+        self.clamp_views();
+        self.sync_panes(false);
+        for (id, a) in self.screen().panes {
+            if self.sizes.insert(id, (a.w, a.h)) != Some((a.w, a.h)) {
+                self.with(|p, cx| p.get_mut(id).on_resize(cx));
             }
         }
     }
 
-    fn on_clock(&mut self, now: Timestamp) -> Vec<Effect> {
-        self.now = now;
-        self.stream.expire(now);
-        self.tree.fresh.retain(|_, until| *until > now);
-        match self.retry_at {
-            Some(t) if now >= t => {
-                self.retry_at = None;
-                vec![Effect::Open]
-            }
-            _ => vec![],
+    /// Runs `f` with the panes and a `Cx`, then does what the panes asked of the app. A
+    /// selection that changes the layout (a project row shows the project view) re-fits every
+    /// pane's view to its new height.
+    fn with<R>(&mut self, f: impl FnOnce(&mut Panes, &mut Cx<'_>) -> R) -> R {
+        let layout = self.shared.view_main();
+        let mut cx = Cx::new(
+            &mut self.shared,
+            &mut self.requests,
+            &mut self.out,
+            &mut self.flash,
+        );
+        let r = f(&mut self.panes, &mut cx);
+        let intents = cx.into_intents();
+        if self.shared.view_main() != layout {
+            self.clamp_views();
+        }
+        for intent in intents {
+            self.on_intent(intent);
+        }
+        r
+    }
+
+    /// Runs `f` on every pane, in registry order.
+    fn each(&mut self, f: impl Fn(&mut dyn Pane, &mut Cx<'_>)) {
+        for id in PaneId::ALL {
+            self.with(|p, cx| f(p.get_mut(*id), cx));
         }
     }
 
-    fn on_key(&mut self, key: Key) -> Vec<Effect> {
+    fn on_clock(&mut self, now: Timestamp) {
+        self.shared.now = now;
+        for id in PaneId::ALL {
+            self.panes.get_mut(*id).on_clock(now);
+        }
+        if let Some(t) = self.retry_at
+            && now >= t
+        {
+            self.retry_at = None;
+            self.out.push(Effect::Open);
+        }
+    }
+
+    fn on_key(&mut self, key: Key) {
         if let Some(prompt) = &mut self.prompt {
             let runs: Vec<String> = self
-                .tree
+                .shared
+                .catalog
                 .all_runs()
                 .map(|r| r.run.run_ref.to_string())
                 .collect();
@@ -378,33 +282,32 @@ impl AppState {
                 self.pending_keys.clear();
                 self.apply(a)
             }
-            Lookup::Prefix => vec![],
+            Lookup::Prefix => {}
             Lookup::None => {
                 let retry = self.pending_keys.len() > 1;
                 self.pending_keys.clear();
-                if retry { self.on_key(key) } else { vec![] }
+                if retry {
+                    self.on_key(key)
+                }
             }
         }
     }
 
-    fn on_prompt(&mut self, outcome: cmdline::PromptOutcome) -> Vec<Effect> {
+    fn on_prompt(&mut self, outcome: cmdline::PromptOutcome) {
         use cmdline::PromptOutcome::*;
         let Some(prompt) = self.prompt.clone() else {
-            return vec![];
+            return;
         };
         match (outcome, prompt.kind) {
             (Editing { changed: true }, PromptKind::Filter(pane)) => {
                 self.set_filter(pane, &prompt.text, false)
             }
-            (Editing { .. }, _) => vec![],
+            (Editing { .. }, _) => {}
             (Cancel, PromptKind::Filter(pane)) => {
                 self.prompt = None;
                 self.set_filter(pane, "", false)
             }
-            (Cancel, PromptKind::Command) => {
-                self.prompt = None;
-                vec![]
-            }
+            (Cancel, PromptKind::Command) => self.prompt = None,
             (Submit(text), PromptKind::Filter(pane)) => {
                 self.prompt = None;
                 self.set_filter(pane, &text, true)
@@ -412,46 +315,43 @@ impl AppState {
             (Submit(text), PromptKind::Command) => {
                 self.prompt = None;
                 if text.is_empty() {
-                    return vec![];
+                    return;
                 }
                 self.history.push(&text);
                 match Action::parse(&text) {
                     Ok(a) => self.apply(a),
-                    Err(e) => {
-                        self.flash(FlashLevel::Error, format!(":{text}: {e}"));
-                        vec![]
-                    }
+                    Err(e) => self.flash(FlashLevel::Error, format!(":{text}: {e}")),
                 }
             }
         }
     }
 
-    fn on_mouse(&mut self, m: Mouse) -> Vec<Effect> {
+    fn on_mouse(&mut self, m: Mouse) {
         if !self.mouse || self.overlay.is_some() || self.prompt.is_some() {
-            return vec![];
+            return;
         }
         let Some((pane, area)) = self.screen().pane_at(m.x, m.y) else {
-            return vec![];
+            return;
         };
-        let mut fx = Vec::new();
-        if self.focus != pane {
-            fx.extend(self.apply(Action::Focus(super::action::Focus::Pane(pane))));
+        if self.shared.focus != pane {
+            self.apply(Action::Focus(Focus::Pane(pane)));
         }
         let inner = area.inner();
+        let focus = self.shared.focus;
         match m.kind {
             MouseKind::ScrollUp | MouseKind::ScrollDown => {
                 let step = if m.kind == MouseKind::ScrollUp { -3 } else { 3 };
-                fx.extend(self.move_selection(step));
+                self.with(|p, cx| p.get_mut(focus).move_by(step, cx));
             }
             MouseKind::Click if inner.contains(m.x, m.y) => {
-                fx.extend(self.click_row((m.y - inner.y) as usize));
+                let row = (m.y - inner.y) as usize;
+                self.with(|p, cx| p.get_mut(focus).click(row, cx));
             }
             MouseKind::Click => {}
         }
-        fx
     }
 
-    fn on_opened(&mut self, r: Result<(), WorkspaceProblem>) -> Vec<Effect> {
+    fn on_opened(&mut self, r: Result<(), WorkspaceProblem>) {
         match r {
             Ok(()) => {
                 let was_problem = matches!(self.ws, WsState::Problem(_));
@@ -461,45 +361,41 @@ impl AppState {
                     self.flash(FlashLevel::Info, "workspace available again");
                 }
                 self.requests.clear();
-                self.refresh_all()
+                self.refresh_all();
             }
             Err(p) => self.on_problem(p),
         }
     }
 
-    fn on_problem(&mut self, p: WorkspaceProblem) -> Vec<Effect> {
+    fn on_problem(&mut self, p: WorkspaceProblem) {
         // Keep showing data already loaded (marked stale by the status line); a pane that never
         // loaded says what is wrong instead of "loading…".
         let why = Load::Failed(format!("{}: {}", p.label(), p.message()));
-        if self.tree.load != Load::Ready {
-            self.tree.load = why;
+        for id in PaneId::ALL {
+            self.panes.get_mut(*id).on_problem(&why);
         }
         self.ws = WsState::Problem(p);
-        self.retry_at = Some(Timestamp(self.now.0 + RETRY_MICROS));
+        self.retry_at = Some(Timestamp(self.shared.now.0 + RETRY_MICROS));
         self.requests.clear();
-        vec![]
     }
 
-    fn on_changed(&mut self) -> Vec<Effect> {
-        self.last_change = Some(self.now);
+    fn on_changed(&mut self) {
+        self.last_change = Some(self.shared.now);
         match self.ws {
             WsState::Ready => self.refresh_live(),
             // The file may have come back: try now rather than at the next retry.
             WsState::Problem(_) => {
                 self.retry_at = None;
-                vec![Effect::Open]
+                self.out.push(Effect::Open);
             }
-            WsState::Opening => vec![],
+            WsState::Opening => {}
         }
     }
 
+    /// Keeps every pane's selection on screen at its current height.
     fn clamp_views(&mut self) {
-        let (th, sh) = (self.pane_height(PaneId::Tree), self.stream_height());
-        self.tree.clamp_view(th);
-        self.stream.clamp_view(sh);
-    }
-
-    pub fn stream_height(&self) -> usize {
-        self.pane_height(PaneId::Stream)
+        for id in PaneId::ALL {
+            self.panes.get_mut(*id).clamp(&self.shared);
+        }
     }
 }

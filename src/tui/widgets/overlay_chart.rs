@@ -1,21 +1,24 @@
-//! Several series on one chart, one colour each, step on x, with a legend: the compare pane's
-//! overlay of one metric across runs. The series arrive downsampled to the chart's width.
+//! Several series on one chart, one colour each (the caller's, e.g. each run's own), step on
+//! x, with a legend: the compare pane's overlay of one metric across runs. The series arrive downsampled to the chart's width.
 //!
 //! Draws only; never changes state. Non-finite values are left out (a gap, never a zero).
 
+use super::text::{clean, num};
 use crate::query::SeriesLine;
-use crate::tui::panes::{RenderCtx, clean, num};
-use crate::tui::theme::Role;
+use crate::tui::theme::{Role, Theme};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, LegendPosition, Widget};
 
-/// Draws `lines` (named by `names`, aligned) into `area`; false when nothing is plottable.
+/// Draws `lines` (named by `names` and drawn in `styles`, aligned) into `area`; false when
+/// nothing is plottable.
 pub fn render(
     lines: &[SeriesLine],
     names: &[String],
-    ctx: &RenderCtx<'_>,
+    styles: &[Style],
+    t: &Theme,
     area: Rect,
     buf: &mut Buffer,
 ) -> bool {
@@ -44,7 +47,6 @@ pub fn render(
     }
     let pad_y = ((y1 - y0) * 0.05).max(1e-9);
     let (y0, y1) = (y0 - pad_y, y1 + pad_y);
-    let t = ctx.theme;
     let datasets: Vec<Dataset<'_>> = data
         .iter()
         .enumerate()
@@ -53,7 +55,7 @@ pub fn render(
                 .name(clean(names.get(i).map_or("", String::as_str)))
                 .marker(Marker::Braille)
                 .graph_type(GraphType::Line)
-                .style(t.line(i))
+                .style(styles.get(i).copied().unwrap_or_else(|| t.line(i)))
                 .data(pts)
         })
         .collect();

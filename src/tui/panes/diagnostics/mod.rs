@@ -1,0 +1,145 @@
+//! The diagnostics pane: the shown run's findings (the CLI's rules, against the run's siblings
+//! and its previous completed run), worst first; `Enter` goes to the selected finding's
+//! evidence (a record in the stream, a stage in the tree, an artifact in the overview).
+//!
+//! Pure: returns queries through `Cx`; the worker diagnoses (`fetch.rs`), `view.rs` draws.
+
+mod fetch;
+mod view;
+
+use super::{Info, Pane, PaneKind, Place, clamp_offset};
+use crate::analysis::diagnostics::Finding;
+use crate::model::{Ref, Timestamp};
+use crate::tui::action::{Action, PaneId};
+use crate::tui::context::{Cx, FlashLevel, Intent, Load};
+use crate::tui::effect::{Lane, Priority};
+
+#[derive(Clone, Debug, Default)]
+pub struct DiagnosticsPane {
+    pub run: Option<Ref>,
+    pub load: Load,
+    pub findings: Vec<Finding>,
+    pub selected: usize,
+    pub offset: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Query {
+    /// Diagnostics of one run against its siblings and previous completed run.
+    Diagnose { run: Ref, now: Timestamp },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Loaded {
+    Findings(Ref, Vec<Finding>),
+}
+
+impl DiagnosticsPane {
+    fn reset(&mut self, run: Option<Ref>) {
+        *self = DiagnosticsPane {
+            load: if run.is_some() {
+                Load::Loading
+            } else {
+                Load::Idle
+            },
+            run,
+            ..DiagnosticsPane::default()
+        };
+    }
+
+    /// The ref to jump to for the selected finding: its first evidence, else its subject.
+    pub fn evidence(&self) -> Option<Ref> {
+        let f = self.findings.get(self.selected)?;
+        let text = f.evidence.first().unwrap_or(&f.subject_ref);
+        Ref::parse(text).ok()
+    }
+
+    /// `Enter` on a finding: go to its evidence.
+    fn open_evidence(&mut self, cx: &mut Cx<'_>) {
+        match self.evidence() {
+            Some(target) => cx.intent(Intent::JumpTo(target)),
+            None => cx.flash(FlashLevel::Warn, "open: no finding selected"),
+        }
+    }
+}
+
+impl Pane for DiagnosticsPane {
+    fn sync(&mut self, cx: &mut Cx<'_>, force: bool) {
+        if !cx.shared.visible(PaneId::Diagnostics) {
+            return;
+        }
+        let run = cx.shared.run.clone();
+        if !force && self.run == run {
+            return;
+        }
+        if self.run != run {
+            self.reset(run.clone());
+        }
+        if let Some(run) = run {
+            let now = cx.shared.now;
+            cx.ask(Query::Diagnose { run, now });
+        }
+    }
+
+    fn on_changed(&mut self, cx: &mut Cx<'_>) {
+        if cx.shared.run.is_some() {
+            self.sync(cx, true);
+        }
+    }
+
+    fn on_action(&mut self, action: &Action, focused: bool, cx: &mut Cx<'_>) -> bool {
+        match action {
+            Action::Open | Action::Jump if focused => self.open_evidence(cx),
+            _ => return false,
+        }
+        true
+    }
+
+    fn move_by(&mut self, delta: isize, cx: &mut Cx<'_>) {
+        let n = self.findings.len();
+        if n == 0 {
+            return;
+        }
+        let height = cx.shared.pane_height(PaneId::Diagnostics);
+        let cur = self.selected as isize;
+        self.selected = cur.saturating_add(delta).clamp(0, n as isize - 1) as usize;
+        self.offset = clamp_offset(self.offset, self.selected, n, height);
+    }
+
+    fn click(&mut self, row: usize, cx: &mut Cx<'_>) {
+        let target = self.offset + row;
+        if target < self.findings.len() && target != self.selected {
+            self.move_by(target as isize - self.selected as isize, cx);
+        }
+    }
+
+    fn on_failed(&mut self, _lane: &'static str, message: &str) {
+        self.load = Load::Failed(message.to_string());
+    }
+}
+
+impl PaneKind for DiagnosticsPane {
+    const INFO: Info = Info {
+        name: "diagnostics",
+        aliases: &[],
+        title: "Diagnostics",
+        help: "Diagnostics",
+        place: Place::Investigation,
+    };
+    type Query = Query;
+    type Loaded = Loaded;
+
+    fn lane(_q: &Query) -> Lane {
+        Lane::new(Priority::Investigate, "diagnose")
+    }
+
+    fn on_loaded(&mut self, loaded: Loaded, _cx: &mut Cx<'_>) {
+        let Loaded::Findings(run, findings) = loaded;
+        if self.run.as_ref() == Some(&run) {
+            self.findings = findings;
+            self.load = Load::Ready;
+            let n = self.findings.len();
+            self.selected = self.selected.min(n.saturating_sub(1));
+        }
+    }
+}
