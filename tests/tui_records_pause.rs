@@ -44,7 +44,7 @@ fn title(app: &AppState) -> String {
     line[line.find("Records").unwrap()..].to_string()
 }
 
-fn write(session: &Session, run: &RunHandle<'_>, n: usize) {
+fn write(session: &Session, run: &RunHandle, n: usize) {
     for i in 0..n {
         run.event("tick", Level::Info, &format!("tick {i}"))
             .unwrap();
