@@ -3,6 +3,7 @@
 //! per run in gap-free sequence order with the indexes the explorer and queries need.
 //! It never decides what a query means; it answers "give me these rows" quickly.
 
+mod block;
 mod check;
 mod check_refs;
 mod codec;
@@ -13,6 +14,7 @@ mod lookup;
 mod names;
 pub mod objects;
 mod read;
+mod ref_index;
 mod repair;
 mod set_aside;
 mod snapshot;

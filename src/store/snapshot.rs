@@ -112,6 +112,7 @@ macro_rules! each_table {
         $m!(SERIES);
         $m!(METRIC_KEYS);
         $m!(RECORD_REFS);
+        $m!(RECORD_REF_SPANS);
         $m!(DUPLICATES);
     };
 }
