@@ -91,8 +91,9 @@ impl Ref {
         if value.is_empty() {
             return Err(err("value is empty"));
         }
-        let comps: Vec<&str> = value.split('.').collect();
-        for c in &comps {
+        let mut components = 0;
+        for c in value.split('.') {
+            components += 1;
             if c.is_empty() {
                 return Err(err("value has an empty component"));
             }
@@ -106,16 +107,16 @@ impl Ref {
             }
         }
         if let Some((_, counts)) = CORE_KINDS.iter().find(|(k, _)| *k == kind)
-            && !counts.contains(&comps.len())
+            && !counts.contains(&components)
         {
             let want: Vec<String> = counts.iter().map(|n| n.to_string()).collect();
             return Err(err(&format!(
                 "a {kind} ref has {} components, found {}",
                 want.join(" or "),
-                comps.len()
+                components
             )));
         }
-        if kind == "environment" && comps.len() != 3 {
+        if kind == "environment" && components != 3 {
             return Err(err("an environment ref is a run value plus one component"));
         }
         Ok(Ref {
@@ -241,8 +242,18 @@ impl Serialize for Ref {
 
 impl<'de> Deserialize<'de> for Ref {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ref::parse(&s).map_err(serde::de::Error::custom)
+        // Parsed from the borrowed text: no String per ref.
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Ref;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Ref, E> {
+                Ref::parse(s).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(Text)
     }
 }
 
