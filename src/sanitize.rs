@@ -29,7 +29,8 @@ fn unsafe_char(c: char) -> bool {
 /// every bidirectional or zero-width character with one such as `\u{202e}`; newlines and tabs
 /// become spaces.
 pub fn sanitize(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(unsafe_char) {
+    // Printable ASCII is the common case and needs no decoding.
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) || !text.chars().any(unsafe_char) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);

@@ -193,11 +193,12 @@ fn an_extra_member_the_manifest_does_not_list_is_refused() {
 fn a_newer_schema_version_or_format_is_refused_with_a_message() {
     let (d, _root, archive) = demo_backup();
     let newer = d.path().join("newer-schema.tar");
-    forge(&archive, &newer, |_, m| m["schema_version"] = 2.into());
+    let future = contexta::store::SCHEMA_VERSION + 1;
+    forge(&archive, &newer, |_, m| m["schema_version"] = future.into());
     assert_refused(
         &newer,
         &d.path().join("s/ws/.contexta"),
-        "schema version 2 is not one this build reads",
+        &format!("schema version {future} is not one this build reads"),
     );
     let format = d.path().join("newer-format.tar");
     forge(&archive, &format, |_, m| {

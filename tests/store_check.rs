@@ -41,6 +41,7 @@ fn damaged_indexes_are_found_and_rebuilt() {
         "series",
         "runs_by_start",
         "record_refs",
+        "record_ref_spans",
         "relations_in",
         "run_stats_first",
     ] {

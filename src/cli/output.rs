@@ -74,14 +74,19 @@ fn emit(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
 
 /// Prints rows as aligned columns (display width by chars); the header and every cell are
 /// sanitized (a header can be data too: `compare-multi` names columns after metric keys).
-pub fn table(header: &[&str], rows: &[Vec<String>], style: Style, color_col: Option<usize>) {
+pub fn table<T: AsRef<str>>(
+    header: &[&str],
+    rows: &[Vec<T>],
+    style: Style,
+    color_col: Option<usize>,
+) {
     let header: Vec<String> = header.iter().map(|h| sanitize(h).into_owned()).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    let mut clean: Vec<Vec<(String, usize)>> = Vec::with_capacity(rows.len());
+    let mut clean: Vec<Vec<(std::borrow::Cow<'_, str>, usize)>> = Vec::with_capacity(rows.len());
     for r in rows {
         let mut row = Vec::with_capacity(r.len());
         for (i, c) in r.iter().enumerate() {
-            let cell = sanitize(c).into_owned();
+            let cell = sanitize(c.as_ref());
             let w = if cell.is_ascii() {
                 cell.len()
             } else {

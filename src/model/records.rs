@@ -273,6 +273,53 @@ impl MetricPayload {
         }
     }
 
+    /// `MetricPayload`'s fields in one pass, `value` kept as its JSON text so that whether it
+    /// was written as an integer is known (`integral`), by the rule of `from_raw_parts`.
+    /// `None` where `from_raw_parts` might say something else.
+    fn from_json_str_fast(text: &str) -> Option<MetricPayload> {
+        use serde_json::value::RawValue;
+        // The same fields, names and defaults as `MetricPayload` (a unit test holds them to
+        // it), with the value unparsed.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Wire<'a> {
+            metric_key: String,
+            #[serde(borrow)]
+            value: &'a RawValue,
+            value_type: String,
+            #[serde(default)]
+            unit: Option<String>,
+            #[serde(default)]
+            aggregation_scope: AggregationScope,
+            #[serde(default)]
+            subject_ref: Option<Ref>,
+            #[serde(default)]
+            slice_ref: Option<String>,
+            #[serde(default)]
+            tags: BTreeMap<String, String>,
+            #[serde(default)]
+            summary_basis: Option<String>,
+        }
+        let w: Wire<'_> = serde_json::from_str(text).ok()?;
+        let t = w.value.get();
+        let integral = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+        if !t.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            return None;
+        }
+        Some(MetricPayload {
+            metric_key: w.metric_key,
+            value: serde_json::from_str(t).ok()?,
+            integral,
+            value_type: w.value_type,
+            unit: w.unit,
+            aggregation_scope: w.aggregation_scope,
+            subject_ref: w.subject_ref,
+            slice_ref: w.slice_ref,
+            tags: w.tags,
+            summary_basis: w.summary_basis,
+        })
+    }
+
     /// Our step rule: `tags.step` when it is an integer.
     pub fn tagged_step(&self) -> Option<i64> {
         self.tags.get("step").and_then(|s| s.trim().parse().ok())
@@ -513,6 +560,35 @@ impl Record {
         let record = Record { envelope, payload };
         record.validate()?;
         Ok(record)
+    }
+
+    /// The ingest hot path: canonical record JSON in one pass, without tracking field paths.
+    /// `None` when anything is off; the caller then reads the line with `from_raw_parts`,
+    /// which accepts exactly the same records and names the field of any error. So this never
+    /// decides what is valid, only how fast a valid record is read.
+    pub fn from_json_str_fast(text: &str) -> Option<Record> {
+        use serde_json::value::RawValue;
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Wire<'a> {
+            envelope: Envelope,
+            #[serde(borrow)]
+            payload: &'a RawValue,
+        }
+        let w: Wire<'_> = serde_json::from_str(text).ok()?;
+        let p = w.payload.get();
+        let payload = match w.envelope.record_type {
+            RecordType::Metric => Payload::Metric(MetricPayload::from_json_str_fast(p)?),
+            RecordType::Event => Payload::Event(serde_json::from_str(p).ok()?),
+            RecordType::Span => Payload::Span(serde_json::from_str(p).ok()?),
+            RecordType::Degraded => Payload::Degraded(serde_json::from_str(p).ok()?),
+        };
+        let record = Record {
+            envelope: w.envelope,
+            payload,
+        };
+        record.validate().ok()?;
+        Some(record)
     }
 
     pub fn to_json(&self) -> serde_json::Value {
@@ -769,5 +845,65 @@ impl Payload {
             Payload::Span(p) => &p.span_name,
             Payload::Degraded(p) => &p.issue_key,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strict(text: &str) -> Result<Record, RecordError> {
+        let parts: BTreeMap<&str, &serde_json::value::RawValue> =
+            serde_json::from_str(text).map_err(|e| ValidationError::new("", e.to_string()))?;
+        Record::from_raw_parts(&parts)
+    }
+
+    const ENVELOPE: &str = r#""envelope":{"completeness_marker":"complete","correlation_refs":{"trace_id":"t"},"degradation_marker":"none","extensions":[{"fields":{"k":"ü"},"namespace":"a.b"}],"observed_at":"2026-03-02T09:00:00.5Z","producer_ref":"p.q","record_ref":"record:p.r.r1","record_type":"metric","recorded_at":"2026-03-02T09:00:01Z","run_ref":"run:p.r","schema_version":"1.0.0","stage_execution_ref":"stage:p.r.train","batch_execution_ref":"batch:p.r.train.b1"}"#;
+
+    /// The one-pass reader takes exactly the records the strict one takes, and reads them the
+    /// same; where it declines, the strict reader answers (with the field of any error).
+    #[test]
+    fn the_fast_reader_agrees_with_the_strict_one() {
+        let payloads = [
+            r#"{"aggregation_scope":"slice","metric_key":"val.f1","slice_ref":"by_class","subject_ref":"run:p.other","summary_basis":"mean","tags":{"step":"3","k":"v"},"unit":"ms","value":0.25,"value_type":"float64"}"#,
+            r#"{"metric_key":"loss","value":7,"value_type":"int64"}"#,
+            r#"{"metric_key":"loss","value":-7,"value_type":"int64"}"#,
+            r#"{"metric_key":"loss","value":1e400,"value_type":"float64"}"#,
+            r#"{"metric_key":"loss","value":123456789012345678901234,"value_type":"float64"}"#,
+            r#"{"metric_key":"loss","value":"7","value_type":"float64"}"#,
+            r#"{"metric_key":"loss","value":true,"value_type":"float64"}"#,
+            r#"{"metric_key":"loss","value":null,"value_type":"float64"}"#,
+            r#"{"metric_key":"loss","value_type":"float64"}"#,
+            r#"{"metric_key":"loss","value":1,"value_type":"float64","colour":"red"}"#,
+            r#"{"metric_key":"Loss","value":1,"value_type":"float64"}"#,
+            r#"{"metric_key":"loss","value":1,"value_type":"float64","tags":{"a":" "}}"#,
+            r#"{"metric_key":"loss","value":1,"value_type":"float64","unit":null}"#,
+            r#"{"metric_key":"loss","value":1,"value":2,"value_type":"float64"}"#,
+        ];
+        for p in payloads {
+            let text = format!("{{{ENVELOPE},\"payload\":{p}}}");
+            let fast = Record::from_json_str_fast(&text);
+            let strict = strict(&text);
+            match (&fast, &strict) {
+                (Some(f), Ok(s)) => {
+                    assert_eq!(f, s, "{p}");
+                    assert_eq!(f.to_json(), s.to_json(), "{p}");
+                }
+                (None, _) => {}
+                (Some(_), Err(e)) => panic!("fast read what strict refuses ({e}): {p}"),
+            }
+            if p.contains("0.25") || p.contains(":7,") || p.contains(":-7,") {
+                assert!(fast.is_some(), "fast declined a valid record: {p}");
+            }
+        }
+        let event = format!(
+            "{{{},\"payload\":{{\"event_key\":\"a.b\",\"level\":\"info\",\"message\":\"é\"}}}}",
+            ENVELOPE.replace(r#""record_type":"metric""#, r#""record_type":"event""#)
+        );
+        assert_eq!(
+            Record::from_json_str_fast(&event).as_ref(),
+            strict(&event).as_ref().ok()
+        );
+        assert!(Record::from_json_str_fast(&event).is_some());
     }
 }

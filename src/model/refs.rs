@@ -64,8 +64,75 @@ pub fn slug(text: &str) -> String {
     if out.is_empty() { "x".into() } else { out }
 }
 
+/// The grammar of a ref checked in one pass over its bytes: the position of its `:` and its
+/// number of components when `text` is a well-formed ref, else `None` (then `Ref::parse`
+/// walks the rules one by one to name the broken one). Refs are read by the hundred thousand
+/// in an ingest and by the ten thousand in a run list.
+fn well_formed(text: &str) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    if b.len() > 255 {
+        return None;
+    }
+    let colon = b.iter().position(|&c| c == b':')?;
+    let (kind, value) = (&b[..colon], &b[colon + 1..]);
+    if !kind.first()?.is_ascii_lowercase()
+        || !kind
+            .iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_')
+    {
+        return None;
+    }
+    let (mut components, mut len, mut prev) = (1, 0usize, b'.');
+    for &c in value {
+        match c {
+            b'.' if len > 0 && prev != b'-' => {
+                components += 1;
+                len = 0;
+            }
+            b'a'..=b'z' | b'0'..=b'9' => len += 1,
+            b'-' if len > 0 && prev != b'-' => len += 1,
+            _ => return None,
+        }
+        if len > 63 {
+            return None;
+        }
+        prev = c;
+    }
+    (len > 0 && prev != b'-').then_some((colon, components))
+}
+
+/// The component counts a kind allows, or why a ref of it is refused.
+fn count_rule(kind: &str, components: usize) -> Option<String> {
+    if let Some((_, counts)) = CORE_KINDS.iter().find(|(k, _)| *k == kind)
+        && !counts.contains(&components)
+    {
+        let want: Vec<String> = counts.iter().map(|n| n.to_string()).collect();
+        return Some(format!(
+            "a {kind} ref has {} components, found {}",
+            want.join(" or "),
+            components
+        ));
+    }
+    if kind == "environment" && components != 3 {
+        return Some("an environment ref is a run value plus one component".into());
+    }
+    None
+}
+
 impl Ref {
     pub fn parse(text: &str) -> Result<Ref, RefError> {
+        if let Some((colon, components)) = well_formed(text)
+            && count_rule(&text[..colon], components).is_none()
+        {
+            return Ok(Ref {
+                text: std::sync::Arc::from(text),
+                colon,
+            });
+        }
+        Self::parse_naming_the_rule(text)
+    }
+
+    fn parse_naming_the_rule(text: &str) -> Result<Ref, RefError> {
         let err = |rule: &str| RefError {
             text: text.to_string(),
             rule: rule.to_string(),
@@ -91,8 +158,9 @@ impl Ref {
         if value.is_empty() {
             return Err(err("value is empty"));
         }
-        let comps: Vec<&str> = value.split('.').collect();
-        for c in &comps {
+        let mut components = 0;
+        for c in value.split('.') {
+            components += 1;
             if c.is_empty() {
                 return Err(err("value has an empty component"));
             }
@@ -105,18 +173,8 @@ impl Ref {
                 )));
             }
         }
-        if let Some((_, counts)) = CORE_KINDS.iter().find(|(k, _)| *k == kind)
-            && !counts.contains(&comps.len())
-        {
-            let want: Vec<String> = counts.iter().map(|n| n.to_string()).collect();
-            return Err(err(&format!(
-                "a {kind} ref has {} components, found {}",
-                want.join(" or "),
-                comps.len()
-            )));
-        }
-        if kind == "environment" && comps.len() != 3 {
-            return Err(err("an environment ref is a run value plus one component"));
+        if let Some(rule) = count_rule(kind, components) {
+            return Err(err(&rule));
         }
         Ok(Ref {
             text: std::sync::Arc::from(text),
@@ -241,8 +299,18 @@ impl Serialize for Ref {
 
 impl<'de> Deserialize<'de> for Ref {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ref::parse(&s).map_err(serde::de::Error::custom)
+        // Parsed from the borrowed text: no String per ref.
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Ref;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Ref, E> {
+                Ref::parse(s).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(Text)
     }
 }
 
@@ -282,6 +350,35 @@ mod tests {
         assert!(e.rule.contains("kind"), "{e}");
         assert!(Ref::parse("run:a-.b").is_err());
         assert!(Ref::parse("run:a_b.c").is_err());
+    }
+
+    /// The one-pass check accepts exactly what the rule-by-rule walk accepts.
+    #[test]
+    fn the_one_pass_check_agrees_with_the_rules() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(
+                &"[a-z_:0-9.-]{0,12}|[a-zA-Z0-9:._-]{0,70}|run:[a-z0-9-]{60,66}\\.x",
+                |t| {
+                    let quick = well_formed(&t)
+                        .filter(|(colon, n)| count_rule(&t[..*colon], *n).is_none())
+                        .is_some();
+                    prop_assert_eq!(quick, Ref::parse_naming_the_rule(&t).is_ok(), "{}", t);
+                    Ok(())
+                },
+            )
+            .unwrap();
+        for t in [
+            "run:a-.b",
+            "run:a--b.c",
+            "run:-a.b",
+            "run:a..b",
+            "run:a.b.",
+            "x:y:z",
+        ] {
+            assert!(well_formed(t).is_none(), "{t}");
+        }
     }
 
     #[test]

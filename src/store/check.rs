@@ -272,15 +272,8 @@ impl ReadSnapshot<'_> {
         }
         self.check_series(out, names, id, subject, stats, d)?;
         let refs = open(&self.txn, RECORD_REFS)?;
-        let mut stored_refs = BTreeMap::new();
-        for item in refs.range((id, "")..)? {
-            let (k, v) = item?;
-            let (run, tok) = k.value();
-            if run != id {
-                break;
-            }
-            stored_refs.insert(tok.to_string(), v.value());
-        }
+        let spans = self.ref_spans()?;
+        let stored_refs = super::ref_index::stored_tokens(&refs, spans.as_ref(), id)?;
         let dups = open(&self.txn, DUPLICATES)?;
         let mut stored_dups = BTreeMap::new();
         for item in dups.range((id, 0)..=(id, u32::MAX))? {

@@ -2,6 +2,7 @@
 //! counters, stage and type spans, metric series, the record-ref index and duplicates. `check`
 //! compares this with what is stored; `repair` writes it. It reads only; it never writes.
 
+use super::block::decode_row;
 use super::codec::*;
 use super::error::StoreError;
 use crate::model::{Degradation, Level, SpanStatus};
@@ -105,22 +106,68 @@ pub(super) fn derive_run(
     let mut open_stage: BTreeMap<u32, (u32, u32)> = BTreeMap::new();
     let mut open_type: BTreeMap<u32, (u32, u32)> = BTreeMap::new();
     let mut expected = 1u32;
+    // After an unreadable row its length is unknown: the next row's start is not a gap.
+    let mut after_unreadable = false;
+    let mut rows = Vec::new();
     for item in records.range((run, 0)..=(run, u32::MAX))? {
         let (k, v) = item?;
-        let seq = k.value().1;
-        if seq > expected {
-            d.gaps.push((expected, seq - 1));
+        let first = k.value().1;
+        if first > expected && !after_unreadable {
+            d.gaps.push((expected, first - 1));
         }
-        expected = seq.saturating_add(1);
-        d.last_seq = seq;
-        d.records += 1;
-        let s: StoredRecord = match decode(v.value(), "record") {
-            Ok(s) => s,
+        after_unreadable = false;
+        match decode_row(v.value()) {
+            Ok(recs) => {
+                expected = first.saturating_add(recs.len() as u32);
+                rows.clear();
+                rows.extend(
+                    recs.into_iter()
+                        .enumerate()
+                        .map(|(i, r)| (first.saturating_add(i as u32), r)),
+                );
+            }
             Err(e) => {
-                d.unreadable.push((seq, e.to_string()));
+                d.unreadable.push((first, e.to_string()));
+                d.last_seq = d.last_seq.max(first);
+                d.records += 1;
+                expected = first.saturating_add(1);
+                after_unreadable = true;
                 continue;
             }
-        };
+        }
+        for (seq, s) in rows.drain(..) {
+            derive_record(
+                &mut d,
+                &mut open_stage,
+                &mut open_type,
+                names,
+                step_id,
+                time_base,
+                seq,
+                s,
+            )?;
+        }
+    }
+    close_span(&mut d.stage_spans, &mut open_stage);
+    close_span(&mut d.type_spans, &mut open_type);
+    Ok(d)
+}
+
+/// Adds record `seq` of the run to what `derive_run` gathers.
+#[allow(clippy::too_many_arguments)]
+fn derive_record(
+    d: &mut Derived,
+    open_stage: &mut BTreeMap<u32, (u32, u32)>,
+    open_type: &mut BTreeMap<u32, (u32, u32)>,
+    names: &impl ReadableTable<u32, &'static str>,
+    step_id: Option<u32>,
+    time_base: i64,
+    seq: u32,
+    s: StoredRecord,
+) -> Result<(), StoreError> {
+    {
+        d.last_seq = seq;
+        d.records += 1;
         let observed = time_base + s.observed;
         d.last_observed = d.last_observed.max(observed);
         d.min_observed = Some(d.min_observed.map_or(observed, |m| m.min(observed)));
@@ -155,18 +202,18 @@ pub(super) fn derive_run(
             }
         }
         if let Some(stage) = s.stage {
-            extend(&mut d.stage_spans, &mut open_stage, stage, seq);
+            extend(&mut d.stage_spans, open_stage, stage, seq);
             let e = d.stages.entry(stage).or_insert((observed, observed));
             e.0 = e.0.min(observed);
             e.1 = e.1.max(observed);
         }
         if t != 1 {
-            extend(&mut d.type_spans, &mut open_type, t as u32, seq);
+            extend(&mut d.type_spans, open_type, t as u32, seq);
         }
         if t != 3 && marker {
             extend(
                 &mut d.type_spans,
-                &mut open_type,
+                open_type,
                 super::tables::MARKED_TYPE,
                 seq,
             );
@@ -198,9 +245,7 @@ pub(super) fn derive_run(
             });
         }
     }
-    close_span(&mut d.stage_spans, &mut open_stage);
-    close_span(&mut d.type_spans, &mut open_type);
-    Ok(d)
+    Ok(())
 }
 
 /// Distinct run ids that own records, found by jumping from one run's range to the next.

@@ -2,12 +2,12 @@
 //! and provenance record regardless of indexes, a record found by its ref token, and the counts
 //! a backup manifest promises. Read-only, like the rest of `ReadSnapshot`.
 
-use super::codec::{StoredRecord, decode};
+use super::codec::decode;
 use super::error::StoreError;
 use super::read::{ReadSnapshot, open};
 use super::tables::*;
 use crate::model::*;
-use redb::ReadableTableMetadata;
+use redb::{ReadableTable, ReadableTableMetadata};
 
 /// What a workspace holds, counted from the primary tables.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -66,8 +66,9 @@ impl ReadSnapshot<'_> {
             return Ok(None);
         };
         let refs = open(&self.txn, RECORD_REFS)?;
-        if let Some(v) = refs.get((rid, token))? {
-            return Ok(Some(v.value()));
+        let spans = self.ref_spans()?;
+        if let Some(seq) = super::ref_index::lookup(&refs, spans.as_ref(), rid, token)? {
+            return Ok(Some(seq));
         }
         let Some(seq) = token
             .strip_prefix("seq-")
@@ -77,18 +78,28 @@ impl ReadSnapshot<'_> {
             return Ok(None);
         };
         let records = open(&self.txn, RECORDS)?;
-        let Some(v) = records.get((rid, seq))? else {
-            return Ok(None);
-        };
-        let stored: StoredRecord = decode(v.value(), "record")?;
-        Ok(stored.token.is_none().then_some(seq))
+        let mut generated = false;
+        super::block::visit_records(&records, rid, seq, seq, false, |_, stored| {
+            generated = stored.token.is_none();
+            Ok(false)
+        })?;
+        Ok(generated.then_some(seq))
+    }
+
+    /// Records in the primary table: each row's count, read from its header.
+    fn record_count(&self) -> Result<u64, StoreError> {
+        let mut n = 0u64;
+        for item in open(&self.txn, RECORDS)?.iter()? {
+            n += u64::from(super::block::row_len(item?.1.value())?);
+        }
+        Ok(n)
     }
 
     pub fn counts(&self) -> Result<WorkspaceCounts, StoreError> {
         Ok(WorkspaceCounts {
             projects: open(&self.txn, PROJECTS)?.len()?,
             runs: open(&self.txn, RUNS)?.len()?,
-            records: open(&self.txn, RECORDS)?.len()?,
+            records: self.record_count()?,
             artifacts: open(&self.txn, ARTIFACTS)?.len()?,
             relations: open(&self.txn, RELATIONS)?.len()?,
         })

@@ -3,6 +3,7 @@
 //! per run in gap-free sequence order with the indexes the explorer and queries need.
 //! It never decides what a query means; it answers "give me these rows" quickly.
 
+mod block;
 mod check;
 mod check_decode;
 mod check_refs;
@@ -16,6 +17,7 @@ mod lookup;
 mod names;
 pub mod objects;
 mod read;
+mod ref_index;
 mod repair;
 mod set_aside;
 mod snapshot;

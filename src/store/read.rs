@@ -11,14 +11,6 @@ use redb::{ReadOnlyTable, ReadTransaction, ReadableTable, ReadableTableMetadata}
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
-type RecordItem<'a> = Result<
-    (
-        redb::AccessGuard<'a, (u32, u32)>,
-        redb::AccessGuard<'a, &'static [u8]>,
-    ),
-    redb::StorageError,
->;
-
 pub struct ReadSnapshot<'w> {
     pub(super) ws: &'w Workspace,
     pub(super) txn: ReadTransaction,
@@ -505,31 +497,14 @@ impl<'w> ReadSnapshot<'w> {
         let base = self.stats(run)?.map(|s| s.time_base).unwrap_or(0);
         let t = open(&self.txn, RECORDS)?;
         let names = open(&self.txn, NAMES)?;
-        let range = t.range((rid, lo)..=(rid, hi))?;
         let mut out = Vec::new();
-        let mut visit = |item: RecordItem<'_>| -> Result<bool, StoreError> {
-            let (k, v) = item?;
-            let seq = k.value().1;
-            let stored: StoredRecord = decode(v.value(), "record")?;
+        super::block::visit_records(&t, rid, lo, hi, descending, |seq, stored| {
             let record = self.expand(&names, run, base, seq, stored)?;
             if keep(&record) {
                 out.push(RecordRow { seq, record });
             }
             Ok(out.len() < limit)
-        };
-        if descending {
-            for item in range.rev() {
-                if !visit(item)? {
-                    break;
-                }
-            }
-        } else {
-            for item in range {
-                if !visit(item)? {
-                    break;
-                }
-            }
-        }
+        })?;
         Ok(out)
     }
 
@@ -553,8 +528,9 @@ impl<'w> ReadSnapshot<'w> {
         let Some(rid) = self.id_of(run.as_str())? else {
             return Ok(None);
         };
-        let t = open(&self.txn, RECORD_REFS)?;
-        Ok(t.get((rid, token))?.map(|v| v.value()))
+        let refs = open(&self.txn, RECORD_REFS)?;
+        let spans = self.ref_spans()?;
+        super::ref_index::lookup(&refs, spans.as_ref(), rid, token)
     }
 
     /// (seq of the repeat, seq of the first record with that ref) for each duplicate ref.
@@ -569,6 +545,17 @@ impl<'w> ReadSnapshot<'w> {
             out.push((k.value().1, v.value()));
         }
         Ok(out)
+    }
+
+    /// `RECORD_REF_SPANS`, which a schema-1 workspace no writer has touched yet lacks.
+    pub(super) fn ref_spans(
+        &self,
+    ) -> Result<Option<ReadOnlyTable<RefSpanKey, RefSpanValue>>, StoreError> {
+        match self.txn.open_table(RECORD_REF_SPANS) {
+            Ok(t) => Ok(Some(t)),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn expand(

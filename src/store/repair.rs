@@ -73,6 +73,7 @@ fn rebuild(txn: &WriteTransaction) -> Result<RepairReport, StoreError> {
     reset(txn, SERIES)?;
     reset(txn, METRIC_KEYS)?;
     reset(txn, RECORD_REFS)?;
+    reset(txn, RECORD_REF_SPANS)?;
     reset(txn, DUPLICATES)?;
     reset(txn, RUNS_BY_START)?;
     reset(txn, RUNS_BY_PROJECT)?;
@@ -99,7 +100,7 @@ fn rebuild_runs(txn: &WriteTransaction, rep: &mut RepairReport) -> Result<(), St
     let mut type_spans = txn.open_table(TYPE_SPANS)?;
     let mut series = txn.open_table(SERIES)?;
     let mut metric_keys = txn.open_table(METRIC_KEYS)?;
-    let mut record_refs = txn.open_table(RECORD_REFS)?;
+    let mut ref_index = super::ref_index::RefIndexWriter::new(txn)?;
     let mut duplicates = txn.open_table(DUPLICATES)?;
     let step_id = ids.get("step")?.map(|v| v.value());
     let with_records = record_runs(&records)?;
@@ -143,9 +144,17 @@ fn rebuild_runs(txn: &WriteTransaction, rep: &mut RepairReport) -> Result<(), St
                 metric_keys.insert((id, *key), encode(&s)?.as_slice())?;
             }
         }
-        for (tok, seq) in &d.first_of_token {
-            record_refs.insert((id, tok.as_str()), *seq)?;
+        // In seq order, as writers built it, so numbered refs fold into spans again.
+        let mut firsts: Vec<(u32, &str)> = d
+            .first_of_token
+            .iter()
+            .map(|(tok, seq)| (*seq, tok.as_str()))
+            .collect();
+        firsts.sort_unstable();
+        for (seq, tok) in firsts {
+            ref_index.first_or_insert(id, tok, seq)?;
         }
+        ref_index.flush()?;
         for (rep_seq, first) in &d.duplicates {
             duplicates.insert((id, *rep_seq), *first)?;
         }

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 
 /// Bumped when the stored layout changes; a newer workspace is refused, never misread.
-pub const SCHEMA_VERSION: u64 = 1;
+/// 2: records in blocks (`block.rs`), numbered record refs in spans (`ref_index.rs`). A
+/// schema-1 workspace is read as it is; the first writer marks it 2 and appends in blocks.
+pub const SCHEMA_VERSION: u64 = 2;
 pub const DB_FILE: &str = "contexta.redb";
 pub const WORKSPACE_DIR: &str = ".contexta";
 
@@ -224,16 +226,27 @@ fn init_tables(db: &Database, root: &Path) -> Result<(), StoreError> {
                     supported: SCHEMA_VERSION,
                 });
             }
-            return Ok(());
+            if found == SCHEMA_VERSION {
+                return Ok(());
+            }
         }
     }
     let txn = db.begin_write()?;
     {
         let mut meta = txn.open_table(META)?;
-        if meta.get("schema_version")?.is_none() {
-            meta.insert("schema_version", SCHEMA_VERSION)?;
-            meta.insert("next_name_id", 1)?;
-            meta.insert("generation", 0)?;
+        let found = meta.get("schema_version")?.map(|v| v.value());
+        match found {
+            None => {
+                meta.insert("schema_version", SCHEMA_VERSION)?;
+                meta.insert("next_name_id", 1)?;
+                meta.insert("generation", 0)?;
+            }
+            // Schema 1 rows stay as they are (every reader takes them); from now on this
+            // workspace also holds blocks and ref spans, which a schema-1 build cannot read.
+            Some(found) if found < SCHEMA_VERSION => {
+                meta.insert("schema_version", SCHEMA_VERSION)?;
+            }
+            Some(_) => {}
         }
         txn.open_table(NAMES)?;
         txn.open_table(NAME_IDS)?;
@@ -260,6 +273,7 @@ fn init_tables(db: &Database, root: &Path) -> Result<(), StoreError> {
         txn.open_table(SERIES)?;
         txn.open_table(METRIC_KEYS)?;
         txn.open_table(RECORD_REFS)?;
+        txn.open_table(RECORD_REF_SPANS)?;
         txn.open_table(DUPLICATES)?;
         txn.open_table(CONSOLE)?;
     }

@@ -2,9 +2,11 @@
 //! records given the next gap-free per-run sequence numbers, indexes and counters updated,
 //! and the workspace generation bumped so readers can tell that something changed.
 
+use super::block::BlockWriter;
 use super::codec::*;
 use super::error::StoreError;
 use super::names::Interner;
+use super::ref_index::RefIndexWriter;
 use super::tables::*;
 use super::workspace::{Db, Workspace};
 use crate::model::*;
@@ -143,11 +145,13 @@ struct Writer<'a, 't> {
     provenance: Table<'t, u32, Bytes>,
     provenance_by_relation: Table<'t, (u32, u32), ()>,
     records: Table<'t, (u32, u32), Bytes>,
+    /// Per run: the block that takes its next record.
+    blocks: HashMap<u32, BlockWriter>,
     stage_spans: Table<'t, (u32, u32, u32), u32>,
     type_spans: Table<'t, (u32, u32, u32), u32>,
     series: Table<'t, (u32, u32, u32), Bytes>,
     metric_keys: Table<'t, (u32, u32), Bytes>,
-    record_refs: Table<'t, (u32, &'static str), u32>,
+    ref_index: RefIndexWriter<'t>,
     duplicates: Table<'t, (u32, u32), u32>,
     console: Table<'t, (u32, u32), Bytes>,
     console_writes: super::console::ConsoleWrites,
@@ -240,11 +244,12 @@ impl<'a, 't> Writer<'a, 't> {
             provenance: txn.open_table(PROVENANCE)?,
             provenance_by_relation: txn.open_table(PROVENANCE_BY_RELATION)?,
             records: txn.open_table(RECORDS)?,
+            blocks: HashMap::default(),
             stage_spans: txn.open_table(STAGE_SPANS)?,
             type_spans: txn.open_table(TYPE_SPANS)?,
             series: txn.open_table(SERIES)?,
             metric_keys: txn.open_table(METRIC_KEYS)?,
-            record_refs: txn.open_table(RECORD_REFS)?,
+            ref_index: RefIndexWriter::new(txn)?,
             duplicates: txn.open_table(DUPLICATES)?,
             console: txn.open_table(CONSOLE)?,
             console_writes: Default::default(),
@@ -637,20 +642,11 @@ impl<'a, 't> Writer<'a, 't> {
             Some(env.record_ref.last().to_string())
         };
         let mut duplicate = false;
-        if let Some(tok) = &token {
-            let first = self
-                .record_refs
-                .get((run, tok.as_str()))?
-                .map(|v| v.value());
-            match first {
-                Some(first) => {
-                    self.duplicates.insert((run, seq), first)?;
-                    duplicate = true;
-                }
-                None => {
-                    self.record_refs.insert((run, tok.as_str()), seq)?;
-                }
-            }
+        if let Some(tok) = &token
+            && let Some(first) = self.ref_index.first_or_insert(run, tok, seq)?
+        {
+            self.duplicates.insert((run, seq), first)?;
+            duplicate = true;
         }
 
         let body = match &rec.payload {
@@ -708,8 +704,7 @@ impl<'a, 't> Writer<'a, 't> {
             context,
             body,
         };
-        self.records
-            .insert((run, seq), encode(&stored)?.as_slice())?;
+        self.push_record(run, seq, &stored)?;
 
         let problem = match &rec.payload {
             Payload::Degraded(_) => true,
@@ -757,6 +752,32 @@ impl<'a, 't> Writer<'a, 't> {
             )?;
         }
         Ok(())
+    }
+
+    /// Appends `stored` (seq `seq`) to the run's open block, continuing the stored last block
+    /// when it has room; a full block is written at once, the open one at `finish`.
+    fn push_record(&mut self, run: u32, seq: u32, stored: &StoredRecord) -> Result<(), StoreError> {
+        let block = match self.blocks.entry(run) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let last = match self.records.range((run, 0)..=(run, u32::MAX))?.next_back() {
+                    Some(item) => {
+                        let (k, val) = item?;
+                        BlockWriter::resume(k.value().1, val.value())?
+                    }
+                    None => None,
+                };
+                v.insert(last.unwrap_or_else(|| BlockWriter::new(seq)))
+            }
+        };
+        if block.next_seq() != seq || block.is_full() {
+            if !block.is_empty() {
+                self.records
+                    .insert((run, block.first_seq), block.bytes().as_slice())?;
+            }
+            *block = BlockWriter::new(seq);
+        }
+        block.push(stored)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -847,6 +868,13 @@ impl<'a, 't> Writer<'a, 't> {
     }
 
     fn finish(mut self) -> Result<(CommitInfo, HashMap<String, u32>), StoreError> {
+        for (run, block) in std::mem::take(&mut self.blocks) {
+            if !block.is_empty() {
+                self.records
+                    .insert((run, block.first_seq), block.bytes().as_slice())?;
+            }
+        }
+        self.ref_index.flush()?;
         std::mem::take(&mut self.console_writes).finish(&mut self.console)?;
         flush_spans(&mut self.stage_spans, &mut self.stage_span)?;
         flush_spans(&mut self.type_spans, &mut self.type_span)?;

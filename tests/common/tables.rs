@@ -14,6 +14,9 @@ const RELATIONS_IN: TableDefinition<(u32, u32), ()> = TableDefinition::new("rela
 const STAGE_SPANS: TableDefinition<(u32, u32, u32), u32> = TableDefinition::new("stage_spans");
 const SERIES: TableDefinition<(u32, u32, u32), &[u8]> = TableDefinition::new("series");
 const RECORD_REFS: TableDefinition<(u32, &str), u32> = TableDefinition::new("record_refs");
+type RefSpanKey = (u32, &'static str, u32, u64);
+const RECORD_REF_SPANS: TableDefinition<RefSpanKey, (u32, u32, u32)> =
+    TableDefinition::new("record_ref_spans");
 
 /// The workspace database opened as contexta opens it (multi-writer mode), so the lock
 /// protocol matches.
@@ -50,6 +53,7 @@ pub fn damage(root: &Path, what: &str) {
         "series" => empty!(SERIES),
         "runs_by_start" => empty!(RUNS_BY_START),
         "record_refs" => empty!(RECORD_REFS),
+        "record_ref_spans" => empty!(RECORD_REF_SPANS),
         "relations_in" => empty!(RELATIONS_IN),
         "run_stats_first" => {
             let mut t = txn.open_table(RUN_STATS).unwrap();

@@ -1,9 +1,10 @@
 //! `contexta bench`: the workspace core's speed on fixed, generated data sets, as medians.
 //! Data sets are generated once under `--data` and reused. Figures:
 //! capture (metric points/s through the capture API into a shared-mode workspace),
-//! ingest (canonical JSONL records/s), query (last 1,000 records of one run and one metric's
-//! 10,000-point series from a 10M-record workspace, warm), runs (the `runs` command over
-//! 10,000 runs, whole process), size (bytes on disk per metric point); backup and import are in
+//! ingest (`contexta ingest FILE` of realistic canonical records, records/s and CPU per record),
+//! query (last 1,000 records of one run and one metric's 10,000-point series from a 10M-record
+//! workspace, warm), runs (the `runs` command over 10,000 runs, whole process), size (bytes on
+//! disk per metric point through ingest, capture and the shell); backup and import are in
 //! `bench_recovery.rs`.
 
 use super::super::Ctx;
@@ -17,7 +18,7 @@ use crate::store::{Access, DB_FILE, Workspace, WriteOp};
 use anyhow::Context;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub(super) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
@@ -77,10 +78,140 @@ fn bench_capture(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
     );
     report(
         ctx,
-        "size",
+        "size: capture",
         median(bytes_per_point),
         "bytes/point",
-        "database file size / metric points (capture data set)",
+        "database file length / metric points (capture data set)",
+    );
+    Ok(())
+}
+
+/// Lines made on demand, `line(i)` for i in 0..n, each ended by a newline: a large input
+/// without a file.
+struct GeneratedLines<F> {
+    next: u64,
+    n: u64,
+    line: F,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl<F: FnMut(u64) -> String> GeneratedLines<F> {
+    fn new(n: u64, line: F) -> Self {
+        GeneratedLines {
+            next: 0,
+            n,
+            line,
+            buf: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl<F: FnMut(u64) -> String> std::io::Read for GeneratedLines<F> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let avail = std::io::BufRead::fill_buf(self)?;
+        let k = avail.len().min(out.len());
+        out[..k].copy_from_slice(&avail[..k]);
+        std::io::BufRead::consume(self, k);
+        Ok(k)
+    }
+}
+
+impl<F: FnMut(u64) -> String> std::io::BufRead for GeneratedLines<F> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.pos == self.buf.len() && self.next < self.n {
+            self.buf.clear();
+            self.pos = 0;
+            while self.buf.len() < 1 << 16 && self.next < self.n {
+                self.buf
+                    .extend_from_slice((self.line)(self.next).as_bytes());
+                self.buf.push(b'\n');
+                self.next += 1;
+            }
+        }
+        Ok(&self.buf[self.pos..])
+    }
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.buf.len());
+    }
+}
+
+/// File length and allocated bytes (the file is sparse where never written).
+fn file_sizes(path: &Path) -> anyhow::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path)?;
+    Ok((m.len(), m.blocks() * 512))
+}
+
+const SIZE_KEYS: u64 = 20;
+const SIZE_STEPS: u64 = 50_000;
+/// Enough that the empty workspace (about 140 KB of table roots) is a small part of the file.
+const SHELL_POINTS: u64 = 10_000;
+
+/// Bytes on disk per metric point on each path that stores points: ingest of canonical lines
+/// (one run, 20 keys × 50,000 steps), the capture API (the capture data set), and the shell
+/// (`contexta log metric`, one process and one commit per point).
+fn bench_size(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
+    let points = SIZE_KEYS * SIZE_STEPS;
+    let root = fresh(&a.data.join("size-ingest"))?;
+    let ws = Workspace::open(&root, Access::Write)?;
+    let lines = GeneratedLines::new(points, size_line);
+    let r = ingest(&ws, "size", lines, IngestOptions::default(), &mut |_| {})
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    anyhow::ensure!(r.records as u64 == points, "ingest stored {}", r.records);
+    drop(ws);
+    let (len, alloc) = file_sizes(&root.join(DB_FILE))?;
+    report(
+        ctx,
+        "size: ingest",
+        len as f64 / points as f64,
+        "bytes/point",
+        &format!(
+            "database file length / points: one run, {SIZE_KEYS} keys x {SIZE_STEPS} steps of canonical metric lines ({:.1} MB; {:.1} bytes/point allocated)",
+            len as f64 / 1e6,
+            alloc as f64 / points as f64
+        ),
+    );
+
+    let root = fresh(&a.data.join("size-shell"))?;
+    let exe = std::env::current_exe()?;
+    let shell = |args: &[&str]| -> anyhow::Result<()> {
+        let st = std::process::Command::new(&exe)
+            .arg("--workspace")
+            .arg(&root)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .status()?;
+        anyhow::ensure!(st.success(), "{args:?} failed");
+        Ok(())
+    };
+    shell(&["run", "start", "bench", "shell"])?;
+    let (empty, empty_alloc) = file_sizes(&root.join(DB_FILE))?;
+    for i in 0..SHELL_POINTS {
+        let value = format!("{}", (i as f64 * 0.1).sin());
+        let step = i.to_string();
+        shell(&[
+            "log",
+            "metric",
+            "bench.shell",
+            "loss",
+            &value,
+            "--step",
+            &step,
+        ])?;
+    }
+    let (len, alloc) = file_sizes(&root.join(DB_FILE))?;
+    report(
+        ctx,
+        "size: shell",
+        len as f64 / SHELL_POINTS as f64,
+        "bytes/point",
+        &format!(
+            "database file length / points after {SHELL_POINTS} `contexta log metric` processes ({:.1} allocated; {:.1} per point beyond the {empty}-byte workspace with one run and no points)",
+            alloc as f64 / SHELL_POINTS as f64,
+            alloc.saturating_sub(empty_alloc) as f64 / SHELL_POINTS as f64,
+        ),
     );
     Ok(())
 }
@@ -98,56 +229,156 @@ pub(super) const KEYS: [&str; 10] = [
     "tokens-per-s",
 ];
 
-fn metric_line(run: &str, n: u64, key: &str, v: f64, step: u64) -> String {
+/// Point `i` of the size data set: a canonical metric line of run `bench.size`, key
+/// `metric-<i % 20>`, step `i / 20` a second after the one before, refs `r<i>`.
+fn size_line(i: u64) -> String {
+    let (step, k) = (i / SIZE_KEYS, i % SIZE_KEYS);
+    let at = Timestamp(1_772_442_000_000_000 + step as i64 * 1_000_000 + k as i64 * 61);
     format!(
-        r#"{{"envelope":{{"completeness_marker":"complete","correlation_refs":{{}},"degradation_marker":"none","extensions":[],"observed_at":"2026-03-02T09:00:{:02}.{:06}Z","producer_ref":"bench.writer","record_ref":"record:{run}.r{n}","record_type":"metric","recorded_at":"2026-03-02T09:00:{:02}.{:06}Z","run_ref":"run:{run}","schema_version":"1.0.0","stage_execution_ref":"stage:{run}.train"}},"payload":{{"aggregation_scope":"step","metric_key":"{key}","tags":{{"step":"{step}"}},"value":{v},"value_type":"float64"}}}}"#,
-        n % 60,
-        n % 1_000_000,
-        n % 60,
-        n % 1_000_000
+        r#"{{"envelope":{{"completeness_marker":"complete","correlation_refs":{{}},"degradation_marker":"none","extensions":[],"observed_at":"{at}","producer_ref":"bench.writer","record_ref":"record:bench.size.r{i}","record_type":"metric","recorded_at":"{at}","run_ref":"run:bench.size","schema_version":"1.0.0","stage_execution_ref":"stage:bench.size.train"}},"payload":{{"aggregation_scope":"step","metric_key":"metric-{k:02}","tags":{{"step":"{step}"}},"value":{},"value_type":"float64"}}}}"#,
+        (i as f64).cos()
     )
 }
 
+/// Metric keys of the realistic ingest data set: 20 per run.
+const REALISTIC_KEYS: [&str; 20] = [
+    "train.loss",
+    "train.accuracy",
+    "train.learning-rate",
+    "train.grad-norm",
+    "train.tokens-per-s",
+    "train.perplexity",
+    "val.loss",
+    "val.accuracy",
+    "val.perplexity",
+    "val.bleu",
+    "system.gpu-util",
+    "system.gpu-memory-gb",
+    "system.cpu-util",
+    "system.host-memory-gb",
+    "system.disk-read-mb",
+    "system.net-rx-mb",
+    "optim.momentum",
+    "optim.weight-decay",
+    "optim.loss-scale",
+    "data.queue-depth",
+];
+
+/// Free text of the data set's events and tags: several scripts, as real runs carry.
+const REALISTIC_NOTES: [&str; 4] = ["損失が改善", "Verlust verbessert", "损失下降", "улучшение"];
+
+/// Record `i` of the realistic ingest data set: canonical record JSON of about 600 bytes with
+/// unicode text and many keys, as a training job writes it. Runs of 50,000 records; nine in
+/// ten records are metrics (20 keys, a step each 20 records), one in ten an event.
+pub(super) fn realistic_line(i: u64) -> String {
+    let run = format!("nlp-ja.run-{:04}", i / 50_000);
+    let n = i % 50_000;
+    let step = n / 20;
+    let micros = (n % 20) as i64 * 37_129 % 1_000_000;
+    let at = 1_772_442_000_000_000 + step as i64 * 1_000_000 + micros;
+    let observed = Timestamp(at);
+    let recorded = Timestamp(at + 211);
+    let note = REALISTIC_NOTES[(i % 4) as usize];
+    let envelope = format!(
+        r#""envelope":{{"completeness_marker":"complete","correlation_refs":{{"trace_id":"t-{:04}-{:06}"}},"degradation_marker":"none","extensions":[],"observed_at":"{observed}","producer_ref":"trainer.torch","record_ref":"record:{run}.r{n:07}","record_type":"{}","recorded_at":"{recorded}","run_ref":"run:{run}","schema_version":"1.0.0","stage_execution_ref":"stage:{run}.train"}}"#,
+        i / 50_000,
+        step,
+        if n % 10 == 9 { "event" } else { "metric" }
+    );
+    if n % 10 == 9 {
+        format!(
+            r#"{{{envelope},"payload":{{"attributes":{{"checkpoint":"ckpt-{step:06}.pt","epoch":{},"val_loss":{}}},"event_key":"checkpoint.saved","level":"info","message":"ステップ {step}: {note}","origin_marker":"explicit_capture"}}}}"#,
+            step / 500,
+            1.0 / (1.0 + step as f64 * 0.001)
+        )
+    } else {
+        let key = REALISTIC_KEYS[(n % 20) as usize];
+        format!(
+            r#"{{{envelope},"payload":{{"aggregation_scope":"step","metric_key":"{key}","tags":{{"dataset":"wikitext-日本語","device":"cuda:{}","split":"{}","step":"{step}"}},"unit":"nats","value":{},"value_type":"float64"}}}}"#,
+            i % 8,
+            if key.starts_with("val") {
+                "validation"
+            } else {
+                "train"
+            },
+            (1.0 + (n % 20) as f64) / (1.0 + step as f64 * 0.001) + (i as f64 * 0.37).sin() * 0.01
+        )
+    }
+}
+
+const INGEST_RECORDS: u64 = 500_000;
+
+/// Records/s of `contexta ingest FILE` as a whole process (start to exit), strict mode (one
+/// transaction), on the realistic data set: 500,000 canonical records of about 600 bytes.
 fn bench_ingest(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
-    let n = 500_000u64;
-    let file = a.data.join("ingest.jsonl");
+    let file = a.data.join("ingest-realistic.jsonl");
     if !file.exists() {
         std::fs::create_dir_all(&a.data)?;
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&file)?);
-        for i in 0..n {
-            let run = format!("bench.run-{}", i / 50_000);
-            writeln!(
-                w,
-                "{}",
-                metric_line(&run, i, KEYS[(i % 10) as usize], (i as f64).cos(), i / 10)
-            )?;
+        let part = a.data.join("ingest-realistic.jsonl.partial");
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&part)?);
+        for i in 0..INGEST_RECORDS {
+            writeln!(w, "{}", realistic_line(i))?;
         }
         w.flush()?;
+        drop(w);
+        std::fs::rename(&part, &file)?;
     }
+    let bytes = std::fs::metadata(&file)?.len();
+    let exe = std::env::current_exe()?;
     let mut rates = Vec::new();
+    let mut cpu = Vec::new();
     for _ in 0..a.reps.clamp(1, 5) {
         let root = fresh(&a.data.join("ingest"))?;
-        let ws = Workspace::open(&root, Access::Write)?;
         let t = Instant::now();
-        let f = std::fs::File::open(&file)?;
-        let r = ingest(
-            &ws,
-            "ingest.jsonl",
-            std::io::BufReader::with_capacity(1 << 20, f),
-            IngestOptions::default(),
-            &mut |_| {},
-        )
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        rates.push(r.records as f64 / t.elapsed().as_secs_f64());
+        let before = children_cpu();
+        let st = std::process::Command::new(&exe)
+            .arg("--workspace")
+            .arg(&root)
+            .arg("ingest")
+            .arg(&file)
+            .stdout(std::process::Stdio::null())
+            .status()?;
+        let secs = t.elapsed().as_secs_f64();
+        anyhow::ensure!(st.success(), "ingest failed");
+        rates.push(INGEST_RECORDS as f64 / secs);
+        cpu.push((children_cpu() - before) / INGEST_RECORDS as f64 * 1e6);
     }
     report(
         ctx,
-        "ingest",
+        "ingest (process)",
         median(rates),
         "records/s",
-        &format!("{n} canonical metric lines, strict (one transaction), in-process"),
+        &format!(
+            "`contexta ingest FILE`, whole process, strict: {INGEST_RECORDS} canonical records, {} bytes each on average, unicode, 20 metric keys and events",
+            bytes / INGEST_RECORDS
+        ),
+    );
+    report(
+        ctx,
+        "ingest CPU per record",
+        median(cpu),
+        "µs",
+        "user + system CPU of the ingest process per record (steadier than wall time on a busy machine)",
     );
     Ok(())
+}
+
+/// User + system CPU seconds of every waited-for child process so far (`cutime` + `cstime`
+/// of /proc/self/stat, in clock ticks); NaN where /proc is missing.
+pub(super) fn children_cpu() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return f64::NAN;
+    };
+    // Fields after the command name (which may hold spaces) start at field 3.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        f.get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    // cutime and cstime are fields 16 and 17 (1-based), i.e. 13 and 14 after the name.
+    (ticks(13) + ticks(14)) / rustix::param::clock_ticks_per_second() as f64
 }
 
 /// 10,000 runs; run 0 holds a 10,000-point series of `train-loss`; `total` records in all.
@@ -287,7 +518,6 @@ fn bench_query(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
         "ms",
         "start, open, read, print to /dev/null",
     );
-    let _ = Duration::ZERO;
     Ok(())
 }
 
@@ -646,8 +876,11 @@ pub fn run(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<i32> {
         return Ok(0);
     }
     let all = a.what == "all";
-    if all || a.what == "capture" || a.what == "size" {
+    if all || a.what == "capture" {
         bench_capture(ctx, a)?;
+    }
+    if all || a.what == "size" {
+        bench_size(ctx, a)?;
     }
     if all || a.what == "ingest" {
         bench_ingest(ctx, a)?;
