@@ -66,6 +66,33 @@ fn damaged_indexes_are_found_and_rebuilt() {
 }
 
 #[test]
+fn a_damaged_record_block_is_unreadable_and_not_a_gap() {
+    let (d, ws) = demo();
+    let root = d.path().join(".contexta");
+    drop(ws);
+    tables::damage(&root, "records_first_row");
+    let ws = Workspace::open(&root, Access::Read).unwrap();
+    let r = ws.read().unwrap().check().unwrap();
+    let unreadable: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == "record_unreadable")
+        .collect();
+    assert_eq!(unreadable.len(), 1, "{:#?}", r.findings);
+    assert!(
+        unreadable[0].message.contains("record seq 1:"),
+        "{:#?}",
+        unreadable
+    );
+    // The rows after it start where the damaged block's records end: no invented gap.
+    assert!(
+        r.findings.iter().all(|f| f.code != "sequence_gap"),
+        "{:#?}",
+        r.findings
+    );
+}
+
+#[test]
 fn a_file_snapshot_is_the_whole_database_and_checks_clean() {
     let (d, ws) = demo();
     let dest = d.path().join("copy");

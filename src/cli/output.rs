@@ -82,9 +82,10 @@ pub fn table<T: AsRef<str>>(
 ) {
     let header: Vec<String> = header.iter().map(|h| sanitize(h).into_owned()).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    let mut clean: Vec<Vec<(std::borrow::Cow<'_, str>, usize)>> = Vec::with_capacity(rows.len());
+    // Every row's cells one after another (one allocation, not one per row).
+    let mut clean: Vec<(std::borrow::Cow<'_, str>, usize)> =
+        Vec::with_capacity(rows.iter().map(Vec::len).sum());
     for r in rows {
-        let mut row = Vec::with_capacity(r.len());
         for (i, c) in r.iter().enumerate() {
             let cell = sanitize(c.as_ref());
             let w = if cell.is_ascii() {
@@ -95,9 +96,8 @@ pub fn table<T: AsRef<str>>(
             if i < widths.len() {
                 widths[i] = widths[i].max(w);
             }
-            row.push((cell, w));
+            clean.push((cell, w));
         }
-        clean.push(row);
     }
     // Buffered (in `emit`): a line-buffered stdout would make one write per row.
     emit(|out| {
@@ -109,7 +109,10 @@ pub fn table<T: AsRef<str>>(
         writeln!(out, "{}", style.paint("1", head.join("  ").trim_end()))?;
         const SPACES: &str = "                                                                ";
         let mut line = String::with_capacity(256);
-        for r in &clean {
+        let mut at = 0;
+        for row in rows {
+            let r = &clean[at..at + row.len()];
+            at += row.len();
             line.clear();
             for (i, (c, w)) in r.iter().enumerate() {
                 if Some(i) == color_col {

@@ -55,47 +55,81 @@ fn unzigzag(v: u64) -> i64 {
     ((v >> 1) as i64) ^ -((v & 1) as i64)
 }
 
+/// Why a row does not decode. Small on purpose: the reader's results stay in registers
+/// (a `StoreError` is large), and the message becomes a `StoreError` only on the way out.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Bad(&'static str);
+
+impl From<Bad> for StoreError {
+    fn from(b: Bad) -> StoreError {
+        corrupt(b.0)
+    }
+}
+
 /// A cursor over the bytes of a row; every read is bounds-checked (a damaged row is an error,
-/// never a panic).
-struct Reader<'a> {
+/// never a panic). Varints are LEB128, as postcard writes them.
+pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn varint(&mut self) -> Result<u64, StoreError> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Reader { bytes, pos: 0 }
+    }
+
+    #[inline]
+    pub fn varint(&mut self) -> Result<u64, Bad> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
-            let b = *self
-                .bytes
-                .get(self.pos)
-                .ok_or_else(|| corrupt("truncated"))?;
+            let b = *self.bytes.get(self.pos).ok_or(Bad("truncated"))?;
             self.pos += 1;
+            if shift == 63 && b > 1 {
+                return Err(Bad("varint past 64 bits"));
+            }
             v |= u64::from(b & 0x7f) << shift;
             if b < 0x80 {
                 return Ok(v);
             }
         }
-        Err(corrupt("varint too long"))
+        Err(Bad("varint too long"))
     }
 
-    fn u32(&mut self) -> Result<u32, StoreError> {
-        u32::try_from(self.varint()?).map_err(|_| corrupt("id out of range"))
+    #[inline]
+    pub fn signed(&mut self) -> Result<i64, Bad> {
+        Ok(unzigzag(self.varint()?))
     }
 
-    fn take(&mut self, n: u64) -> Result<&'a [u8], StoreError> {
-        let n = usize::try_from(n).map_err(|_| corrupt("length out of range"))?;
+    #[inline]
+    pub fn byte(&mut self) -> Result<u8, Bad> {
+        Ok(self.take(1)?[0])
+    }
+
+    #[inline]
+    pub fn str(&mut self) -> Result<&'a str, Bad> {
+        std::str::from_utf8(self.sized()?).map_err(|_| Bad("text is not UTF-8"))
+    }
+
+    #[inline]
+    pub fn u32(&mut self) -> Result<u32, Bad> {
+        u32::try_from(self.varint()?).map_err(|_| Bad("id out of range"))
+    }
+
+    #[inline]
+    fn take(&mut self, n: u64) -> Result<&'a [u8], Bad> {
+        let n = usize::try_from(n).map_err(|_| Bad("length out of range"))?;
         let end = self
             .pos
             .checked_add(n)
             .filter(|e| *e <= self.bytes.len())
-            .ok_or_else(|| corrupt("truncated"))?;
+            .ok_or(Bad("truncated"))?;
         let s = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(s)
     }
 
-    fn sized(&mut self) -> Result<&'a [u8], StoreError> {
+    #[inline]
+    fn sized(&mut self) -> Result<&'a [u8], Bad> {
         let n = self.varint()?;
         self.take(n)
     }

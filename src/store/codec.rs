@@ -110,6 +110,66 @@ pub struct RunRow {
     pub stats: RunStats,
 }
 
+impl RunRow {
+    /// A stored run-list row. The run list decodes ten thousand of these, so the postcard
+    /// layout of `RunRow` is read here directly; anything unexpected is left to postcard,
+    /// which then reads it or names the error (a property test holds the two together).
+    pub(crate) fn decode(bytes: &[u8]) -> Result<RunRow, StoreError> {
+        match Self::read_postcard_layout(bytes) {
+            Ok(Some(row)) => Ok(row),
+            _ => decode(bytes, "run row"),
+        }
+    }
+
+    fn read_postcard_layout(bytes: &[u8]) -> Result<Option<RunRow>, StoreError> {
+        use crate::model::{Ref, Status, Timestamp};
+        let mut r = super::block::Reader::new(bytes);
+        let (Ok(run_ref), Ok(project_ref)) = (Ref::parse(r.str()?), Ref::parse(r.str()?)) else {
+            return Ok(None);
+        };
+        let name = r.str()?.to_string();
+        let status = match r.varint()? {
+            0 => Status::Open,
+            1 => Status::Completed,
+            2 => Status::Failed,
+            3 => Status::Cancelled,
+            _ => return Ok(None),
+        };
+        let started_at = Timestamp(r.signed()?);
+        let ended_at = match r.byte()? {
+            0 => None,
+            1 => Some(Timestamp(r.signed()?)),
+            _ => return Ok(None),
+        };
+        let inferred = match r.byte()? {
+            0 => false,
+            1 => true,
+            _ => return Ok(None),
+        };
+        let stats = RunStats {
+            time_base: r.signed()?,
+            last_seq: r.u32()?,
+            by_type: [r.varint()?, r.varint()?, r.varint()?, r.varint()?],
+            duplicates: r.u32()?,
+            last_observed: r.signed()?,
+            last_commit: r.signed()?,
+            degraded: r.varint()?,
+            last_problem_seq: r.u32()?,
+            non_finite: r.varint()?,
+        };
+        Ok(Some(RunRow {
+            run_ref,
+            project_ref,
+            name,
+            status,
+            started_at,
+            ended_at,
+            inferred,
+            stats,
+        }))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricSummary {
     pub count: u64,
@@ -191,6 +251,55 @@ pub(crate) fn decode_chunk(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn run_rows_read_directly_as_postcard_reads_them(
+            run in "[a-z0-9]{1,8}\\.[a-z0-9-]{1,20}",
+            name in "\\PC{0,30}",
+            status in 0usize..4,
+            times in proptest::array::uniform4(proptest::num::i64::ANY),
+            ended in proptest::bool::ANY,
+            counts in proptest::array::uniform4(proptest::num::u64::ANY),
+            small in proptest::array::uniform3(proptest::num::u32::ANY),
+            cut in 0usize..200,
+        ) {
+            use crate::model::{Ref, Status, Timestamp};
+            let Ok(run_ref) = Ref::parse(&format!("run:{run}")) else {
+                return Ok(());
+            };
+            let row = RunRow {
+                project_ref: run_ref.project_ref().unwrap(),
+                run_ref,
+                name,
+                status: [Status::Open, Status::Completed, Status::Failed, Status::Cancelled][status],
+                started_at: Timestamp(times[0]),
+                ended_at: ended.then_some(Timestamp(times[1])),
+                inferred: ended,
+                stats: RunStats {
+                    time_base: times[2],
+                    last_seq: small[0],
+                    by_type: counts,
+                    duplicates: small[1],
+                    last_observed: times[3],
+                    last_commit: times[0] / 3,
+                    degraded: counts[0] / 7,
+                    last_problem_seq: small[2],
+                    non_finite: counts[1] / 5,
+                },
+            };
+            let bytes = encode(&row).unwrap();
+            prop_assert_eq!(RunRow::read_postcard_layout(&bytes).unwrap(), Some(row.clone()));
+            prop_assert_eq!(RunRow::decode(&bytes).unwrap(), row);
+            // A damaged row: whatever the direct reader accepts, postcard reads the same.
+            let mut bad = bytes.clone();
+            bad.truncate(cut.min(bad.len()));
+            if let Ok(Some(r)) = RunRow::read_postcard_layout(&bad) {
+                prop_assert_eq!(Some(r), decode::<RunRow>(&bad, "run row").ok());
+            }
+        }
+    }
 
     #[test]
     fn chunk_round_trip() {

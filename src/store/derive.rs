@@ -108,7 +108,6 @@ pub(super) fn derive_run(
     let mut expected = 1u32;
     // After an unreadable row its length is unknown: the next row's start is not a gap.
     let mut after_unreadable = false;
-    let mut rows = Vec::new();
     for item in records.range((run, 0)..=(run, u32::MAX))? {
         let (k, v) = item?;
         let first = k.value().1;
@@ -116,16 +115,8 @@ pub(super) fn derive_run(
             d.gaps.push((expected, first - 1));
         }
         after_unreadable = false;
-        match decode_row(v.value()) {
-            Ok(recs) => {
-                expected = first.saturating_add(recs.len() as u32);
-                rows.clear();
-                rows.extend(
-                    recs.into_iter()
-                        .enumerate()
-                        .map(|(i, r)| (first.saturating_add(i as u32), r)),
-                );
-            }
+        let recs = match decode_row(v.value()) {
+            Ok(recs) => recs,
             Err(e) => {
                 d.unreadable.push((first, e.to_string()));
                 d.last_seq = d.last_seq.max(first);
@@ -134,118 +125,95 @@ pub(super) fn derive_run(
                 after_unreadable = true;
                 continue;
             }
-        }
-        for (seq, s) in rows.drain(..) {
-            derive_record(
-                &mut d,
-                &mut open_stage,
-                &mut open_type,
-                names,
-                step_id,
-                time_base,
-                seq,
-                s,
-            )?;
+        };
+        expected = first.saturating_add(recs.len() as u32);
+        for (i, s) in recs.into_iter().enumerate() {
+            let seq = first.saturating_add(i as u32);
+            d.last_seq = seq;
+            d.records += 1;
+            let observed = time_base + s.observed;
+            d.last_observed = d.last_observed.max(observed);
+            d.min_observed = Some(d.min_observed.map_or(observed, |m| m.min(observed)));
+            let (t, problem) = match &s.body {
+                StoredBody::Event(e) => (0usize, e.level >= Level::Error),
+                StoredBody::Metric { .. } => (1, false),
+                StoredBody::Span(sp) => (
+                    2,
+                    matches!(sp.status, SpanStatus::Error | SpanStatus::Timeout),
+                ),
+                StoredBody::Degraded(_) => (3, true),
+            };
+            d.by_type[t] += 1;
+            let marker = s
+                .context
+                .as_ref()
+                .is_some_and(|c| c.degradation != Degradation::None);
+            if t == 3 || marker {
+                d.degraded += 1;
+            }
+            if problem {
+                d.last_problem_seq = seq;
+            }
+            if let Some(tok) = &s.token {
+                match d.first_of_token.get(tok) {
+                    Some(first) => {
+                        d.duplicates.insert(seq, *first);
+                    }
+                    None => {
+                        d.first_of_token.insert(tok.clone(), seq);
+                    }
+                }
+            }
+            if let Some(stage) = s.stage {
+                extend(&mut d.stage_spans, &mut open_stage, stage, seq);
+                let e = d.stages.entry(stage).or_insert((observed, observed));
+                e.0 = e.0.min(observed);
+                e.1 = e.1.max(observed);
+            }
+            if t != 1 {
+                extend(&mut d.type_spans, &mut open_type, t as u32, seq);
+            }
+            if t != 3 && marker {
+                extend(
+                    &mut d.type_spans,
+                    &mut open_type,
+                    super::tables::MARKED_TYPE,
+                    seq,
+                );
+            }
+            if let StoredBody::Metric {
+                key,
+                value,
+                step,
+                rest,
+                ..
+            } = &s.body
+            {
+                let tagged = match (step, rest, step_id) {
+                    (Some(n), _, _) => Some(*n),
+                    (None, Some(rest), Some(sid)) => {
+                        match rest.tags.iter().find(|(k, _)| *k == sid) {
+                            Some((_, vid)) => names
+                                .get(*vid)?
+                                .and_then(|v| v.value().trim().parse::<i64>().ok()),
+                            None => None,
+                        }
+                    }
+                    _ => None,
+                };
+                let pts = d.series.entry(*key).or_default();
+                pts.push(Point {
+                    step: tagged.unwrap_or(pts.len() as i64),
+                    value: *value,
+                    seq,
+                    at: observed,
+                });
+            }
         }
     }
     close_span(&mut d.stage_spans, &mut open_stage);
     close_span(&mut d.type_spans, &mut open_type);
     Ok(d)
-}
-
-/// Adds record `seq` of the run to what `derive_run` gathers.
-#[allow(clippy::too_many_arguments)]
-fn derive_record(
-    d: &mut Derived,
-    open_stage: &mut BTreeMap<u32, (u32, u32)>,
-    open_type: &mut BTreeMap<u32, (u32, u32)>,
-    names: &impl ReadableTable<u32, &'static str>,
-    step_id: Option<u32>,
-    time_base: i64,
-    seq: u32,
-    s: StoredRecord,
-) -> Result<(), StoreError> {
-    {
-        d.last_seq = seq;
-        d.records += 1;
-        let observed = time_base + s.observed;
-        d.last_observed = d.last_observed.max(observed);
-        d.min_observed = Some(d.min_observed.map_or(observed, |m| m.min(observed)));
-        let (t, problem) = match &s.body {
-            StoredBody::Event(e) => (0usize, e.level >= Level::Error),
-            StoredBody::Metric { .. } => (1, false),
-            StoredBody::Span(sp) => (
-                2,
-                matches!(sp.status, SpanStatus::Error | SpanStatus::Timeout),
-            ),
-            StoredBody::Degraded(_) => (3, true),
-        };
-        d.by_type[t] += 1;
-        let marker = s
-            .context
-            .as_ref()
-            .is_some_and(|c| c.degradation != Degradation::None);
-        if t == 3 || marker {
-            d.degraded += 1;
-        }
-        if problem {
-            d.last_problem_seq = seq;
-        }
-        if let Some(tok) = &s.token {
-            match d.first_of_token.get(tok) {
-                Some(first) => {
-                    d.duplicates.insert(seq, *first);
-                }
-                None => {
-                    d.first_of_token.insert(tok.clone(), seq);
-                }
-            }
-        }
-        if let Some(stage) = s.stage {
-            extend(&mut d.stage_spans, open_stage, stage, seq);
-            let e = d.stages.entry(stage).or_insert((observed, observed));
-            e.0 = e.0.min(observed);
-            e.1 = e.1.max(observed);
-        }
-        if t != 1 {
-            extend(&mut d.type_spans, open_type, t as u32, seq);
-        }
-        if t != 3 && marker {
-            extend(
-                &mut d.type_spans,
-                open_type,
-                super::tables::MARKED_TYPE,
-                seq,
-            );
-        }
-        if let StoredBody::Metric {
-            key,
-            value,
-            step,
-            rest,
-            ..
-        } = &s.body
-        {
-            let tagged = match (step, rest, step_id) {
-                (Some(n), _, _) => Some(*n),
-                (None, Some(rest), Some(sid)) => match rest.tags.iter().find(|(k, _)| *k == sid) {
-                    Some((_, vid)) => names
-                        .get(*vid)?
-                        .and_then(|v| v.value().trim().parse::<i64>().ok()),
-                    None => None,
-                },
-                _ => None,
-            };
-            let pts = d.series.entry(*key).or_default();
-            pts.push(Point {
-                step: tagged.unwrap_or(pts.len() as i64),
-                value: *value,
-                seq,
-                at: observed,
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Distinct run ids that own records, found by jumping from one run's range to the next.

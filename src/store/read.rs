@@ -162,7 +162,7 @@ impl<'w> ReadSnapshot<'w> {
         let mut out = Vec::with_capacity(idx.len()? as usize);
         for item in idx.iter()? {
             let (_, v) = item?;
-            out.push(decode(v.value(), "run row")?);
+            out.push(RunRow::decode(v.value())?);
         }
         if newest_first {
             out.reverse();

@@ -14,6 +14,7 @@ const RELATIONS_IN: TableDefinition<(u32, u32), ()> = TableDefinition::new("rela
 const STAGE_SPANS: TableDefinition<(u32, u32, u32), u32> = TableDefinition::new("stage_spans");
 const SERIES: TableDefinition<(u32, u32, u32), &[u8]> = TableDefinition::new("series");
 const RECORD_REFS: TableDefinition<(u32, &str), u32> = TableDefinition::new("record_refs");
+const RECORDS: TableDefinition<(u32, u32), &[u8]> = TableDefinition::new("records");
 type RefSpanKey = (u32, &'static str, u32, u64);
 const RECORD_REF_SPANS: TableDefinition<RefSpanKey, (u32, u32, u32)> =
     TableDefinition::new("record_ref_spans");
@@ -69,6 +70,20 @@ pub fn damage(root: &Path, what: &str) {
                 s.by_type[1] += 7;
                 t.insert(k, postcard::to_stdvec(&s).unwrap().as_slice())
                     .unwrap();
+            }
+        }
+        // Cuts the first records row (a block) in half: its records no longer decode.
+        "records_first_row" => {
+            let mut t = txn.open_table(RECORDS).unwrap();
+            let first = t
+                .iter()
+                .unwrap()
+                .next()
+                .transpose()
+                .unwrap()
+                .map(|(k, v)| (k.value(), v.value().to_vec()));
+            if let Some((k, v)) = first {
+                t.insert(k, &v[..v.len() / 2]).unwrap();
             }
         }
         other => panic!("unknown damage {other}"),
