@@ -13,7 +13,7 @@ const RUN_A_NAME: &str = "run-a\u{1b}]0;pwned\u{7}\u{202e}lanif\u{0}";
 const HOSTILE: &str = r#"{"entity":"project","name":"proj\u001b[31m\u0007","project_ref":"project:hostile","schema_version":"1.0.0","created_at":"2026-03-02T09:00:00Z","extensions":[],"tags":{}}
 {"entity":"run","name":"run-a\u001b]0;pwned\u0007\u202elanif\u0000","project_ref":"project:hostile","run_ref":"run:hostile.a","schema_version":"1.0.0","started_at":"2026-03-02T09:00:00Z","ended_at":"2026-03-02T10:00:00Z","status":"completed","params":{"p\u001b[2J":"v\u009b5m"},"extensions":[]}
 {"entity":"run","name":"<script>alert(1)</script>\u200b\u2066","project_ref":"project:hostile","run_ref":"run:hostile.b","schema_version":"1.0.0","started_at":"2026-03-02T11:00:00Z","ended_at":"2026-03-02T12:00:00Z","status":"completed","extensions":[]}
-{"envelope":{"observed_at":"2026-03-02T09:30:00Z","producer_ref":"test.writer","record_ref":"record:hostile.a.e1","record_type":"event","recorded_at":"2026-03-02T09:30:00Z","run_ref":"run:hostile.a"},"payload":{"event_key":"note","level":"error","message":"msg\u001b[2J\u0000\u0085<img src=x onerror=alert(1)>\u202d"}}
+{"envelope":{"observed_at":"2026-03-02T09:30:00Z","producer_ref":"test.writer","record_ref":"record:hostile.a.e1","record_type":"event","recorded_at":"2026-03-02T09:30:00Z","run_ref":"run:hostile.a"},"payload":{"event_key":"note","level":"error","message":"msg\u001b[2J\u0000\u0085<img src=x onerror=alert(1)>\u202d [login](https://evil.example) www.evil.example"}}
 {"envelope":{"observed_at":"2026-03-02T09:00:00Z","producer_ref":"test.writer","record_ref":"record:hostile.a.m1","record_type":"metric","recorded_at":"2026-03-02T09:00:00Z","run_ref":"run:hostile.a"},"payload":{"metric_key":"loss","value":0.5,"value_type":"float64","tags":{"step":"1"}}}
 {"envelope":{"observed_at":"2026-03-02T11:00:00Z","producer_ref":"test.writer","record_ref":"record:hostile.b.m1","record_type":"metric","recorded_at":"2026-03-02T11:00:00Z","run_ref":"run:hostile.b"},"payload":{"metric_key":"loss","value":0.4,"value_type":"float64","tags":{"step":"1"}}}
 "#;
@@ -135,7 +135,7 @@ fn markdown_reports_escape_html_and_control_characters() {
     ] {
         let md = both(&ws, &args);
         assert_clean(&format!("{args:?}"), &md);
-        for markup in ["<script", "</script", "<img"] {
+        for markup in ["<script", "</script", "<img", "](https://", " www.evil"] {
             assert!(
                 !md.contains(markup),
                 "{args:?} renders {markup} as markup:\n{md}"
@@ -153,7 +153,10 @@ fn markdown_reports_escape_html_and_control_characters() {
             "-",
         ],
     );
-    assert!(md.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{md}");
+    assert!(
+        md.contains(r"&lt;script&gt;alert\(1\)&lt;/script&gt;"),
+        "{md}"
+    );
 }
 
 #[test]

@@ -47,16 +47,27 @@ pub fn render(doc: &ReportDocument, how: Render) -> String {
 
 /// Data as markdown text: control, bidirectional and zero-width characters made visible (as
 /// in the CLI's text output), HTML escaped (a code host renders inline HTML, so `<script>` in
-/// a run name must stay text), and `|` escaped so it cannot split a table cell.
+/// a run name must stay text), `|` escaped so it cannot split a table cell, and the
+/// punctuation that makes links, images, emphasis and headings backslash-escaped, so a run
+/// named `[login](https://evil)` is text, not a link. GitHub also turns a bare `https://…` or
+/// `www.…` into a link: the `:` before `//` and the dot after `www` are escaped (rendered, they
+/// read the same).
 fn md_cell(s: &str) -> String {
     let clean = sanitize(s);
     let mut out = String::with_capacity(clean.len());
-    for c in clean.chars() {
+    let mut chars = clean.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '|' => out.push_str("\\|"),
+            ':' if chars.peek() == Some(&'/') => out.push_str("\\:"),
+            '|' | '\\' | '[' | ']' | '(' | ')' | '*' | '_' | '#' | '~' | '`' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // `www.` autolinks without a scheme: escaping its dot keeps it text.
+            '.' if out.ends_with("www") || out.ends_with("WWW") => out.push_str("\\."),
             c => out.push(c),
         }
     }
@@ -404,4 +415,23 @@ pub fn csv_text(doc: &ReportDocument) -> String {
         let _ = w.write_record([clean(&s.title).as_str(), body.as_str()]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::md_cell;
+
+    #[test]
+    fn markdown_cells_cannot_make_links_images_or_emphasis() {
+        assert_eq!(
+            md_cell("[login](https://evil.example)"),
+            "\\[login\\]\\(https\\://evil.example\\)"
+        );
+        assert_eq!(md_cell("![x](y)"), "!\\[x\\]\\(y\\)");
+        assert_eq!(md_cell("*bold* _it_"), "\\*bold\\* \\_it\\_");
+        assert_eq!(md_cell("see www.evil.example"), "see www\\.evil.example");
+        assert_eq!(md_cell("a|b <i>"), "a\\|b &lt;i&gt;");
+        // Plain names and numbers stay as they are.
+        assert_eq!(md_cell("run:lr-3e-4 0.25 12:30"), "run:lr-3e-4 0.25 12:30");
+    }
 }
