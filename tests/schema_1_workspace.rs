@@ -147,3 +147,24 @@ fn appending_to_a_schema_1_workspace_keeps_it_whole_and_finds_old_duplicates() {
     let o = w.ingest_text(&repeats.join("\n"), &[]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("3 duplicate record refs"));
 }
+
+/// The manifest of a backup names the schema of the file it archived: a schema-1 file copied
+/// byte for byte is schema 1, whatever this build writes.
+#[test]
+fn a_backup_of_a_schema_1_workspace_says_schema_1_in_its_manifest() {
+    let w = schema_1();
+    let out = w.dir.path().join("b.tar");
+    let printed = w.ok(&["-q", "backup", "create", "--output", out.to_str().unwrap()]);
+    let archive = std::path::PathBuf::from(printed.trim());
+    let mut a = tar::Archive::new(std::fs::File::open(&archive).unwrap());
+    let mut manifest = String::new();
+    for e in a.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path().unwrap().to_string_lossy() == "MANIFEST.json" {
+            e.read_to_string(&mut manifest).unwrap();
+        }
+    }
+    let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(schema_version(&w), 1, "the backup left the file as it was");
+    assert_eq!(m["schema_version"], 1, "{m:#}");
+}

@@ -214,6 +214,7 @@ fn finish_manifest(
             let read = ws.read()?;
             let c = SnapshotCheck {
                 generation: read.generation().unwrap_or(0),
+                schema_version: read.schema_version().unwrap_or(SCHEMA_VERSION),
                 counts: read.counts().unwrap_or_default(),
             };
             (c, vec![detail])
@@ -231,7 +232,7 @@ fn finish_manifest(
             label: opts.label.clone(),
             source: ws.root().display().to_string(),
             generation: check.generation,
-            schema_version: SCHEMA_VERSION,
+            schema_version: check.schema_version,
             counts: check.counts,
             members,
             damage,

@@ -53,6 +53,13 @@ impl<'w> ReadSnapshot<'w> {
         Ok(t.get("generation")?.map(|v| v.value()).unwrap_or(0))
     }
 
+    /// The schema the file holds (a read never upgrades it: a schema-1 file stays schema 1
+    /// until something writes to it).
+    pub fn schema_version(&self) -> Result<u64, StoreError> {
+        let t = open(&self.txn, META)?;
+        Ok(t.get("schema_version")?.map(|v| v.value()).unwrap_or(1))
+    }
+
     pub(super) fn id_of(&self, name: &str) -> Result<Option<u32>, StoreError> {
         let t = open(&self.txn, NAME_IDS)?;
         lookup_id(&self.ws.names, &t, name)

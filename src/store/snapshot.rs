@@ -47,6 +47,8 @@ struct Image {
 pub struct SnapshotCheck {
     /// The workspace generation the copy was taken at.
     pub generation: u64,
+    /// The schema the copied file holds, which a manifest must name (not this build's).
+    pub schema_version: u64,
     pub counts: WorkspaceCounts,
 }
 
@@ -155,6 +157,7 @@ impl FileSnapshot {
         let read = ws.read()?;
         Ok(SnapshotCheck {
             generation: read.generation()?,
+            schema_version: read.schema_version()?,
             counts: read.counts()?,
         })
     }
