@@ -57,6 +57,7 @@ fn healthy() -> RunFacts {
         provenance: vec![],
         degraded: vec![],
         duplicates: vec![],
+        duplicate_count: 0,
         dangling: vec![],
     }
 }
@@ -333,5 +334,23 @@ fn duplicate_record_ref() {
     let mut f = healthy();
     f.duplicates = vec![(r("record:p.r1.r00001"), 23, 1)];
     assert!(has(&f, "duplicate_record_ref"));
+    // Many repeats are one finding that counts them and names the examples.
+    f.duplicates.push((r("record:p.r1.r00002"), 24, 2));
+    f.duplicate_count = 1_000_000;
+    let opts = DiagnosticsOptions {
+        now: t("2026-01-01T01:05:00Z"),
+        ..Default::default()
+    };
+    let found = diagnose(&f, &DiagnosticsContext::default(), &opts);
+    let dups: Vec<_> = found
+        .iter()
+        .filter(|x| x.code == "duplicate_record_ref")
+        .collect();
+    assert_eq!(dups.len(), 1);
+    assert!(
+        dups[0].summary.starts_with("1000000 records repeat an earlier record's ref (r00001: records 1 and 23; r00002: records 2 and 24; …)"),
+        "{}",
+        dups[0].summary
+    );
     assert!(!has(&healthy(), "duplicate_record_ref"));
 }

@@ -344,16 +344,33 @@ pub fn diagnose(
             vec![missing.to_string()],
         ));
     }
-    for (rref, repeat, first) in &f.duplicates {
-        out.push(finding(
-            "duplicate_record_ref",
-            Warning,
+    // One finding per run, however many records repeat a ref: a re-ingested run repeats
+    // every one, and a million findings would bury the rest.
+    let total = f.duplicate_count.max(f.duplicates.len());
+    if let Some((rref, repeat, first)) = f.duplicates.first() {
+        let summary = if total == 1 {
             format!(
                 "record ref {} is used by records {first} and {repeat}",
                 rref.last()
-            ),
+            )
+        } else {
+            let examples: Vec<String> = f
+                .duplicates
+                .iter()
+                .map(|(r, rep, first)| format!("{}: records {first} and {rep}", r.last()))
+                .collect();
+            format!(
+                "{total} records repeat an earlier record's ref ({}{})",
+                examples.join("; "),
+                if total > examples.len() { "; …" } else { "" }
+            )
+        };
+        out.push(finding(
+            "duplicate_record_ref",
+            Warning,
+            summary,
             run,
-            vec![rref.to_string()],
+            f.duplicates.iter().map(|d| d.0.to_string()).collect(),
         ));
     }
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(&b.code)));

@@ -109,8 +109,11 @@ pub struct RunFacts {
     pub degraded: Vec<(u32, Record)>,
     /// Names of stages whose records exist, by stage ref.
     pub stages_with_metrics: Vec<Ref>,
-    /// (record ref, seq of the repeat, seq of the first) per duplicate record ref.
+    /// (record ref, seq of the repeat, seq of the first): the first few duplicate record
+    /// refs, as examples (a re-ingested run can repeat millions).
     pub duplicates: Vec<(Ref, u32, u32)>,
+    /// How many records repeat an earlier record's ref (0: count `duplicates`).
+    pub duplicate_count: usize,
     /// (subject, missing ref): references to entities that do not exist.
     pub dangling: Vec<(Ref, Ref)>,
 }

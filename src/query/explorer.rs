@@ -5,7 +5,6 @@
 //! Like every query, each function takes one short read snapshot and never keeps it.
 
 use super::resolve::QueryError;
-use super::series::{downsample, series};
 use crate::model::*;
 use crate::store::{Access, DB_FILE, Point, StoreError, Workspace};
 use std::path::{Path, PathBuf};
@@ -231,6 +230,8 @@ pub struct SeriesLine {
 }
 
 /// The series of each (run, key) pair: several keys of one run, or one key across runs.
+/// A long series is read from its chunk summaries (`series_overview`), so memory and time
+/// do not grow with its length.
 pub fn series_lines(
     ws: &Workspace,
     lines: &[(Ref, String)],
@@ -239,24 +240,21 @@ pub fn series_lines(
 ) -> Result<Vec<SeriesLine>, QueryError> {
     let mut out = Vec::with_capacity(lines.len());
     for (run, key) in lines {
-        let pts = series(ws, run, key)?;
-        let total = pts.len();
-        let from = last_n.map_or(0, |n| total.saturating_sub(n));
+        let (points, total) = super::series_overview::chart_points(ws, run, key, last_n, buckets)?;
         out.push(SeriesLine {
             run: run.clone(),
             key: key.clone(),
-            points: downsample(&pts[from..], buckets),
+            points,
             total,
         });
     }
     Ok(out)
 }
 
-/// A sparkline's values: one per bucket, `None` where the bucket has no finite value.
-pub type Spark = Vec<Option<f64>>;
+pub use super::series_overview::Spark;
 
 /// Each key's values downsampled to `buckets` (bucket means; non-finite values become gaps),
-/// for sparklines.
+/// for sparklines; a long series from its chunk summaries.
 pub fn sparklines(
     ws: &Workspace,
     run: &Ref,
@@ -265,52 +263,10 @@ pub fn sparklines(
 ) -> Result<Vec<(String, Spark)>, QueryError> {
     let mut out = Vec::with_capacity(keys.len());
     for key in keys {
-        let pts = series(ws, run, key)?;
-        out.push((key.clone(), bucket_means(&pts, buckets)));
+        out.push((
+            key.clone(),
+            super::series_overview::spark(ws, run, key, buckets)?,
+        ));
     }
     Ok(out)
-}
-
-fn bucket_means(points: &[Point], buckets: usize) -> Vec<Option<f64>> {
-    if points.is_empty() || buckets == 0 {
-        return vec![];
-    }
-    let n = buckets.min(points.len());
-    let per = points.len() as f64 / n as f64;
-    (0..n)
-        .map(|b| {
-            let lo = (b as f64 * per) as usize;
-            let hi = (((b + 1) as f64 * per) as usize)
-                .min(points.len())
-                .max(lo + 1);
-            let vals: Vec<f64> = points[lo..hi]
-                .iter()
-                .map(|p| p.value)
-                .filter(|v| v.is_finite())
-                .collect();
-            (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64)
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p(v: f64) -> Point {
-        Point {
-            step: 0,
-            value: v,
-            seq: 0,
-            at: 0,
-        }
-    }
-
-    #[test]
-    fn bucket_means_keep_gaps() {
-        let pts = [p(1.0), p(3.0), p(f64::NAN), p(f64::NAN)];
-        assert_eq!(bucket_means(&pts, 2), vec![Some(2.0), None]);
-        assert_eq!(bucket_means(&pts[..1], 5), vec![Some(1.0)]);
-        assert!(bucket_means(&[], 5).is_empty());
-    }
 }

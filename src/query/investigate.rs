@@ -7,6 +7,9 @@ use crate::model::*;
 use crate::store::{ReadSnapshot, RunRow, Workspace};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+/// Duplicate record refs named in a run's facts; the rest are counted.
+const DUPLICATE_EXAMPLES: usize = 3;
+
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FactsOptions {
     /// Re-hash artifact bodies (slow for big files; diagnostics asks for it).
@@ -163,8 +166,10 @@ pub fn run_facts(ws: &Workspace, run: &Ref, opts: FactsOptions) -> Result<RunFac
         }
     }
     degraded.sort_by_key(|d| d.0);
+    // Each example costs a record read: a few name the problem, the count says its size.
+    let all_duplicates = snap.duplicates(run)?;
     let mut duplicates = Vec::new();
-    for (repeat, first) in snap.duplicates(run)? {
+    for &(repeat, first) in all_duplicates.iter().take(DUPLICATE_EXAMPLES) {
         if let Some(row) = snap.record(run, first)? {
             duplicates.push((row.record.envelope.record_ref, repeat, first));
         }
@@ -263,6 +268,7 @@ pub fn run_facts(ws: &Workspace, run: &Ref, opts: FactsOptions) -> Result<RunFac
         provenance,
         degraded,
         duplicates,
+        duplicate_count: all_duplicates.len(),
         dangling,
     })
 }

@@ -14,6 +14,7 @@ mod records;
 mod resolve;
 mod runs;
 mod series;
+mod series_overview;
 pub use anomaly::{AnomalyScorer, DEFAULT_ANOMALY_THRESHOLD, Scored};
 pub use compare::{PairComparison, compare_runs, compare_two_runs};
 pub use diagnose::{Diagnosis, diagnose_run};

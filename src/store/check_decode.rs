@@ -29,6 +29,17 @@ fn bad(out: &mut Out, table: &str, key: String, e: StoreError) {
     );
 }
 
+/// A chunk summary is derived from its chunk, so a wrong one is rebuilt by `--repair`.
+fn summary_wrong(out: &mut Out, key: String, why: &str) {
+    out.push(
+        "series_summary_mismatch",
+        Error,
+        &format!("{} {key}", SERIES_SUMMARIES.name()),
+        format!("a series chunk summary is wrong: {why}"),
+        true,
+    );
+}
+
 /// Whether redb's string decoding of `f` panics (it unwraps UTF-8), without letting it end
 /// the check.
 fn utf8_ok(f: impl FnOnce()) -> bool {
@@ -65,6 +76,57 @@ impl ReadSnapshot<'_> {
             if let Err(e) = decode_chunk(v.value(), 0, &mut Vec::new()) {
                 let key = format!("({}, {}, chunk {chunk})", n(run), n(key));
                 bad(out, SERIES.name(), key, e);
+            }
+        }
+        // Summaries of sealed chunks (tables written before they existed have none): each
+        // must decode, and a chunk's must say what its points say, or charts would draw a lie.
+        if let Ok(sums) = self.txn.open_table(SERIES_SUMMARIES) {
+            for item in sums.iter()? {
+                let (k, v) = item?;
+                let (run, key, level, index) = k.value();
+                let name = || format!("({}, {}, level {level}, {index})", n(run), n(key));
+                let s =
+                    match decode::<super::series_summary::SpanSummary>(v.value(), "series summary")
+                    {
+                        Ok(s) => s,
+                        Err(e) => {
+                            summary_wrong(out, name(), &e.to_string());
+                            continue;
+                        }
+                    };
+                if level != 0 {
+                    continue;
+                }
+                let mut pts = Vec::new();
+                let chunk = t.get((run, key, index))?;
+                let told = chunk
+                    .map(|c| decode_chunk(c.value(), 0, &mut pts))
+                    .transpose()
+                    .ok()
+                    .flatten()
+                    .and_then(|_| super::series_summary::SpanSummary::of(&pts));
+                // Times were decoded against base 0: compare what does not depend on it.
+                let same = told.is_some_and(|c| {
+                    (
+                        c.count,
+                        c.finite,
+                        c.first_step,
+                        c.last_step,
+                        c.min_step,
+                        c.max_step,
+                    ) == (
+                        s.count,
+                        s.finite,
+                        s.first_step,
+                        s.last_step,
+                        s.min_step,
+                        s.max_step,
+                    ) && c.min.to_bits() == s.min.to_bits()
+                        && c.max.to_bits() == s.max.to_bits()
+                });
+                if !same {
+                    summary_wrong(out, name(), "it does not match its chunk");
+                }
             }
         }
         // Console chunks (`contexta run`): the table exists only in workspaces that captured one.

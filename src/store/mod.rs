@@ -19,6 +19,7 @@ pub mod objects;
 mod read;
 mod ref_index;
 mod repair;
+mod series_summary;
 mod set_aside;
 mod snapshot;
 mod tables;
@@ -33,6 +34,7 @@ pub use holders::{ExclusiveHold, Holder, check_not_held, hold_exclusive, holders
 pub use lookup::WorkspaceCounts;
 pub use read::{ReadSnapshot, RecordRow, RunInfo};
 pub use repair::RepairReport;
+pub use series_summary::{Piece, SpanSummary};
 pub use set_aside::{
     Sibling, no_workspace, process_alive, set_aside, set_aside_on_the_way, sibling_prefix, siblings,
 };

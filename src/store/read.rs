@@ -368,6 +368,35 @@ impl<'w> ReadSnapshot<'w> {
         Ok(out)
     }
 
+    /// One metric key's series (its last `last_n` points, or all) as summaries of sealed
+    /// chunks and the points of the rest, with the series' total point count; `None` when the
+    /// stretch is short enough (fewer than `detail` sealed chunks) that its points are as
+    /// cheap, or when the workspace holds no summaries: read `series` then.
+    pub fn series_pieces(
+        &self,
+        run: &Ref,
+        key: &str,
+        last_n: Option<u64>,
+        detail: usize,
+    ) -> Result<Option<(u64, Vec<super::Piece>)>, StoreError> {
+        let (Some(rid), Some(kid)) = (self.id_of(run.as_str())?, self.id_of(key)?) else {
+            return Ok(None);
+        };
+        let t = open(&self.txn, METRIC_KEYS)?;
+        let Some(summary) = t
+            .get((rid, kid))?
+            .map(|v| decode::<MetricSummary>(v.value(), "metric summary"))
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        let base = self.stats(run)?.map(|s| s.time_base).unwrap_or(0);
+        let from = last_n.map_or(0, |n| summary.count.saturating_sub(n));
+        let pieces =
+            super::series_summary::pieces(&self.txn, rid, kid, &summary, base, from, detail)?;
+        Ok(pieces.map(|p| (summary.count, p)))
+    }
+
     /// One metric key's points in record order (steps as stored; sort for step order).
     pub fn series(&self, run: &Ref, key: &str) -> Result<Vec<Point>, StoreError> {
         let (Some(rid), Some(kid)) = (self.id_of(run.as_str())?, self.id_of(key)?) else {

@@ -71,6 +71,7 @@ fn rebuild(txn: &WriteTransaction) -> Result<RepairReport, StoreError> {
     reset(txn, STAGE_SPANS)?;
     reset(txn, TYPE_SPANS)?;
     reset(txn, SERIES)?;
+    reset(txn, SERIES_SUMMARIES)?;
     reset(txn, METRIC_KEYS)?;
     reset(txn, RECORD_REFS)?;
     reset(txn, RECORD_REF_SPANS)?;
@@ -99,6 +100,7 @@ fn rebuild_runs(txn: &WriteTransaction, rep: &mut RepairReport) -> Result<(), St
     let mut stage_spans = txn.open_table(STAGE_SPANS)?;
     let mut type_spans = txn.open_table(TYPE_SPANS)?;
     let mut series = txn.open_table(SERIES)?;
+    let mut series_summaries = txn.open_table(SERIES_SUMMARIES)?;
     let mut metric_keys = txn.open_table(METRIC_KEYS)?;
     let mut ref_index = super::ref_index::RefIndexWriter::new(txn)?;
     let mut duplicates = txn.open_table(DUPLICATES)?;
@@ -139,6 +141,9 @@ fn rebuild_runs(txn: &WriteTransaction, rep: &mut RepairReport) -> Result<(), St
         for (key, pts) in &d.series {
             for (i, chunk) in pts.chunks(CHUNK_POINTS as usize).enumerate() {
                 series.insert((id, *key, i as u32), encode_chunk(chunk, base)?.as_slice())?;
+                if chunk.len() == CHUNK_POINTS as usize {
+                    super::series_summary::seal(&mut series_summaries, id, *key, i as u32, chunk)?;
+                }
             }
             if let Some(s) = super::derive::Derived::summary(pts) {
                 metric_keys.insert((id, *key), encode(&s)?.as_slice())?;

@@ -60,6 +60,11 @@ pub(crate) const TYPE_SPANS: TableDefinition<(u32, u32, u32), u32> =
     TableDefinition::new("type_spans");
 /// (run, metric key, chunk) → delta-encoded points in record order.
 pub(crate) const SERIES: TableDefinition<(u32, u32, u32), &[u8]> = TableDefinition::new("series");
+/// (run, metric key, level, index) → what a sealed chunk (level 0) or a group of 64 sealed
+/// chunks (level 1) of the series holds (`series_summary.rs`). Added in schema 2 after it
+/// shipped: created by the first writer, and a missing table or row is read from the points.
+pub(crate) const SERIES_SUMMARIES: TableDefinition<(u32, u32, u32, u32), &[u8]> =
+    TableDefinition::new("series_summaries");
 /// (run, metric key) → count, last, min, max.
 pub(crate) const METRIC_KEYS: TableDefinition<(u32, u32), &[u8]> =
     TableDefinition::new("metric_keys");

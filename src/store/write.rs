@@ -150,6 +150,7 @@ struct Writer<'a, 't> {
     stage_spans: Table<'t, (u32, u32, u32), u32>,
     type_spans: Table<'t, (u32, u32, u32), u32>,
     series: Table<'t, (u32, u32, u32), Bytes>,
+    series_summaries: Table<'t, (u32, u32, u32, u32), Bytes>,
     metric_keys: Table<'t, (u32, u32), Bytes>,
     ref_index: RefIndexWriter<'t>,
     duplicates: Table<'t, (u32, u32), u32>,
@@ -248,6 +249,7 @@ impl<'a, 't> Writer<'a, 't> {
             stage_spans: txn.open_table(STAGE_SPANS)?,
             type_spans: txn.open_table(TYPE_SPANS)?,
             series: txn.open_table(SERIES)?,
+            series_summaries: txn.open_table(SERIES_SUMMARIES)?,
             metric_keys: txn.open_table(METRIC_KEYS)?,
             ref_index: RefIndexWriter::new(txn)?,
             duplicates: txn.open_table(DUPLICATES)?,
@@ -860,6 +862,13 @@ impl<'a, 't> Writer<'a, 't> {
             let bytes = encode_chunk(&s.points, s.time_base)?;
             self.series
                 .insert((run, key, s.summary.open_chunk), bytes.as_slice())?;
+            super::series_summary::seal(
+                &mut self.series_summaries,
+                run,
+                key,
+                s.summary.open_chunk,
+                &s.points,
+            )?;
             s.points.clear();
             s.summary.open_chunk += 1;
             s.summary.open_len = 0;

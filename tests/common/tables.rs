@@ -15,6 +15,8 @@ const STAGE_SPANS: TableDefinition<(u32, u32, u32), u32> = TableDefinition::new(
 const SERIES: TableDefinition<(u32, u32, u32), &[u8]> = TableDefinition::new("series");
 const RECORD_REFS: TableDefinition<(u32, &str), u32> = TableDefinition::new("record_refs");
 const RECORDS: TableDefinition<(u32, u32), &[u8]> = TableDefinition::new("records");
+const SERIES_SUMMARIES: TableDefinition<(u32, u32, u32, u32), &[u8]> =
+    TableDefinition::new("series_summaries");
 type RefSpanKey = (u32, &'static str, u32, u64);
 const RECORD_REF_SPANS: TableDefinition<RefSpanKey, (u32, u32, u32)> =
     TableDefinition::new("record_ref_spans");
@@ -56,6 +58,26 @@ pub fn damage(root: &Path, what: &str) {
         "record_refs" => empty!(RECORD_REFS),
         "record_ref_spans" => empty!(RECORD_REF_SPANS),
         "relations_in" => empty!(RELATIONS_IN),
+        // As a workspace written before chunk summaries existed.
+        "series_summaries_gone" => {
+            txn.delete_table(SERIES_SUMMARIES).unwrap();
+        }
+        // The first chunk's summary claims a maximum its points do not hold.
+        "series_summary_lies" => {
+            let mut t = txn.open_table(SERIES_SUMMARIES).unwrap();
+            let first = t
+                .iter()
+                .unwrap()
+                .next()
+                .transpose()
+                .unwrap()
+                .map(|(k, v)| (k.value(), v.value().to_vec()));
+            let (k, v) = first.expect("a summary to damage");
+            let mut s: contexta::store::SpanSummary = postcard::from_bytes(&v).unwrap();
+            s.max += 1000.0;
+            t.insert(k, postcard::to_stdvec(&s).unwrap().as_slice())
+                .unwrap();
+        }
         "run_stats_first" => {
             let mut t = txn.open_table(RUN_STATS).unwrap();
             let first = t

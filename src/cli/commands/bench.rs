@@ -856,6 +856,7 @@ const BENCHES: &[&str] = &[
     "import",
     "explorer",
     "investigate",
+    "long-run",
 ];
 
 pub fn run(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<i32> {
@@ -869,6 +870,10 @@ pub fn run(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<i32> {
     }
     if a.what == "explorer" {
         bench_explorer(ctx, a)?;
+        return Ok(0);
+    }
+    if a.what == "long-run" {
+        super::bench_long_run::bench_long_run(ctx, a)?;
         return Ok(0);
     }
     if a.what == "investigate" {
