@@ -257,3 +257,41 @@ fn a_lineage_node_in_full_and_its_ref_copied() {
     assert!(app.panes.lineage.view.wrap);
     let _ = Msg::Quit;
 }
+
+/// Diagnostics → `Enter` on a record finding shows one run everywhere, at every size: the
+/// records, the status line, and the overview and metrics (when they show, or once focused).
+/// They used to keep the run shown before the jump beside the records of the finding's run.
+#[test]
+fn a_jump_from_a_finding_moves_every_pane_to_its_run_at_every_size() {
+    let (_d, root) = demo();
+    for (w, h) in [(80, 24), (100, 30), (120, 36), (200, 60)] {
+        // Show another run first, so a pane left behind would still show it.
+        let (mut app, mut exec) = start(
+            &root,
+            ":run <Space> baseline <Enter> 2 4 3 :run <Space> dropout-0-3 <Enter> 6",
+            w,
+            h,
+        );
+        let finding = app.panes.diagnostics.evidence().unwrap();
+        assert_eq!(finding.kind(), "record", "{w}x{h}");
+        keys(&mut app, &mut exec, "<Enter>");
+        let run = app.shared.run.clone().unwrap();
+        assert!(run.as_str().ends_with("dropout-0-3"), "{w}x{h}: {run}");
+        assert_eq!(app.panes.stream.run.as_ref(), Some(&run), "{w}x{h}");
+        let status = screen(&app).lines().last().unwrap().to_string();
+        assert!(status.contains("dropout-0-3"), "{w}x{h}: {status}");
+        assert!(!status.contains("baseline"), "{w}x{h}: {status}");
+        keys(&mut app, &mut exec, "2");
+        assert_eq!(app.panes.overview.run.as_ref(), Some(&run), "{w}x{h}");
+        keys(&mut app, &mut exec, "4");
+        assert_eq!(app.panes.metrics.run.as_ref(), Some(&run), "{w}x{h}");
+        for (key, title) in [("2", "Overview"), ("4", "Metrics")] {
+            keys(&mut app, &mut exec, key);
+            let text = screen(&app);
+            assert!(text.contains(title), "{w}x{h}: {text}");
+            assert!(!text.contains("Overview mnist-classifier.baseline"), "{w}x{h}: {text}");
+            let status = text.lines().last().unwrap();
+            assert!(status.contains("dropout-0-3"), "{w}x{h}: {status}");
+        }
+    }
+}
