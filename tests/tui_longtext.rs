@@ -289,7 +289,10 @@ fn a_jump_from_a_finding_moves_every_pane_to_its_run_at_every_size() {
             keys(&mut app, &mut exec, key);
             let text = screen(&app);
             assert!(text.contains(title), "{w}x{h}: {text}");
-            assert!(!text.contains("Overview mnist-classifier.baseline"), "{w}x{h}: {text}");
+            assert!(
+                !text.contains("Overview mnist-classifier.baseline"),
+                "{w}x{h}: {text}"
+            );
             let status = text.lines().last().unwrap();
             assert!(status.contains("dropout-0-3"), "{w}x{h}: {status}");
         }
