@@ -298,3 +298,30 @@ fn a_jump_from_a_finding_moves_every_pane_to_its_run_at_every_size() {
         }
     }
 }
+
+/// `y` in the tree (and any pane without rows of its own) copies the selected run's ref.
+#[test]
+fn y_in_the_tree_copies_the_selected_runs_ref() {
+    let (_d, root) = demo();
+    let (app, exec) = start(&root, ":run <Space> baseline <Enter> y 2 y", 120, 36);
+    let run = app.shared.selected.clone().unwrap();
+    assert_eq!(run.as_str(), "run:mnist-classifier.baseline");
+    assert_eq!(
+        exec.terminal,
+        vec![osc52(run.as_str()), osc52(run.as_str())]
+    );
+    assert!(flash(&app).contains("copied run ref run:mnist-classifier.baseline"));
+}
+
+/// In the detail view `G` goes to the last page and `k` moves up from there at once (the
+/// scroll never runs past the end, where keys would seem to do nothing).
+#[test]
+fn the_detail_view_scrolls_within_its_lines() {
+    let (_d, root) = workspace_with_a_long_message();
+    let (mut app, mut exec) = start(&root, "3 k k d G", 80, 24);
+    assert!(screen(&app).contains("7–25 of 25"), "{}", screen(&app));
+    keys(&mut app, &mut exec, "k");
+    assert!(screen(&app).contains("6–24 of 25"), "{}", screen(&app));
+    keys(&mut app, &mut exec, "<PageDown> <PageDown> g g");
+    assert!(screen(&app).contains("1–19 of 25"), "{}", screen(&app));
+}

@@ -10,9 +10,10 @@ use super::action::PaneId;
 use super::effect::{Effect, Loaded, Request, Slot};
 use super::layout::{self, Area, Screen, View};
 use super::panes::Query;
-use super::wrapping::TextView;
+use super::wrapping::{TextView, cell};
 use crate::model::{Ref, Timestamp};
 use crate::query::{ProjectNode, RunInfo};
+use crate::sanitize::sanitize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a pane's data stands; render shows each state (style.md principle 8).
@@ -63,6 +64,29 @@ pub struct Detail {
 }
 
 impl Detail {
+    /// The text area (width, height) of the detail box on a screen of `size`: the whole screen
+    /// but a margin and the status line, inside a border. Render and the scroll keys share it.
+    pub fn page(size: (u16, u16)) -> (usize, usize) {
+        let (w, h) = (size.0 as usize, size.1.saturating_sub(1) as usize);
+        let box_w = w.saturating_sub(4).max(w.min(30));
+        let box_h = h.saturating_sub(2).max(1);
+        (box_w.saturating_sub(2), box_h.saturating_sub(2))
+    }
+
+    /// The lines shown at `width`: wrapped, or one cut line per line.
+    pub fn shown(&self, width: usize) -> Vec<String> {
+        self.lines
+            .iter()
+            .flat_map(|l| cell(&sanitize(l), self.view.wrap, self.view.hscroll, width))
+            .collect()
+    }
+
+    /// The furthest the view scrolls on a screen of `size` (the last line at the bottom).
+    pub fn max_scroll(&self, size: (u16, u16)) -> usize {
+        let (w, h) = Detail::page(size);
+        self.shown(w).len().saturating_sub(h)
+    }
+
     pub fn new(title: String, lines: Vec<String>, copy_what: &'static str, copy: String) -> Detail {
         Detail {
             title,

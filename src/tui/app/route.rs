@@ -161,6 +161,18 @@ impl AppState {
                 }
             }
         }
+        // `y` where the pane has no row of its own to copy: the tree's selection (a run, a
+        // stage, a project), which is what the overview, metrics and compare show.
+        if action == Action::Copy
+            && let Some(sel) = self.shared.selected.clone()
+        {
+            let what = match sel.kind() {
+                "run" => "run ref",
+                "project" => "project ref",
+                _ => "ref",
+            };
+            return self.copy(what, sel.as_str());
+        }
         if let Some(why) = action.unavailable() {
             self.flash(FlashLevel::Warn, why);
         }
@@ -186,17 +198,25 @@ impl AppState {
 
     fn select(&mut self, m: Motion) {
         if let Some(overlay) = &mut self.overlay {
-            let scroll = match overlay {
-                Overlay::Help { scroll } | Overlay::Detail(Detail { scroll, .. }) => scroll,
+            // The detail view knows how far it scrolls (so `G` then `k` moves at once); the
+            // help is clamped where it is drawn.
+            let (scroll, max, page) = match overlay {
+                Overlay::Help { scroll } => (scroll, usize::MAX / 2, 10),
+                Overlay::Detail(d) => {
+                    let max = d.max_scroll(self.shared.size);
+                    let page = Detail::page(self.shared.size).1.max(1);
+                    (&mut d.scroll, max, page)
+                }
             };
             *scroll = match m {
                 Motion::Next => *scroll + 1,
                 Motion::Prev => scroll.saturating_sub(1),
-                Motion::PageDown => *scroll + 10,
-                Motion::PageUp => scroll.saturating_sub(10),
+                Motion::PageDown => *scroll + page,
+                Motion::PageUp => scroll.saturating_sub(page),
                 Motion::First => 0,
-                Motion::Last => usize::MAX / 2,
-            };
+                Motion::Last => max,
+            }
+            .min(max);
             return;
         }
         let focus = self.shared.focus;

@@ -10,7 +10,6 @@ use crate::tui::keymap::{Keymap, Layer};
 use crate::tui::theme::Role;
 use crate::tui::view::{RenderCtx, frame, title_span};
 use crate::tui::widgets::glyphs::{MARKERS, OTHER_MARKERS};
-use crate::tui::widgets::longtext::cell;
 use crate::tui::widgets::text::{clean, pad};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -156,19 +155,11 @@ pub fn render(
 /// position in the title when it scrolls.
 fn detail(d: &Detail, ctx: &RenderCtx<'_>, area: Rect, buf: &mut Buffer) {
     let t = ctx.theme;
-    let box_area = centered(
-        area,
-        area.width.saturating_sub(4).max(area.width.min(30)),
-        area.height.saturating_sub(2).max(1),
-    );
+    // `area` is the screen less the status line, as `Detail::page` counts it.
+    let (width, height) = Detail::page((area.width, area.height.saturating_add(1)));
+    let box_area = centered(area, width as u16 + 2, height as u16 + 2);
     Clear.render(box_area, buf);
-    let width = box_area.width.saturating_sub(2) as usize;
-    let height = box_area.height.saturating_sub(2) as usize;
-    let shown: Vec<String> = d
-        .lines
-        .iter()
-        .flat_map(|l| cell(&clean(l), d.view.wrap, d.view.hscroll, width))
-        .collect();
+    let shown = d.shown(width);
     let max_scroll = shown.len().saturating_sub(height);
     let scroll = d.scroll.min(max_scroll);
     let mut title = vec![title_span(&clean(&d.title), true, ctx)];

@@ -1,84 +1,10 @@
-//! Long text in a cell: seen through a window that scrolls sideways, with `…` on each side
-//! where more text is hidden, or wrapped onto as many lines as it takes. Widths are in chars,
-//! as everywhere in the explorer's text helpers.
+//! Long text in a cell: cut or wrapped (the text functions live with the state they serve,
+//! `tui::wrapping`, so the reducer can count wrapped lines too), and a title's badge saying
+//! which.
 //!
 //! Pure functions of their inputs.
 
-/// `text` seen `width` chars wide from char `from` on: `…` first when scrolled past the start,
-/// `…` last when more follows. Scrolling past the end leaves the `…` showing there is text
-/// to the left.
-pub fn window(text: &str, from: usize, width: usize) -> String {
-    if width == 0 {
-        return String::new();
-    }
-    let n = text.chars().count();
-    // Scrolled past the end: the last char stays in view beside the marker.
-    let from = from.min(n.saturating_sub(2));
-    if from == 0 && n <= width {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut room = width;
-    if from > 0 {
-        out.push('…');
-        room -= 1;
-        if room == 0 {
-            return out;
-        }
-    }
-    // Where the visible text starts: the char under the left marker is hidden by it.
-    let start = if from > 0 { from + 1 } else { 0 };
-    let rest = n.saturating_sub(start);
-    if rest <= room {
-        out.extend(text.chars().skip(start));
-    } else {
-        out.extend(text.chars().skip(start).take(room - 1));
-        out.push('…');
-    }
-    out
-}
-
-/// `text` as lines at most `width` chars wide, broken after the last space that fits (or
-/// mid-word when a word is longer than a line); line breaks in `text` are kept. Never empty.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut out = Vec::new();
-    for para in text.split('\n') {
-        let chars: Vec<char> = para.chars().collect();
-        if chars.is_empty() {
-            out.push(String::new());
-            continue;
-        }
-        let mut start = 0;
-        while start < chars.len() {
-            let end = (start + width).min(chars.len());
-            let cut = if end == chars.len() {
-                end
-            } else {
-                // Break after a space inside the line when there is one.
-                match chars[start..end].iter().rposition(|c| *c == ' ') {
-                    Some(p) if p > 0 => start + p + 1,
-                    _ => end,
-                }
-            };
-            out.push(chars[start..cut].iter().collect());
-            start = cut;
-        }
-    }
-    if out.is_empty() {
-        out.push(String::new());
-    }
-    out
-}
-
-/// A cell's text as shown: wrapped into lines, or one line scrolled `hscroll` and cut.
-pub fn cell(text: &str, wrapped: bool, hscroll: usize, width: usize) -> Vec<String> {
-    if wrapped {
-        wrap(text, width)
-    } else {
-        vec![window(text, hscroll, width)]
-    }
-}
+pub use crate::tui::wrapping::{cell, window, wrap};
 
 /// A pane title's note on how long text shows: `↩ wrapped`, or `⇢ +24` when scrolled sideways.
 pub fn badge(wrapped: bool, hscroll: usize) -> Option<String> {
@@ -88,36 +14,5 @@ pub fn badge(wrapped: bool, hscroll: usize) -> Option<String> {
         Some(format!("⇢ +{hscroll} "))
     } else {
         None
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cut_text_shows_an_ellipsis_on_each_side_with_more() {
-        assert_eq!(window("short", 0, 10), "short");
-        assert_eq!(window("abcdefghij", 0, 5), "abcd…");
-        // Scrolled: a marker on the left, and on the right while more follows.
-        assert_eq!(window("abcdefghij", 2, 5), "…def…");
-        assert_eq!(window("abcdefghij", 6, 5), "…hij");
-        // Past the end the left marker still says there is text.
-        assert_eq!(window("abc", 40, 5), "…c");
-        assert_eq!(window("abcdef", 0, 0), "");
-        assert_eq!(window("abcdef", 3, 1), "…");
-    }
-
-    #[test]
-    fn wrapping_breaks_at_spaces_and_keeps_every_char() {
-        assert_eq!(
-            wrap("the quick brown fox", 10),
-            vec!["the quick ", "brown fox"]
-        );
-        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("a\n\nb", 4), vec!["a", "", "b"]);
-        assert_eq!(wrap("", 4), vec![""]);
-        let text = "x".repeat(33) + " tail";
-        assert_eq!(wrap(&text, 7).concat(), text);
     }
 }
