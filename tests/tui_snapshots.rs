@@ -71,6 +71,22 @@ snap!(
     "3 / key:nothing-has-this-key <Enter>"
 );
 snap!(record_json_80x24, 80, 24, "3 <Enter>");
+// The detail view (a record, a finding, a lineage node) and the wrapped or scrolled stream.
+snap!(detail_record_80x24, 80, 24, "3 k d");
+snap!(detail_record_120x36, 120, 36, "3 k d");
+snap!(detail_record_200x60, 200, 60, "3 k d");
+snap!(detail_record_cut_80x24, 80, 24, "3 k d w > j j");
+snap!(
+    detail_finding_80x24,
+    80,
+    24,
+    ":run <Space> dropout-0-3 <Enter> 6 d"
+);
+snap!(detail_node_120x36, 120, 36, "7 d");
+snap!(stream_wrapped_80x24, 80, 24, "3 w");
+snap!(stream_wrapped_120x36, 120, 36, "3 w");
+snap!(stream_wrapped_200x60, 200, 60, "3 w");
+snap!(stream_scrolled_120x36, 120, 36, "3 > >");
 snap!(metrics_80x24, 80, 24, "4");
 snap!(
     metrics_overlay_marked_160x48,

@@ -267,7 +267,9 @@ fn enter_on_a_record_opens_its_json_and_esc_closes() {
     let (_d, root) = demo();
     let (mut app, mut exec) = start(&root, "3 <Enter>");
     match &app.overlay {
-        Some(contexta::tui::app::Overlay::Record { lines, .. }) => {
+        Some(contexta::tui::app::Overlay::Detail(contexta::tui::context::Detail {
+            lines, ..
+        })) => {
             assert!(lines.iter().any(|l| l.contains("\"envelope\"")));
             assert!(lines.iter().any(|l| l.contains("\"payload\"")));
         }

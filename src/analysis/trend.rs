@@ -105,19 +105,103 @@ pub fn anomaly(key: &str, actual: f64, baseline: &[f64], threshold: f64) -> Opti
     if b.len() < 3 {
         notes.push(format!("baseline_population_small:{key}"));
     }
+    // The expected range stays inside the values the metric can take (no loss below 0, no
+    // accuracy above 1), as far as the observed values tell.
+    b.push(actual);
+    let (floor, ceiling) = natural_bounds(key, &b);
+    let b_len = b.len() - 1;
+    let mut expected_low = center - threshold * spread;
+    let mut expected_high = center + threshold * spread;
+    if let Some(f) = floor {
+        expected_low = expected_low.max(f);
+        expected_high = expected_high.max(f);
+    }
+    if let Some(c) = ceiling {
+        expected_low = expected_low.min(c);
+        expected_high = expected_high.min(c);
+    }
     Some(Anomaly {
         key: key.to_string(),
         actual,
         statistic: statistic.into(),
         score,
-        baseline_size: b.len(),
+        baseline_size: b_len,
         baseline_center: center,
         baseline_spread: spread,
-        expected_low: center - threshold * spread,
-        expected_high: center + threshold * spread,
+        expected_low,
+        expected_high,
         severity: severity.into(),
         notes,
     })
+}
+
+/// The words of a key (`train/learning_rate` → `train`, `learning`, `rate`), lower case.
+fn key_words(key: &str) -> Vec<String> {
+    key.to_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A key that names a schedule the trainer sets rather than something it measures: a learning
+/// rate (`lr`, `learning_rate`, `train/learning-rate`, `lr_group0`). Its value differs between
+/// runs because the runs were configured to differ, so it is never an anomaly.
+pub fn is_schedule_key(key: &str) -> bool {
+    let words = key_words(key);
+    words.iter().any(|w| w == "lr")
+        || words
+            .windows(2)
+            .any(|w| w[0] == "learning" && w[1] == "rate")
+        || key.to_lowercase().contains("learningrate")
+}
+
+/// A series that only goes one way (never down, or never up) and moves: a schedule (a learning
+/// rate decayed step by step, a warm-up) or a counter (`epoch`, `tokens_seen`). Its last value
+/// says how far the run got, not whether it went well, so it is not scored. Needs three points.
+pub fn is_monotone(values: &[f64]) -> bool {
+    if values.len() < 3 || values.first() == values.last() {
+        return false;
+    }
+    let up = values.windows(2).all(|w| w[1] >= w[0]);
+    let down = values.windows(2).all(|w| w[1] <= w[0]);
+    up || down
+}
+
+/// Words of keys whose values are fractions (they never pass 1 when every value seen is in
+/// [0, 1]).
+const FRACTION_WORDS: &[&str] = &[
+    "acc",
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "auc",
+    "iou",
+    "dice",
+    "fraction",
+    "ratio",
+    "rate",
+    "share",
+    "util",
+    "utilization",
+];
+
+/// The bounds a metric's values never cross, inferred from the values observed: at least 0
+/// when no value was negative (a loss, a count, a duration), and at most 1 as well when every
+/// value was in [0, 1] and the key names a fraction (`val-accuracy`, `f1`). `None` where the
+/// data says nothing.
+pub fn natural_bounds(key: &str, values: &[f64]) -> (Option<f64>, Option<f64>) {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return (None, None);
+    }
+    let floor = finite.iter().all(|v| *v >= 0.0).then_some(0.0);
+    let fraction = key_words(key)
+        .iter()
+        .any(|w| FRACTION_WORDS.contains(&w.as_str()));
+    let ceiling = (floor.is_some() && fraction && finite.iter().all(|v| *v <= 1.0)).then_some(1.0);
+    (floor, ceiling)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -158,6 +242,44 @@ impl Operator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expected_ranges_stay_inside_a_metrics_natural_bounds() {
+        // A loss near 0 with a wide spread: the range used to start below 0.
+        let a = anomaly("val-loss", 0.9, &[0.05, 0.3, 0.02, 0.5, 0.1], 2.5).unwrap();
+        assert!(a.expected_low >= 0.0, "{}", a.expected_low);
+        // An accuracy near 1: the range used to end above 1.
+        let a = anomaly("val-accuracy", 0.5, &[0.97, 0.9, 0.99, 0.8, 0.95], 2.5).unwrap();
+        assert!(a.expected_high <= 1.0, "{}", a.expected_high);
+        assert!(a.expected_low >= 0.0);
+        // A loss above 1 is not a fraction, and a metric that goes negative has no floor.
+        assert_eq!(natural_bounds("train-loss", &[0.5, 2.0]), (Some(0.0), None));
+        assert_eq!(natural_bounds("reward", &[-1.0, 2.0]), (None, None));
+        assert_eq!(natural_bounds("acc", &[0.5, 0.9]), (Some(0.0), Some(1.0)));
+        let a = anomaly("reward", -9.0, &[-1.0, 2.0, 0.5, 1.0], 2.5).unwrap();
+        assert!(a.expected_low < 0.0);
+    }
+
+    #[test]
+    fn schedules_and_one_way_series_are_recognised() {
+        for k in [
+            "lr",
+            "learning_rate",
+            "train/learning-rate",
+            "lr_group0",
+            "LearningRate",
+        ] {
+            assert!(is_schedule_key(k), "{k}");
+        }
+        for k in ["val-loss", "accuracy", "clr_score", "learner"] {
+            assert!(!is_schedule_key(k), "{k}");
+        }
+        assert!(is_monotone(&[1.0, 0.5, 0.5, 0.1]));
+        assert!(is_monotone(&[0.0, 1.0, 2.0]));
+        assert!(!is_monotone(&[1.0, 0.5, 0.6, 0.1]));
+        assert!(!is_monotone(&[1.0, 1.0, 1.0]));
+        assert!(!is_monotone(&[1.0, 0.5]));
+    }
 
     #[test]
     fn aggregate_matches_reference_rules() {

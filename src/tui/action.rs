@@ -87,6 +87,17 @@ pub enum Action {
     Maximize,
     /// Hide the run tree (its columns go to the other panes), or show it again.
     ToggleTree,
+    /// Wrap long text in the focused pane or the detail overlay, or cut it again (`w`).
+    ToggleWrap,
+    /// Scroll cut text sideways: `true` is right.
+    HScroll(bool),
+    /// Every field of the selection in full, in an overlay (a record, a finding, a lineage node).
+    Detail,
+    /// Copy the selected ref (or the detail overlay's JSON) to the clipboard through OSC 52.
+    Copy,
+    /// Open outside the explorer: a record's text in `$PAGER`, else the last written report
+    /// with `$BROWSER` or `xdg-open`.
+    OpenExternal,
     /// Does nothing: a user keymap binds a key to it to disable a default.
     Nop,
 }
@@ -98,7 +109,16 @@ impl Action {
     pub fn is_focused_only(&self) -> bool {
         matches!(
             self,
-            Action::Open | Action::Expand | Action::Collapse | Action::Column(_) | Action::Jump
+            Action::Open
+                | Action::Expand
+                | Action::Collapse
+                | Action::Column(_)
+                | Action::Jump
+                | Action::ToggleWrap
+                | Action::HScroll(_)
+                | Action::Detail
+                | Action::Copy
+                | Action::OpenExternal
         )
     }
 
@@ -108,6 +128,11 @@ impl Action {
             Action::Expand | Action::Collapse => Some("expand/collapse: only in the run tree"),
             Action::Column(_) => Some("column: only in the lineage or a compare table of 3+ runs"),
             Action::Jump => Some("jump: only in the lineage or diagnostics"),
+            Action::ToggleWrap | Action::HScroll(_) => {
+                Some("wrap/scroll: only in the records, diagnostics, lineage or a detail view")
+            }
+            Action::Detail => Some("detail: only in the records, diagnostics or lineage"),
+            Action::Copy => Some("copy: nothing selected to copy here"),
             _ => None,
         }
     }
@@ -213,6 +238,11 @@ impl Action {
             "backup" => Ok(Action::Backup((!rest.is_empty()).then(|| rest.to_string()))),
             "maximize" | "maximise" => no_args(Action::Maximize),
             "toggle-tree" => no_args(Action::ToggleTree),
+            "wrap" => no_args(Action::ToggleWrap),
+            "scroll" => Ok(Action::HScroll(arg(&["left", "right"])? == "right")),
+            "detail" => no_args(Action::Detail),
+            "copy" => no_args(Action::Copy),
+            "open-external" => no_args(Action::OpenExternal),
             "nop" | "none" => no_args(Action::Nop),
             "" => Err("empty command".into()),
             other => Err(format!("unknown command `{other}` (try :help)")),
@@ -310,6 +340,12 @@ impl fmt::Display for Action {
             Action::Backup(Some(p)) => write!(f, "backup {p}"),
             Action::Maximize => write!(f, "maximize"),
             Action::ToggleTree => write!(f, "toggle-tree"),
+            Action::ToggleWrap => write!(f, "wrap"),
+            Action::HScroll(true) => write!(f, "scroll right"),
+            Action::HScroll(false) => write!(f, "scroll left"),
+            Action::Detail => write!(f, "detail"),
+            Action::Copy => write!(f, "copy"),
+            Action::OpenExternal => write!(f, "open-external"),
             Action::Nop => write!(f, "nop"),
         }
     }

@@ -144,5 +144,30 @@ pub const COMMANDS: &[CommandSpec] = &[
         "toggle-tree",
         "Hide the run tree, or show it again",
     ),
+    cmd("wrap", &[], "wrap", "Wrap long text, or cut it again"),
+    cmd(
+        "scroll",
+        &["left", "right"],
+        "scroll left|right",
+        "Scroll cut text sideways",
+    ),
+    cmd(
+        "detail",
+        &[],
+        "detail",
+        "Every field of the record, finding or node",
+    ),
+    cmd(
+        "copy",
+        &[],
+        "copy",
+        "Copy the ref or JSON to the clipboard (OSC 52)",
+    ),
+    cmd(
+        "open-external",
+        &[],
+        "open-external",
+        "Record text in $PAGER, else the report in a browser",
+    ),
     cmd("nop", &[], "nop", "Nothing (unbinds a key)"),
 ];

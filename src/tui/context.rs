@@ -10,8 +10,10 @@ use super::action::PaneId;
 use super::effect::{Effect, Loaded, Request, Slot};
 use super::layout::{self, Area, Screen, View};
 use super::panes::Query;
+use super::wrapping::{TextView, cell};
 use crate::model::{Ref, Timestamp};
 use crate::query::{ProjectNode, RunInfo};
+use crate::sanitize::sanitize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a pane's data stands; render shows each state (style.md principle 8).
@@ -44,11 +46,66 @@ pub enum Overlay {
     Help {
         scroll: usize,
     },
-    Record {
-        title: String,
-        lines: Vec<String>,
-        scroll: usize,
-    },
+    /// Every field of one thing (a record, a finding, a lineage node) in full.
+    Detail(Detail),
+}
+
+/// The detail overlay: the lines shown (wrapped by default, scrollable with j/k and the page
+/// keys, sideways with `<`/`>` when cut), and what `y` copies and `o` pages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Detail {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub scroll: usize,
+    pub view: TextView,
+    /// What `y` copies, and its name in the flash ("record JSON").
+    pub copy: String,
+    pub copy_what: &'static str,
+}
+
+impl Detail {
+    /// The text area (width, height) of the detail box on a screen of `size`: the whole screen
+    /// but a margin and the status line, inside a border. Render and the scroll keys share it.
+    pub fn page(size: (u16, u16)) -> (usize, usize) {
+        let (w, h) = (size.0 as usize, size.1.saturating_sub(1) as usize);
+        let box_w = w.saturating_sub(4).max(w.min(30));
+        let box_h = h.saturating_sub(2).max(1);
+        (box_w.saturating_sub(2), box_h.saturating_sub(2))
+    }
+
+    /// The lines shown at `width`: wrapped, or one cut line per line.
+    pub fn shown(&self, width: usize) -> Vec<String> {
+        self.lines
+            .iter()
+            .flat_map(|l| cell(&sanitize(l), self.view.wrap, self.view.hscroll, width))
+            .collect()
+    }
+
+    /// The furthest the view scrolls on a screen of `size` (the last line at the bottom).
+    pub fn max_scroll(&self, size: (u16, u16)) -> usize {
+        let (w, h) = Detail::page(size);
+        self.shown(w).len().saturating_sub(h)
+    }
+
+    pub fn new(title: String, lines: Vec<String>, copy_what: &'static str, copy: String) -> Detail {
+        Detail {
+            title,
+            lines,
+            scroll: 0,
+            view: TextView::wrapped(),
+            copy,
+            copy_what,
+        }
+    }
+}
+
+/// Something to run outside the explorer (`o`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum External {
+    /// Text shown in `$PAGER` (the explorer leaves the alternate screen while it runs).
+    Pager { text: String },
+    /// A written file opened with `$BROWSER`, else `xdg-open`.
+    Browser { path: std::path::PathBuf },
 }
 
 /// The workspace's projects and their runs, as last read (the tree pane reads it; everyone
@@ -218,6 +275,13 @@ pub enum Intent {
     /// A record was located: select its run and show it in the stream.
     ShowRecord(Ref, u32),
     Overlay(Overlay),
+    /// Copy `text` to the clipboard; `what` names it in the flash ("record ref").
+    Copy {
+        what: &'static str,
+        text: String,
+    },
+    /// Run something outside the explorer.
+    External(External),
 }
 
 /// Request ids: one counter, and the latest id per slot (results with another id are stale).

@@ -7,6 +7,7 @@
 //! Never performs I/O itself: `worker.rs` does.
 
 use super::action::PaneId;
+pub use super::context::External;
 use crate::model::Ref;
 use crate::query::WorkspaceProblem;
 
@@ -19,6 +20,11 @@ pub enum Effect {
     Query(Request),
     /// A long job (report, export, backup) for the job runner, never the query worker.
     Job(Job),
+    /// Write these bytes (an OSC 52 clipboard sequence) through the terminal writer, between
+    /// frames; the runtime does it, never a render.
+    Terminal(Vec<u8>),
+    /// Run a pager or a browser (the runtime suspends the screen for a pager).
+    External(External),
     Quit,
 }
 

@@ -16,11 +16,13 @@
 pub mod action;
 pub mod app;
 pub mod chrome;
+pub mod clipboard;
 pub mod commands;
 pub mod config;
 pub mod context;
 pub mod effect;
 mod event;
+mod external;
 pub mod headless;
 pub mod jobs;
 pub mod key;
@@ -35,6 +37,7 @@ pub mod theme;
 pub mod view;
 pub mod widgets;
 pub mod worker;
+pub mod wrapping;
 
 use crate::model::Timestamp;
 use std::path::Path;

@@ -4,23 +4,27 @@
 //! expiry, reopen retry), drains everything queued, coalesces repeated "changed" signals, feeds
 //! the reducer, hands jobs to the job runner and other effects to the worker, and draws only if
 //! something changed and the last frame is at least one frame budget old. Idle means blocked: no
-//! ticks, no bytes to the terminal (a running job wakes the loop only with its progress).
+//! ticks, no bytes to the terminal (a running job wakes the loop only with its progress). The
+//! input thread reads in 200 ms turns so a pager (`o`) can have the terminal's input to itself;
+//! OSC 52 copies are written here, between frames, through the terminal's writer.
 //!
 //! Never does disk work itself (the worker does) and never renders outside `draw`.
 
 use super::app::{AppState, FlashLevel, Msg};
-use super::effect::{Effect, Job};
+use super::effect::{Effect, External, Job};
 use super::palette::Palette;
 use super::view::RenderCtx;
-use super::{TuiOptions, config, event, jobs, render, terminal, worker};
+use super::{TuiOptions, config, event, external, jobs, render, terminal, worker};
 use crate::model::Timestamp;
 use crate::query::{ChangeProbe, database_file_name};
 use crate::watch::{self, WatchEvent};
 use anyhow::Context;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use std::io::Write;
 use std::path::Path;
 use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// At most ~60 frames a second; input and live updates within one budget share a frame.
@@ -58,7 +62,8 @@ pub fn run(root: &Path, opts: &TuiOptions) -> anyhow::Result<()> {
         app.flash(FlashLevel::Error, format!("config: {first}{suffix}"));
     }
     dispatch(&work, app.start());
-    spawn_input(tx.clone());
+    let gate = InputGate::default();
+    spawn_input(tx.clone(), gate.clone());
     drop(tx);
 
     let mut dirty = true;
@@ -105,12 +110,13 @@ pub fn run(root: &Path, opts: &TuiOptions) -> anyhow::Result<()> {
         // A commit sends several "changed" signals; one refresh per turn is enough.
         let mut seen_change = false;
         msgs.retain(|m| !matches!(m, Msg::Changed) || !std::mem::replace(&mut seen_change, true));
-        dispatch(&work, app.update(Msg::Clock(Timestamp::now())));
+        let fx = app.update(Msg::Clock(Timestamp::now()));
+        perform(&work, &mut term, &mut app, &gate, fx);
         // A timed wake with no message still changes what is drawn (ages, highlights).
         dirty = true;
         for m in msgs {
             let fx = app.update(m);
-            dispatch(&work, fx);
+            perform(&work, &mut term, &mut app, &gate, fx);
         }
         if app.quit {
             break;
@@ -132,6 +138,114 @@ fn dispatch(work: &Workers, effects: Vec<Effect>) {
             Effect::Job(job) => work.jobs.send(job).map_err(|_| ()),
             other => work.query.send(other).map_err(|_| ()),
         };
+    }
+}
+
+type Term = Terminal<CrosstermBackend<Palette<std::io::Stdout>>>;
+
+/// Effects on the main thread: bytes for the terminal (an OSC 52 copy) go through the
+/// terminal's writer between frames; a pager gets the terminal while it runs (input paused,
+/// screen suspended, and always taken back); a browser starts on its own. Everything else
+/// goes to the workers.
+fn perform(work: &Workers, term: &mut Term, app: &mut AppState, gate: &InputGate, fx: Vec<Effect>) {
+    let mut rest = Vec::new();
+    for e in fx {
+        match e {
+            Effect::Terminal(bytes) => {
+                let out = term.backend_mut();
+                if let Err(e) = out.write_all(&bytes).and_then(|_| out.flush()) {
+                    app.flash(
+                        FlashLevel::Error,
+                        format!("copy: writing to the terminal: {e}"),
+                    );
+                }
+            }
+            Effect::External(External::Pager { text }) => {
+                gate.pause();
+                let mouse = terminal::suspend();
+                let result = external::pager(&text);
+                let back = terminal::resume(mouse);
+                gate.resume();
+                let _ = term.clear();
+                if let Err(e) = back {
+                    app.flash(FlashLevel::Error, format!("taking the terminal back: {e}"));
+                } else if let Err(e) = result {
+                    app.flash(
+                        FlashLevel::Error,
+                        crate::sanitize::sanitize(&e).into_owned(),
+                    );
+                }
+                // The terminal may have been resized while the pager had it.
+                if let Ok(size) = term.size() {
+                    let fx = app.update(Msg::Resize(size.width, size.height));
+                    rest.extend(fx);
+                }
+            }
+            Effect::External(External::Browser { path }) => match external::browser(&path) {
+                Ok(program) => app.flash(
+                    FlashLevel::Info,
+                    format!(
+                        "opened {} with {}",
+                        crate::sanitize::sanitize(&path.display().to_string()),
+                        crate::sanitize::sanitize(&program)
+                    ),
+                ),
+                Err(e) => app.flash(
+                    FlashLevel::Error,
+                    format!("open: {}", crate::sanitize::sanitize(&e)),
+                ),
+            },
+            other => rest.push(other),
+        }
+    }
+    dispatch(work, rest);
+}
+
+/// Lets the main thread take the input away from the input thread while a pager reads the
+/// same terminal: the input thread polls in short turns and parks at the gate between them.
+#[derive(Clone, Default)]
+struct InputGate(Arc<(Mutex<GateState>, Condvar)>);
+
+#[derive(Default)]
+struct GateState {
+    pause: bool,
+    parked: bool,
+}
+
+/// How long the input thread waits for input before looking at the gate: the most a pager
+/// waits to start.
+const INPUT_TURN: Duration = Duration::from_millis(200);
+
+impl InputGate {
+    /// Asks the input thread to stop reading and waits (a bounded time) until it has.
+    fn pause(&self) {
+        let (lock, cv) = &*self.0;
+        let Ok(mut st) = lock.lock() else { return };
+        st.pause = true;
+        let _ = cv.wait_timeout_while(st, INPUT_TURN * 10, |s| !s.parked);
+    }
+
+    fn resume(&self) {
+        let (lock, cv) = &*self.0;
+        if let Ok(mut st) = lock.lock() {
+            st.pause = false;
+        }
+        cv.notify_all();
+    }
+
+    /// The input thread's stop: parks here while a pause is asked.
+    fn checkpoint(&self) {
+        let (lock, cv) = &*self.0;
+        let Ok(mut st) = lock.lock() else { return };
+        if !st.pause {
+            return;
+        }
+        st.parked = true;
+        cv.notify_all();
+        let Ok(mut st) = cv.wait_while(st, |s| s.pause) else {
+            return;
+        };
+        st.parked = false;
     }
 }
 
@@ -157,11 +271,20 @@ fn draw(
     Ok(())
 }
 
-fn spawn_input(tx: Sender<Msg>) {
+fn spawn_input(tx: Sender<Msg>, gate: InputGate) {
     let _ = std::thread::Builder::new()
         .name("contexta-input".into())
         .spawn(move || {
-            while let Ok(ev) = crossterm::event::read() {
+            loop {
+                gate.checkpoint();
+                match crossterm::event::poll(INPUT_TURN) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(_) => return,
+                }
+                let Ok(ev) = crossterm::event::read() else {
+                    return;
+                };
                 if let Some(m) = event::convert(ev)
                     && tx.send(m).is_err()
                 {

@@ -56,6 +56,26 @@ pub fn restore() {
     let _ = out.flush();
 }
 
+/// Gives the terminal to another program (a pager): the main screen, cooked mode, a cursor.
+/// Mouse capture is remembered for `resume`.
+pub fn suspend() -> bool {
+    let mouse = MOUSE.load(Ordering::Relaxed);
+    restore();
+    mouse
+}
+
+/// Takes the terminal back after `suspend`: raw mode, the alternate screen, mouse capture if
+/// it was on. The caller redraws everything (the other program drew over the screen).
+pub fn resume(mouse: bool) -> std::io::Result<()> {
+    enable_raw_mode()?;
+    execute!(stdout(), EnterAlternateScreen, cursor::Hide)?;
+    if mouse {
+        MOUSE.store(true, Ordering::Relaxed);
+        execute!(stdout(), EnableMouseCapture)?;
+    }
+    Ok(())
+}
+
 fn install_panic_hook() {
     static INSTALLED: AtomicBool = AtomicBool::new(false);
     if INSTALLED.swap(true, Ordering::Relaxed) {

@@ -8,7 +8,7 @@
 //! query takes its own short read snapshot, so no read transaction outlives a request.
 
 use super::app::Msg;
-use super::effect::{Effect, LoadError, Loaded, Payload, Query, Request, Slot};
+use super::effect::{Effect, External, LoadError, Loaded, Payload, Query, Request, Slot};
 use super::panes;
 use crate::query::{self, QueryError, ReadHandle, WorkspaceProblem};
 use std::collections::BTreeMap;
@@ -18,6 +18,11 @@ use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 pub struct Executor {
     root: PathBuf,
     handle: Option<ReadHandle>,
+    /// Bytes the app asked to write to the terminal (OSC 52 copies), in order: headless mode
+    /// has no terminal, so tests read them here.
+    pub terminal: Vec<Vec<u8>>,
+    /// Pagers and browsers the app asked to run (headless mode runs none).
+    pub external: Vec<External>,
 }
 
 impl Executor {
@@ -25,6 +30,8 @@ impl Executor {
         Executor {
             root: root.to_path_buf(),
             handle: None,
+            terminal: Vec::new(),
+            external: Vec::new(),
         }
     }
 
@@ -44,6 +51,14 @@ impl Executor {
                 let id = job.id;
                 let result = super::jobs::run_job(&self.root, job, &mut |_| {});
                 Some(Msg::Job(super::effect::JobEvent::Done { id, result }))
+            }
+            Effect::Terminal(bytes) => {
+                self.terminal.push(bytes);
+                None
+            }
+            Effect::External(e) => {
+                self.external.push(e);
+                None
             }
             Effect::Quit => None,
         }
@@ -136,7 +151,8 @@ fn queue(pending: &mut BTreeMap<Option<Slot>, Pending>, effect: Effect) {
         Effect::Query(req) => {
             pending.insert(Some(req.query.slot()), Pending::Query(req));
         }
-        // Jobs go to the job runner (`jobs.rs`); one reaching here is dropped.
-        Effect::Job(_) | Effect::Quit => {}
+        // Jobs go to the job runner (`jobs.rs`), terminal writes and pagers stay with the
+        // runtime; one reaching here is dropped.
+        Effect::Job(_) | Effect::Terminal(_) | Effect::External(_) | Effect::Quit => {}
     }
 }

@@ -151,9 +151,10 @@ pub fn anomaly(
             continue;
         };
         let scored = scorer.score(&r, &project, key, actual)?;
-        match scored.anomaly {
-            Some(a) => results.push(a),
-            None => skipped.push(format!(
+        match (scored.anomaly, scored.excluded) {
+            (Some(a), _) => results.push(a),
+            (None, Some(why)) => skipped.push(why),
+            (None, None) => skipped.push(format!(
                 "{key}: baseline has {} runs (needs 2)",
                 scored.baseline_runs
             )),

@@ -142,6 +142,9 @@ impl AppState {
                     return;
                 };
                 self.quit_armed = false;
+                if let (Ok(path), "report") = (&result, j.label) {
+                    self.last_report = Some(path.clone());
+                }
                 match result {
                     Ok(path) => self.flash(
                         FlashLevel::Info,

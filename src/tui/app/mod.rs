@@ -83,6 +83,8 @@ pub struct AppState {
     pub watch: Option<WatchMode>,
     pub last_change: Option<Timestamp>,
     pub requests: Requests,
+    /// The last report a job wrote (`o` opens it in a browser).
+    pub last_report: Option<std::path::PathBuf>,
     /// The background job running now, if any (one at a time).
     pub job: Option<jobs::JobStatus>,
     job_ids: u64,
@@ -116,6 +118,7 @@ impl AppState {
             watch: None,
             last_change: None,
             requests: Requests::default(),
+            last_report: None,
             job: None,
             job_ids: 0,
             quit_armed: false,

@@ -29,6 +29,8 @@ impl AppState {
                 self.with(|p, cx| p.stream.show_record(run, seq, cx));
             }
             Intent::Overlay(o) => self.overlay = Some(o),
+            Intent::Copy { what, text } => self.copy(what, &text),
+            Intent::External(e) => self.out.push(crate::tui::effect::Effect::External(e)),
         }
     }
 

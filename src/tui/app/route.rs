@@ -8,8 +8,12 @@
 
 use super::cmdline::{Prompt, PromptKind};
 use super::{AppState, FlashLevel, Overlay, WsState};
+use crate::sanitize::sanitize;
 use crate::tui::action::{Action, Focus, Motion, PaneId};
+use crate::tui::clipboard::{MAX_COPY_BYTES, clean_copy, osc52, size_label};
+use crate::tui::context::{Detail, External};
 use crate::tui::effect::Effect;
+use crate::tui::wrapping::SCROLL_WHILE_WRAPPED;
 
 impl AppState {
     pub fn apply(&mut self, action: Action) {
@@ -58,7 +62,89 @@ impl AppState {
                 }
             }
             Action::Nop => {}
+            Action::ToggleWrap
+            | Action::HScroll(_)
+            | Action::Copy
+            | Action::OpenExternal
+            | Action::Detail
+                if self.overlay.is_some() =>
+            {
+                self.on_overlay_action(&action)
+            }
+            Action::OpenExternal => {
+                let focus = self.shared.focus;
+                if !self.with(|p, cx| p.get_mut(focus).on_action(&action, true, cx)) {
+                    self.open_written();
+                }
+            }
             other => self.route(other),
+        }
+    }
+
+    /// Wrap, scroll, copy and page act on the detail overlay while it is open (the help has
+    /// nothing to copy or wrap).
+    fn on_overlay_action(&mut self, action: &Action) {
+        let Some(Overlay::Detail(d)) = &mut self.overlay else {
+            return;
+        };
+        match action {
+            Action::ToggleWrap => d.view.toggle_wrap(),
+            Action::HScroll(right) if !d.view.scroll(*right) => {
+                self.flash(FlashLevel::Warn, SCROLL_WHILE_WRAPPED)
+            }
+            Action::Copy => {
+                let (what, text) = (d.copy_what, d.copy.clone());
+                self.copy(what, &text);
+            }
+            Action::OpenExternal => {
+                let text = d.lines.join("\n") + "\n";
+                self.out.push(Effect::External(External::Pager { text }));
+            }
+            _ => {}
+        }
+    }
+
+    /// Copies `text` through OSC 52 and says what and how much; text too large for a terminal's
+    /// clipboard is refused with where to read it instead.
+    pub(super) fn copy(&mut self, what: &str, text: &str) {
+        let size = clean_copy(text).len();
+        if size > MAX_COPY_BYTES {
+            self.flash(
+                FlashLevel::Warn,
+                format!(
+                    "copy: the {what} is {}, more than a terminal's clipboard takes (o opens it in $PAGER)",
+                    size_label(size)
+                ),
+            );
+            return;
+        }
+        self.out.push(Effect::Terminal(osc52(text)));
+        let shown = if text.contains('\n') || text.chars().count() > 60 {
+            String::new()
+        } else {
+            format!(" {}", sanitize(text))
+        };
+        self.flash(
+            FlashLevel::Info,
+            format!(
+                "copied {what}{shown} ({}) to the clipboard",
+                size_label(size)
+            ),
+        );
+    }
+
+    /// `o` where no pane opens anything: the last report written, in a browser.
+    fn open_written(&mut self) {
+        match self.last_report.clone() {
+            Some(path) => {
+                let name = sanitize(&path.display().to_string()).into_owned();
+                self.out.push(Effect::External(External::Browser { path }));
+                self.flash(FlashLevel::Info, format!("opening {name}"));
+            }
+            None => self.flash(
+                FlashLevel::Warn,
+                "open: no report written yet (R writes one; o then opens it)",
+            ),
         }
     }
 
@@ -74,6 +160,18 @@ impl AppState {
                     return;
                 }
             }
+        }
+        // `y` where the pane has no row of its own to copy: the tree's selection (a run, a
+        // stage, a project), which is what the overview, metrics and compare show.
+        if action == Action::Copy
+            && let Some(sel) = self.shared.selected.clone()
+        {
+            let what = match sel.kind() {
+                "run" => "run ref",
+                "project" => "project ref",
+                _ => "ref",
+            };
+            return self.copy(what, sel.as_str());
         }
         if let Some(why) = action.unavailable() {
             self.flash(FlashLevel::Warn, why);
@@ -100,17 +198,25 @@ impl AppState {
 
     fn select(&mut self, m: Motion) {
         if let Some(overlay) = &mut self.overlay {
-            let scroll = match overlay {
-                Overlay::Help { scroll } | Overlay::Record { scroll, .. } => scroll,
+            // The detail view knows how far it scrolls (so `G` then `k` moves at once); the
+            // help is clamped where it is drawn.
+            let (scroll, max, page) = match overlay {
+                Overlay::Help { scroll } => (scroll, usize::MAX / 2, 10),
+                Overlay::Detail(d) => {
+                    let max = d.max_scroll(self.shared.size);
+                    let page = Detail::page(self.shared.size).1.max(1);
+                    (&mut d.scroll, max, page)
+                }
             };
             *scroll = match m {
                 Motion::Next => *scroll + 1,
                 Motion::Prev => scroll.saturating_sub(1),
-                Motion::PageDown => *scroll + 10,
-                Motion::PageUp => scroll.saturating_sub(10),
+                Motion::PageDown => *scroll + page,
+                Motion::PageUp => scroll.saturating_sub(page),
                 Motion::First => 0,
-                Motion::Last => usize::MAX / 2,
-            };
+                Motion::Last => max,
+            }
+            .min(max);
             return;
         }
         let focus = self.shared.focus;

@@ -1,11 +1,11 @@
 //! Overlays: the `?` help, generated from the keymap and the command registry (so it can never
-//! disagree with what the keys do) with every marker explained, and one record's full envelope
-//! and payload as JSON.
+//! disagree with what the keys do) with every marker explained, and the detail view: every
+//! field of a record, finding or lineage node in full, wrapped or cut and scrolled sideways.
 //!
-//! Reads state only; record JSON is sanitized line by line.
+//! Reads state only; detail text is sanitized line by line.
 
 use crate::tui::action::{COMMANDS, PaneId};
-use crate::tui::context::Overlay;
+use crate::tui::context::{Detail, Overlay};
 use crate::tui::keymap::{Keymap, Layer};
 use crate::tui::theme::Role;
 use crate::tui::view::{RenderCtx, frame, title_span};
@@ -119,18 +119,7 @@ pub fn render(
             help_lines(keymap, ctx),
             *scroll,
         ),
-        Overlay::Record {
-            title,
-            lines,
-            scroll,
-        } => (
-            format!("{} (Esc closes)", clean(title)),
-            lines
-                .iter()
-                .map(|l| Line::from(Span::styled(clean(l), ctx.theme.get(Role::Text))))
-                .collect(),
-            *scroll,
-        ),
+        Overlay::Detail(d) => return detail(d, ctx, area, buf),
     };
     let want_w = lines
         .iter()
@@ -160,4 +149,46 @@ pub fn render(
     let max_scroll = lines.len().saturating_sub(inner.height as usize);
     let scroll = scroll.min(max_scroll) as u16;
     Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
+}
+
+/// The detail view: every line in full, wrapped (or cut with `…` and scrolled sideways), the
+/// position in the title when it scrolls.
+fn detail(d: &Detail, ctx: &RenderCtx<'_>, area: Rect, buf: &mut Buffer) {
+    let t = ctx.theme;
+    // `area` is the screen less the status line, as `Detail::page` counts it.
+    let (width, height) = Detail::page((area.width, area.height.saturating_add(1)));
+    let box_area = centered(area, width as u16 + 2, height as u16 + 2);
+    Clear.render(box_area, buf);
+    let shown = d.shown(width);
+    let max_scroll = shown.len().saturating_sub(height);
+    let scroll = d.scroll.min(max_scroll);
+    let mut title = vec![title_span(&clean(&d.title), true, ctx)];
+    if max_scroll > 0 {
+        title.push(Span::styled(
+            format!(
+                "{}–{} of {} ",
+                scroll + 1,
+                (scroll + height).min(shown.len()),
+                shown.len()
+            ),
+            t.get(Role::Dim),
+        ));
+    }
+    let mode = if d.view.wrap {
+        "w cuts"
+    } else {
+        "w wraps, < > scroll"
+    };
+    title.push(Span::styled(
+        format!("y copies, o pages, {mode}, Esc closes "),
+        t.get(Role::Dim),
+    ));
+    let inner = frame(title, true, ctx, box_area, buf);
+    let lines: Vec<Line<'static>> = shown
+        .into_iter()
+        .skip(scroll)
+        .take(inner.height as usize)
+        .map(|l| Line::from(Span::styled(l, t.get(Role::Text))))
+        .collect();
+    Paragraph::new(lines).render(inner, buf);
 }

@@ -1,6 +1,7 @@
 //! The diagnostics pane: the shown run's findings (the CLI's rules, against the run's siblings
 //! and its previous completed run), worst first; `Enter` goes to the selected finding's
-//! evidence (a record in the stream, a stage in the tree, an artifact in the overview).
+//! evidence (a record in the stream, a stage in the tree, an artifact in the overview), `d`
+//! shows the finding in full, `y` copies the evidence ref, `w` wraps long summaries.
 //!
 //! Pure: returns queries through `Cx`; the worker diagnoses (`fetch.rs`), `view.rs` draws.
 
@@ -11,7 +12,8 @@ use super::{Info, Pane, PaneKind, Place, clamp_offset};
 use crate::analysis::diagnostics::Finding;
 use crate::model::{Ref, Timestamp};
 use crate::tui::action::{Action, PaneId};
-use crate::tui::context::{Cx, FlashLevel, Intent, Load};
+use crate::tui::context::{Cx, Detail, FlashLevel, Intent, Load, Overlay};
+use crate::tui::wrapping::{SCROLL_WHILE_WRAPPED, TextView};
 use crate::tui::effect::{Lane, Priority};
 
 #[derive(Clone, Debug, Default)]
@@ -21,6 +23,8 @@ pub struct DiagnosticsPane {
     pub findings: Vec<Finding>,
     pub selected: usize,
     pub offset: usize,
+    /// Long summaries cut (and scrolled sideways) or wrapped.
+    pub view: TextView,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -43,6 +47,7 @@ impl DiagnosticsPane {
                 Load::Idle
             },
             run,
+            view: self.view,
             ..DiagnosticsPane::default()
         };
     }
@@ -52,6 +57,48 @@ impl DiagnosticsPane {
         let f = self.findings.get(self.selected)?;
         let text = f.evidence.first().unwrap_or(&f.subject_ref);
         Ref::parse(text).ok()
+    }
+
+    /// `d`: every field of the selected finding, in full.
+    fn detail(&self, cx: &mut Cx<'_>) {
+        let Some(f) = self.findings.get(self.selected) else {
+            cx.flash(FlashLevel::Warn, "detail: no finding selected");
+            return;
+        };
+        let mut lines = vec![
+            format!("severity  {}", f.severity.as_str()),
+            format!("code      {}", f.code),
+            format!("summary   {}", f.summary),
+            format!("subject   {}", f.subject_ref),
+        ];
+        if f.evidence.is_empty() {
+            lines.push("evidence  (none)".to_string());
+        }
+        for (i, e) in f.evidence.iter().enumerate() {
+            let label = if i == 0 { "evidence" } else { "" };
+            lines.push(format!("{label:<9} {e}"));
+        }
+        lines.push(String::new());
+        lines.push("Enter (in the list) goes to the first evidence.".to_string());
+        let json = serde_json::to_string_pretty(f).unwrap_or_else(|e| e.to_string());
+        let title = format!("finding {} · {}", f.code, f.subject_ref);
+        cx.intent(Intent::Overlay(Overlay::Detail(Detail::new(
+            title,
+            lines,
+            "finding JSON",
+            json,
+        ))));
+    }
+
+    /// `y`: the ref `Enter` would go to (the first evidence, else the subject).
+    fn copy(&self, cx: &mut Cx<'_>) {
+        match self.evidence() {
+            Some(r) => cx.intent(Intent::Copy {
+                what: "evidence ref",
+                text: r.to_string(),
+            }),
+            None => cx.flash(FlashLevel::Warn, "copy: no finding selected"),
+        }
     }
 
     /// `Enter` on a finding: go to its evidence.
@@ -90,6 +137,14 @@ impl Pane for DiagnosticsPane {
     fn on_action(&mut self, action: &Action, focused: bool, cx: &mut Cx<'_>) -> bool {
         match action {
             Action::Open | Action::Jump if focused => self.open_evidence(cx),
+            Action::Detail if focused => self.detail(cx),
+            Action::Copy if focused => self.copy(cx),
+            Action::ToggleWrap if focused => self.view.toggle_wrap(),
+            Action::HScroll(right) if focused => {
+                if !self.view.scroll(*right) {
+                    cx.flash(FlashLevel::Warn, SCROLL_WHILE_WRAPPED);
+                }
+            }
             _ => return false,
         }
         true

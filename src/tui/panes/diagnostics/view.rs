@@ -13,6 +13,7 @@ use crate::analysis::diagnostics::FindingSeverity;
 use crate::tui::context::Shared;
 use crate::tui::theme::Role;
 use crate::tui::view::{PaneView, RenderCtx, draw_row, frame, not_ready, title_span};
+use crate::tui::widgets::longtext::{badge, cell};
 use crate::tui::widgets::text::{clean, fit, pad, short_ref};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -67,6 +68,9 @@ fn render(
             ));
         }
     }
+    if let Some(b) = badge(state.view.wrap, state.view.hscroll) {
+        title.push(Span::styled(b, t.get(Role::Key)));
+    }
     let inner = frame(title, focused, ctx, area, buf);
     if inner.width == 0 || inner.height == 0 {
         return;
@@ -82,31 +86,56 @@ fn render(
     let code_w = 20.min(w / 4);
     let subject_w = if w >= 90 { 28 } else { 0 };
     let summary_w = w.saturating_sub(8 + code_w + subject_w + 2);
-    for (i, f) in state
-        .findings
-        .iter()
-        .enumerate()
-        .skip(state.offset)
-        .take(inner.height as usize)
-    {
-        let y = inner.y + (i - state.offset) as u16;
-        let r = Rect::new(inner.x, y, inner.width, 1);
-        let mut spans = vec![
-            Span::styled(
-                pad(f.severity.as_str(), 8),
-                t.get(severity_role(f.severity)),
-            ),
-            Span::styled(pad(&clean(&f.code), code_w), t.get(Role::Key)),
-            Span::raw(" "),
-            Span::styled(pad(&clean(&f.summary), summary_w), t.get(Role::Text)),
-        ];
-        if subject_w > 0 {
-            spans.push(Span::raw(" "));
-            spans.push(Span::styled(
-                fit(&short_ref(&f.subject_ref), subject_w),
-                t.get(Role::Dim),
-            ));
+    let shown = |f: &crate::analysis::diagnostics::Finding| {
+        cell(&clean(&f.summary), state.view.wrap, state.view.hscroll, summary_w)
+    };
+    // Wrapped findings take several lines: start late enough that the selection shows whole.
+    let height = inner.height as usize;
+    let mut start = state.offset.min(state.selected);
+    if state.view.wrap {
+        while start < state.selected
+            && state.findings[start..=state.selected]
+                .iter()
+                .map(|f| shown(f).len())
+                .sum::<usize>()
+                > height
+        {
+            start += 1;
         }
-        draw_row(Line::from(spans), i == state.selected, focused, t, r, buf);
+    }
+    let mut y = inner.y;
+    let bottom = inner.y + inner.height;
+    for (i, f) in state.findings.iter().enumerate().skip(start) {
+        if y >= bottom {
+            break;
+        }
+        for (n, summary) in shown(f).into_iter().enumerate() {
+            if y >= bottom {
+                break;
+            }
+            let r = Rect::new(inner.x, y, inner.width, 1);
+            let first = n == 0;
+            let mut spans = vec![
+                Span::styled(
+                    pad(if first { f.severity.as_str() } else { "" }, 8),
+                    t.get(severity_role(f.severity)),
+                ),
+                Span::styled(
+                    pad(&clean(if first { &f.code } else { "" }), code_w),
+                    t.get(Role::Key),
+                ),
+                Span::raw(" "),
+                Span::styled(pad(&summary, summary_w), t.get(Role::Text)),
+            ];
+            if subject_w > 0 && first {
+                spans.push(Span::raw(" "));
+                spans.push(Span::styled(
+                    fit(&short_ref(&f.subject_ref), subject_w),
+                    t.get(Role::Dim),
+                ));
+            }
+            draw_row(Line::from(spans), i == state.selected, focused, t, r, buf);
+            y += 1;
+        }
     }
 }

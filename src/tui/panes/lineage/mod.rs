@@ -1,7 +1,8 @@
 //! The lineage navigator pane: the graph around the focused entity, which side (upstream on
 //! the left, downstream on the right) and which neighbour is selected, and the tree selection
 //! it was opened from (so focusing it again re-centres only when that changed). `Enter`
-//! re-centres on a neighbour, `o` goes to its own view.
+//! re-centres on a neighbour, `o` goes to its own view, `d` shows the node in full, `y` copies
+//! its ref; `w` wraps long refs and `<`/`>` scroll them (h/l and ←/→ pick the side here).
 //!
 //! Pure: returns queries through `Cx`; the worker builds graphs (`fetch.rs`), `view.rs` draws.
 
@@ -12,7 +13,8 @@ use super::{Info, Pane, PaneKind, Place};
 use crate::analysis::lineage::{Edge, LineageGraph};
 use crate::model::Ref;
 use crate::tui::action::{Action, PaneId};
-use crate::tui::context::{Cx, FlashLevel, Intent, Load};
+use crate::tui::context::{Cx, Detail, FlashLevel, Intent, Load, Overlay};
+use crate::tui::wrapping::{SCROLL_WHILE_WRAPPED, TextView};
 use crate::tui::effect::{Lane, Priority};
 
 /// Hops read around the focus: neighbours, and theirs shown dimmed.
@@ -46,6 +48,8 @@ pub struct LineagePane {
     pub graph: Option<Box<LineageGraph>>,
     pub side: Side,
     pub selected: usize,
+    /// Long refs cut (and scrolled sideways) or wrapped.
+    pub view: TextView,
 }
 
 impl LineagePane {
@@ -171,6 +175,67 @@ impl LineagePane {
     }
 }
 
+impl LineagePane {
+    /// The node `d` and `y` are about: the selected neighbour, else the focus.
+    fn current(&self) -> Option<String> {
+        let g = self.graph.as_ref()?;
+        Some(self.selected_ref().unwrap_or_else(|| g.root.clone()))
+    }
+
+    /// `d`: the node in full: its ref, kind, whether it exists, and every edge in and out.
+    fn detail(&self, cx: &mut Cx<'_>) {
+        let (Some(g), Some(node)) = (&self.graph, self.current()) else {
+            cx.flash(FlashLevel::Warn, "detail: the lineage has not loaded");
+            return;
+        };
+        let found = g.nodes.iter().find(|n| n.node_ref == node);
+        let mut lines = vec![
+            format!("ref       {node}"),
+            format!("kind      {}", found.map_or("?", |n| n.kind.as_str())),
+            format!(
+                "exists    {}",
+                if found.is_none_or(|n| n.exists) { "yes" } else { "no (dangling)" }
+            ),
+        ];
+        let (ins, outs) = g.neighbours(&node);
+        let edge = |dir: &str, e: &Edge, other: &str| {
+            let via = e
+                .relation_ref
+                .as_ref()
+                .map_or(String::new(), |r| format!("  (via {r})"));
+            format!("  {dir} {} {other}{via}", e.relation)
+        };
+        lines.push(String::new());
+        lines.push(format!("upstream ({})", ins.len()));
+        lines.extend(ins.iter().map(|e| edge("←", e, &e.from)));
+        lines.push(String::new());
+        lines.push(format!("downstream ({})", outs.len()));
+        lines.extend(outs.iter().map(|e| edge("→", e, &e.to)));
+        let json = serde_json::json!({
+            "ref": node,
+            "kind": found.map(|n| n.kind.clone()),
+            "exists": found.is_none_or(|n| n.exists),
+            "upstream": ins,
+            "downstream": outs,
+        });
+        let json = serde_json::to_string_pretty(&json).unwrap_or_else(|e| e.to_string());
+        cx.intent(Intent::Overlay(Overlay::Detail(Detail::new(
+            format!("lineage node {node}"),
+            lines,
+            "node JSON",
+            json,
+        ))));
+    }
+
+    /// `y`: the selected neighbour's ref (else the focus's).
+    fn copy(&self, cx: &mut Cx<'_>) {
+        match self.current() {
+            Some(text) => cx.intent(Intent::Copy { what: "ref", text }),
+            None => cx.flash(FlashLevel::Warn, "copy: the lineage has not loaded"),
+        }
+    }
+}
+
 impl Pane for LineagePane {
     fn refresh(&mut self, cx: &mut Cx<'_>) {
         if cx.shared.visible(PaneId::Lineage)
@@ -194,6 +259,14 @@ impl Pane for LineagePane {
             Action::Open if focused => self.recentre(cx),
             Action::Column(right) if focused => self.move_side(*right),
             Action::Jump if focused => self.jump(cx),
+            Action::Detail if focused => self.detail(cx),
+            Action::Copy if focused => self.copy(cx),
+            Action::ToggleWrap if focused => self.view.toggle_wrap(),
+            Action::HScroll(right) if focused => {
+                if !self.view.scroll(*right) {
+                    cx.flash(FlashLevel::Warn, SCROLL_WHILE_WRAPPED);
+                }
+            }
             _ => return false,
         }
         true

@@ -16,6 +16,7 @@ use crate::analysis::lineage::{Edge, LineageGraph};
 use crate::tui::context::{Load, Shared};
 use crate::tui::theme::Role;
 use crate::tui::view::{PaneView, RenderCtx, draw_row, frame, not_ready, title_span};
+use crate::tui::widgets::longtext::{badge, cell};
 use crate::tui::widgets::text::{clean, fit, pad, short_ref};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -57,6 +58,9 @@ fn render(
             t.get(Role::Dim),
         ));
     }
+    if let Some(b) = badge(state.view.wrap, state.view.hscroll) {
+        title.push(Span::styled(b, t.get(Role::Key)));
+    }
     let inner = frame(title, focused, ctx, area, buf);
     if inner.width < 3 || inner.height == 0 {
         return;
@@ -83,12 +87,13 @@ fn render(
         inner.height,
     );
     side(g, &up, Side::Up, state, focused, ctx, left, buf);
-    centre(g, up.len(), down.len(), ctx, mid, buf);
+    centre(g, state, up.len(), down.len(), ctx, mid, buf);
     side(g, &down, Side::Down, state, focused, ctx, right, buf);
 }
 
 fn centre(
     g: &LineageGraph,
+    state: &LineagePane,
     ups: usize,
     downs: usize,
     ctx: &RenderCtx<'_>,
@@ -99,20 +104,20 @@ fn centre(
     let w = area.width.saturating_sub(2) as usize;
     let kind = g.root.split(':').next().unwrap_or("");
     let value = g.root.split_once(':').map_or(g.root.as_str(), |x| x.1);
-    let mut lines = vec![
-        Line::from(Span::styled(
-            format!(" {}", fit(kind, w)),
-            t.get(Role::Label),
-        )),
-        Line::from(Span::styled(
-            format!(" {}", fit(&clean(value), w)),
+    let mut lines = vec![Line::from(Span::styled(
+        format!(" {}", fit(kind, w)),
+        t.get(Role::Label),
+    ))];
+    for part in cell(&clean(value), state.view.wrap, state.view.hscroll, w) {
+        lines.push(Line::from(Span::styled(
+            format!(" {part}"),
             t.get(Role::TitleFocused),
-        )),
-        Line::from(Span::styled(
-            format!(" {ups} in · {downs} out"),
-            t.get(Role::Dim),
-        )),
-    ];
+        )));
+    }
+    lines.push(Line::from(Span::styled(
+        format!(" {ups} in · {downs} out"),
+        t.get(Role::Dim),
+    )));
     if !exists(g, &g.root) {
         lines.push(Line::from(Span::styled(
             " ✗ does not exist",
@@ -189,23 +194,29 @@ fn side(
         } else {
             Role::Missing
         };
-        let r = Rect::new(area.x, y, area.width, 1);
-        let line = Line::from(vec![
-            Span::styled(clean(&arrow), t.get(Role::Dim)),
-            Span::styled(
-                fit(&short_ref(other), w.saturating_sub(arrow.chars().count())),
-                t.get(role),
-            ),
-        ]);
-        draw_row(
-            line,
-            state.side == which && state.selected == i,
-            focused,
-            t,
-            r,
-            buf,
-        );
-        y += 1;
+        let arrow = clean(&arrow);
+        let arrow_w = arrow.chars().count();
+        let room = w.saturating_sub(arrow_w);
+        let parts = cell(&short_ref(other), state.view.wrap, state.view.hscroll, room);
+        for (n, part) in parts.into_iter().enumerate() {
+            if y >= bottom {
+                break;
+            }
+            let lead = if n == 0 { arrow.clone() } else { " ".repeat(arrow_w) };
+            let line = Line::from(vec![
+                Span::styled(lead, t.get(Role::Dim)),
+                Span::styled(part, t.get(role)),
+            ]);
+            draw_row(
+                line,
+                state.side == which && state.selected == i,
+                focused,
+                t,
+                Rect::new(area.x, y, area.width, 1),
+                buf,
+            );
+            y += 1;
+        }
         // The next hop, dimmed: not selectable (Enter on this neighbour goes there).
         let (up2, down2) = g.neighbours(other);
         let next: Vec<&String> = match which {

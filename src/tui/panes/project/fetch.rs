@@ -13,11 +13,13 @@ use std::collections::{BTreeMap, BTreeSet};
 impl Fetch for ProjectPane {
     fn answer(ws: &Workspace, q: &Query) -> Result<Loaded, QueryError> {
         let Query::Trends { project } = q;
-        trends(ws, project).map(|t| Loaded::Trends(project.clone(), t))
+        trends(ws, project).map(|(runs, t)| Loaded::Trends(project.clone(), runs, t))
     }
 }
 
-fn trends(ws: &Workspace, project: &Ref) -> Result<Vec<Trend>, QueryError> {
+type Runs = Vec<(Ref, String)>;
+
+fn trends(ws: &Workspace, project: &Ref) -> Result<(Runs, Vec<Trend>), QueryError> {
     let filter = RunFilter {
         project: Some(project.value().to_string()),
         ..Default::default()
@@ -49,5 +51,6 @@ fn trends(ws: &Workspace, project: &Ref) -> Result<Vec<Trend>, QueryError> {
             values,
         });
     }
-    Ok(out)
+    let runs = rows.into_iter().map(|r| (r.run_ref, r.name)).collect();
+    Ok((runs, out))
 }

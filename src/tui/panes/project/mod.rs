@@ -1,6 +1,7 @@
 //! The project pane: each metric key's values across the project's runs (oldest run first) as
 //! trends, for the project of the tree selection. Shown in place of the overview while a
-//! project row is selected, or focused with its own key.
+//! project row is selected, or focused with its own key. A cursor picks a run (`h`/`l`; its
+//! name and value show), and `Enter` opens it.
 //!
 //! Pure: returns queries through `Cx`; the worker reads trends (`fetch.rs`), `view.rs` draws.
 
@@ -9,8 +10,8 @@ mod view;
 
 use super::{Info, Pane, PaneKind, Place, clamp_offset};
 use crate::model::Ref;
-use crate::tui::action::PaneId;
-use crate::tui::context::{Cx, Load, Shared};
+use crate::tui::action::{Action, PaneId};
+use crate::tui::context::{Cx, FlashLevel, Intent, Load, Shared};
 use crate::tui::effect::{Lane, Priority};
 
 /// One metric key across a project's runs, oldest run first.
@@ -29,6 +30,10 @@ pub struct ProjectPane {
     pub trends: Vec<Trend>,
     pub selected: usize,
     pub offset: usize,
+    /// The project's runs, oldest first (the trends' columns).
+    pub runs: Vec<(Ref, String)>,
+    /// The run under the cursor (`h`/`l`), an index into `runs`; the newest at first.
+    pub cursor: usize,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -39,7 +44,8 @@ pub enum Query {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Loaded {
-    Trends(Ref, Vec<Trend>),
+    /// The project, its runs (ref and name, oldest first), and each key's trend over them.
+    Trends(Ref, Vec<(Ref, String)>, Vec<Trend>),
 }
 
 /// (last present value, min, max, runs with the key).
@@ -75,6 +81,21 @@ impl ProjectPane {
     }
 }
 
+impl ProjectPane {
+    /// The run under the cursor.
+    pub fn cursor_run(&self) -> Option<&(Ref, String)> {
+        self.runs.get(self.cursor)
+    }
+
+    /// `Enter`: the run under the cursor, in the tree and the overview.
+    fn open_run(&self, cx: &mut Cx<'_>) {
+        match self.cursor_run() {
+            Some((run, _)) => cx.intent(Intent::JumpTo(run.clone())),
+            None => cx.flash(FlashLevel::Warn, "open: this project has no runs"),
+        }
+    }
+}
+
 impl Pane for ProjectPane {
     fn sync(&mut self, cx: &mut Cx<'_>, force: bool) {
         if !cx.shared.visible(PaneId::Project) {
@@ -96,6 +117,22 @@ impl Pane for ProjectPane {
         if cx.shared.run.is_some() {
             self.sync(cx, true);
         }
+    }
+
+    fn on_action(&mut self, action: &Action, focused: bool, cx: &mut Cx<'_>) -> bool {
+        match action {
+            Action::Open if focused => self.open_run(cx),
+            Action::Column(right) if focused => {
+                let last = self.runs.len().saturating_sub(1);
+                self.cursor = if *right {
+                    (self.cursor + 1).min(last)
+                } else {
+                    self.cursor.saturating_sub(1)
+                };
+            }
+            _ => return false,
+        }
+        true
     }
 
     fn move_by(&mut self, delta: isize, cx: &mut Cx<'_>) {
@@ -130,8 +167,14 @@ impl PaneKind for ProjectPane {
     }
 
     fn on_loaded(&mut self, loaded: Loaded, _cx: &mut Cx<'_>) {
-        let Loaded::Trends(project, trends) = loaded;
+        let Loaded::Trends(project, runs, trends) = loaded;
         if self.project.as_ref() == Some(&project) {
+            // The cursor stays on its run across a reload; a new project starts at the newest.
+            let at = self.cursor_run().map(|(r, _)| r.clone());
+            self.cursor = at
+                .and_then(|r| runs.iter().position(|(x, _)| *x == r))
+                .unwrap_or(runs.len().saturating_sub(1));
+            self.runs = runs;
             self.trends = trends;
             self.load = Load::Ready;
             let n = self.trends.len();

@@ -14,10 +14,11 @@ use crate::analysis::direction::Direction;
 use crate::tui::context::Shared;
 use crate::tui::theme::Role;
 use crate::tui::view::{PaneView, RenderCtx, draw_row, frame, not_ready, title_span};
-use crate::tui::widgets::sparkline::spark;
-use crate::tui::widgets::text::{clean, num, pad, pad_left};
+use crate::tui::widgets::sparkline::{columns_of, spark_fill};
+use crate::tui::widgets::text::{clean, fit_end, num, pad, pad_left};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
@@ -49,10 +50,28 @@ fn render(
             t.get(Role::Dim),
         ));
     }
-    if let Some(tr) = state.trends.first() {
+    if !state.runs.is_empty() {
         title.push(Span::styled(
-            format!("{} runs ", tr.values.len()),
+            format!("{} runs ", state.runs.len()),
             t.get(Role::Dim),
+        ));
+    }
+    // The run under the cursor, and the selected key's value there.
+    if let Some((_, name)) = state.cursor_run() {
+        let value = state
+            .trends
+            .get(state.selected)
+            .and_then(|tr| Some((tr, tr.values.get(state.cursor)?.1)))
+            .map_or(String::new(), |(tr, v)| {
+                format!(
+                    " {} {}",
+                    clean(&tr.key),
+                    v.map_or("—".to_string(), num)
+                )
+            });
+        title.push(Span::styled(
+            format!("▼ {} ({} of {}){value} ", clean(name), state.cursor + 1, state.runs.len()),
+            t.get(Role::Key),
         ));
     }
     let inner = frame(title, focused, ctx, area, buf);
@@ -72,10 +91,13 @@ fn render(
     let fixed = num_w * if show_minmax { 3 } else { 1 } + 5;
     let key_w = (w / 4).clamp(8, 24);
     let spark_w = w.saturating_sub(key_w + fixed + 1).max(1);
+    let n_runs = state.runs.len();
+    let cursor_cols = columns_of(state.cursor, n_runs, spark_w);
     let mut head = vec![
         Span::styled(pad("key", key_w), t.get(Role::Label)),
+        Span::raw(" "),
         Span::styled(
-            pad(" trend (oldest → newest run)", spark_w + 1),
+            cursor_header(state, spark_w, cursor_cols.start),
             t.get(Role::Label),
         ),
         Span::styled(pad_left("last", num_w), t.get(Role::Label)),
@@ -112,9 +134,18 @@ fn render(
                 t.get(Role::Key),
             ),
             Span::raw(" "),
-            Span::styled(pad(&spark(&values, spark_w), spark_w), t.get(Role::Spark)),
-            Span::styled(cell(|s| s.0), t.get(Role::Value)),
         ];
+        // The cursor's run stands out in every row, so each bar's run can be read off.
+        let bars: Vec<char> = spark_fill(&values, spark_w).chars().collect();
+        let part = |r: std::ops::Range<usize>| -> String { bars[r].iter().collect() };
+        let (a, b) = (cursor_cols.start.min(spark_w), cursor_cols.end.min(spark_w));
+        spans.push(Span::styled(part(0..a), t.get(Role::Spark)));
+        spans.push(Span::styled(
+            part(a..b),
+            t.get(Role::Spark).add_modifier(Modifier::REVERSED),
+        ));
+        spans.push(Span::styled(part(b..spark_w), t.get(Role::Spark)));
+        spans.push(Span::styled(cell(|s| s.0), t.get(Role::Value)));
         if show_minmax {
             spans.push(Span::styled(cell(|s| s.1), t.get(Role::Dim)));
             spans.push(Span::styled(cell(|s| s.2), t.get(Role::Dim)));
@@ -126,4 +157,28 @@ fn render(
         ));
         draw_row(Line::from(spans), i == state.selected, focused, t, r, buf);
     }
+}
+
+/// The trend column's header: `▼` over the cursor's first column and the run's name beside it
+/// (to its right when it fits, else to its left); `oldest → newest run` when there is no run.
+fn cursor_header(state: &ProjectPane, width: usize, at: usize) -> String {
+    let Some((_, name)) = state.cursor_run() else {
+        return pad("trend (oldest → newest run)", width);
+    };
+    if width == 0 {
+        return String::new();
+    }
+    let mut cells: Vec<char> = vec![' '; width];
+    let at = at.min(width - 1);
+    cells[at] = '▼';
+    let name: Vec<char> = clean(name).chars().collect();
+    if at + 2 + name.len() <= width {
+        cells[at + 2..at + 2 + name.len()].copy_from_slice(&name);
+    } else {
+        let room = at.saturating_sub(1);
+        let cut: Vec<char> = fit_end(&name.iter().collect::<String>(), room).chars().collect();
+        let start = room - cut.len();
+        cells[start..start + cut.len()].copy_from_slice(&cut);
+    }
+    cells.into_iter().collect()
 }

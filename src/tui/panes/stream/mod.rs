@@ -1,6 +1,8 @@
 //! The record stream pane: one run's records, oldest at the top, read a page at a time
 //! (`window.rs`), following the live tail until the user scrolls up; the `/` filter
-//! (`filter.rs`), and `Enter` for a record's full JSON. The selection is a record seq.
+//! (`filter.rs`); `Enter`/`d` shows a record's every field in the detail view, `y` copies its
+//! ref, `o` pages its JSON, `w` wraps long messages and `<`/`>` scroll them. The selection is a
+//! record seq.
 //!
 //! Pure: returns queries through `Cx`; the worker reads pages (`fetch.rs`), `view.rs` draws.
 
@@ -17,7 +19,8 @@ use crate::model::{Ref, Timestamp};
 use crate::query::{Anchor, RecordFilter, RecordPage, RecordRow};
 use crate::sanitize::sanitize;
 use crate::tui::action::{Action, Motion, PaneId};
-use crate::tui::context::{Cx, FlashLevel, Intent, Load, Overlay, Shared};
+use crate::tui::context::{Cx, Detail, External, FlashLevel, Intent, Load, Overlay, Shared};
+use crate::tui::wrapping::{SCROLL_WHILE_WRAPPED, TextView};
 use crate::tui::effect::{Lane, Priority};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -49,6 +52,8 @@ pub struct StreamPane {
     /// The workspace changed while a page was in flight: read the tail when it lands (asking
     /// now would replace that request in its slot).
     pub live_pending: bool,
+    /// Long messages cut (and scrolled sideways) or wrapped.
+    pub view: TextView,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -117,24 +122,48 @@ impl StreamPane {
         self.records(Anchor::After(seq.saturating_sub(1)), limit, cx);
     }
 
-    /// The selected record's full JSON, in an overlay.
-    fn open_record(&mut self, cx: &mut Cx<'_>) {
+    /// The selected record as pretty JSON: every field of its envelope and payload.
+    fn record_json(&self, verb: &str, cx: &mut Cx<'_>) -> Option<(&RecordRow, String)> {
         let Some(row) = self.selected_row() else {
-            cx.flash(FlashLevel::Warn, "open: no record selected");
-            return;
+            cx.flash(FlashLevel::Warn, format!("{verb}: no record selected"));
+            return None;
         };
         let json = serde_json::to_string_pretty(&row.record.to_json())
             .unwrap_or_else(|e| format!("cannot show record: {e}"));
+        Some((row, json))
+    }
+
+    /// `Enter`/`d`: the selected record in the detail view.
+    fn open_record(&mut self, cx: &mut Cx<'_>) {
+        let Some((row, json)) = self.record_json("detail", cx) else {
+            return;
+        };
         let title = format!(
             "{} · seq {}",
             sanitize(row.record.envelope.record_ref.as_str()),
             row.seq
         );
-        cx.intent(Intent::Overlay(Overlay::Record {
-            title,
-            lines: json.lines().map(str::to_string).collect(),
-            scroll: 0,
-        }));
+        let lines = json.lines().map(str::to_string).collect();
+        let detail = Detail::new(title, lines, "record JSON", json);
+        cx.intent(Intent::Overlay(Overlay::Detail(detail)));
+    }
+
+    /// `y`: the selected record's ref.
+    fn copy_ref(&self, cx: &mut Cx<'_>) {
+        match self.selected_row() {
+            Some(row) => cx.intent(Intent::Copy {
+                what: "record ref",
+                text: row.record.envelope.record_ref.to_string(),
+            }),
+            None => cx.flash(FlashLevel::Warn, "copy: no record selected"),
+        }
+    }
+
+    /// `o`: the selected record's JSON in `$PAGER`.
+    fn page_record(&self, cx: &mut Cx<'_>) {
+        if let Some((_, json)) = self.record_json("open", cx) {
+            cx.intent(Intent::External(External::Pager { text: json + "\n" }));
+        }
     }
 }
 
@@ -188,7 +217,15 @@ impl Pane for StreamPane {
     fn on_action(&mut self, action: &Action, focused: bool, cx: &mut Cx<'_>) -> bool {
         match action {
             Action::Follow => self.follow(cx),
-            Action::Open if focused => self.open_record(cx),
+            Action::Open | Action::Detail if focused => self.open_record(cx),
+            Action::Copy if focused => self.copy_ref(cx),
+            Action::OpenExternal if focused => self.page_record(cx),
+            Action::ToggleWrap if focused => self.view.toggle_wrap(),
+            Action::HScroll(right) if focused => {
+                if !self.view.scroll(*right) {
+                    cx.flash(FlashLevel::Warn, SCROLL_WHILE_WRAPPED);
+                }
+            }
             _ => return false,
         }
         true

@@ -1,7 +1,9 @@
 //! The record stream: one row per record, oldest at the top and newest at the bottom:
 //! `time type level stage key value-or-message`, coloured by type and level. The title says
 //! whether it follows the tail or is paused (and how many records arrived since), the filter,
-//! and the run's record count. Rows that arrived live are highlighted briefly.
+//! and the run's record count. Rows that arrived live are highlighted briefly. A message longer
+//! than its column is cut with `…` (scrolled sideways with `<`/`>`), or wrapped under its
+//! column (`w`).
 //!
 //! Reads the pane only; all record text is sanitized here before it becomes a `Span`.
 
@@ -10,6 +12,8 @@ use crate::model::{Level, Payload, Record, Severity, SpanStatus};
 use crate::tui::context::Shared;
 use crate::tui::theme::Role;
 use crate::tui::view::{PaneView, RenderCtx, frame, not_ready, title_span};
+use crate::tui::wrapping::TextView;
+use crate::tui::widgets::longtext::{badge, cell};
 use crate::tui::widgets::text::{clean, clock, count, fit, num, pad};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -58,6 +62,9 @@ fn render(
             t.get(Role::Dim),
         ));
     }
+    if let Some(b) = badge(state.view.wrap, state.view.hscroll) {
+        title.push(Span::styled(b, t.get(Role::Key)));
+    }
     if !state.filter_text.is_empty() {
         title.push(Span::styled(
             format!("/{} ", clean(&fit(&state.filter_text, 30))),
@@ -80,15 +87,34 @@ fn render(
     }
     let selected = state.selected_index();
     let width = inner.width as usize;
-    for (i, row) in state
-        .rows
-        .iter()
-        .enumerate()
-        .skip(state.offset)
-        .take(inner.height as usize)
+    let height = inner.height as usize;
+    let shown = |row: &crate::query::RecordRow| record_lines(&row.record, width, state.view, ctx);
+    // Wrapped rows take several lines: start late enough that the selection shows whole.
+    let mut start = state.offset.min(state.rows.len().saturating_sub(1));
+    if state.view.wrap
+        && let Some(sel) = selected
     {
-        let y = inner.y + (i - state.offset) as u16;
-        let line_area = Rect::new(inner.x, y, inner.width, 1);
+        let tall: Vec<usize> = state
+            .rows
+            .iter()
+            .take(sel + 1)
+            .skip(start)
+            .map(|r| shown(r).len())
+            .collect();
+        let mut total: usize = tall.iter().sum();
+        let mut i = 0;
+        while start < sel && total > height {
+            total -= tall[i];
+            i += 1;
+            start += 1;
+        }
+    }
+    let mut y = inner.y;
+    let bottom = inner.y + inner.height;
+    for (i, row) in state.rows.iter().enumerate().skip(start) {
+        if y >= bottom {
+            break;
+        }
         let mut st = Style::default();
         if state.fresh.get(&row.seq).is_some_and(|t| *t > ctx.now) {
             st = t.get(Role::Fresh);
@@ -96,11 +122,17 @@ fn render(
         if Some(i) == selected {
             st = st.patch(t.selection(focused));
         }
-        buf.set_style(line_area, st);
-        record_line(&row.record, width, ctx)
-            .style(st)
-            .render(line_area, buf);
+        for line in shown(row) {
+            if y >= bottom {
+                break;
+            }
+            let line_area = Rect::new(inner.x, y, inner.width, 1);
+            buf.set_style(line_area, st);
+            line.style(st).render(line_area, buf);
+            y += 1;
+        }
     }
+    let _ = height;
 }
 
 fn level_role(level: Level) -> Role {
@@ -112,8 +144,32 @@ fn level_role(level: Level) -> Role {
     }
 }
 
-/// One record as a row `width` wide. Public for benches and tests.
-pub fn record_line(r: &Record, width: usize, ctx: &RenderCtx<'_>) -> Line<'static> {
+/// One record as shown with `view`: one line whose message is scrolled sideways and cut with
+/// `…` on the side where more is hidden, or the message wrapped under its column.
+pub fn record_lines(
+    r: &Record,
+    width: usize,
+    view: TextView,
+    ctx: &RenderCtx<'_>,
+) -> Vec<Line<'static>> {
+    let (spans, used, rest, role) = record_cells(r, width, ctx);
+    let room = width.saturating_sub(used);
+    let mut parts = cell(&rest, view.wrap, view.hscroll, room).into_iter();
+    let mut first = spans;
+    first.push(Span::styled(parts.next().unwrap_or_default(), role));
+    let mut out = vec![Line::from(first)];
+    let indent = " ".repeat(used);
+    out.extend(parts.map(|p| Line::from(vec![Span::raw(indent.clone()), Span::styled(p, role)])));
+    out
+}
+
+/// A record's fixed columns (time, type, level, stage, key), their width, and its message or
+/// value (sanitized, whole) with the message's style.
+fn record_cells(
+    r: &Record,
+    width: usize,
+    ctx: &RenderCtx<'_>,
+) -> (Vec<Span<'static>>, usize, String, Style) {
     let t = ctx.theme;
     let (ty, ty_role) = match &r.payload {
         Payload::Event(_) => ("evt", Role::RecEvent),
@@ -181,13 +237,10 @@ pub fn record_line(r: &Record, width: usize, ctx: &RenderCtx<'_>) -> Line<'stati
         t.get(Role::Key),
     ));
     used += key_w + 1;
-    spans.push(Span::styled(
-        fit(&clean(&rest), width.saturating_sub(used)),
-        t.get(if matches!(r.payload, Payload::Metric(_)) {
-            Role::Value
-        } else {
-            Role::Text
-        }),
-    ));
-    Line::from(spans)
+    let role = t.get(if matches!(r.payload, Payload::Metric(_)) {
+        Role::Value
+    } else {
+        Role::Text
+    });
+    (spans, used, clean(&rest), role)
 }

@@ -38,6 +38,8 @@ impl StreamPane {
             run,
             filter,
             filter_text: text,
+            // Wrapping is the user's choice, kept from run to run.
+            view: self.view,
             follow: true,
             load: Load::Loading,
             paging: true,
