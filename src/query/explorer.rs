@@ -5,7 +5,7 @@
 //! Like every query, each function takes one short read snapshot and never keeps it.
 
 use super::resolve::QueryError;
-use super::series::{downsample, series};
+use super::series::series;
 use crate::model::*;
 use crate::store::{Access, DB_FILE, Point, StoreError, Workspace};
 use std::path::{Path, PathBuf};
@@ -217,39 +217,6 @@ pub fn run_outline(ws: &Workspace, run: &Ref) -> Result<RunOutline, QueryError> 
         });
     }
     Ok(RunOutline { stages: out })
-}
-
-/// One run's series of one key, cut to its last `last_n` points (when given) and downsampled
-/// to `buckets` columns.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SeriesLine {
-    pub run: Ref,
-    pub key: String,
-    pub points: Vec<Point>,
-    /// Points in the whole series, before zoom and downsampling.
-    pub total: usize,
-}
-
-/// The series of each (run, key) pair: several keys of one run, or one key across runs.
-pub fn series_lines(
-    ws: &Workspace,
-    lines: &[(Ref, String)],
-    last_n: Option<usize>,
-    buckets: usize,
-) -> Result<Vec<SeriesLine>, QueryError> {
-    let mut out = Vec::with_capacity(lines.len());
-    for (run, key) in lines {
-        let pts = series(ws, run, key)?;
-        let total = pts.len();
-        let from = last_n.map_or(0, |n| total.saturating_sub(n));
-        out.push(SeriesLine {
-            run: run.clone(),
-            key: key.clone(),
-            points: downsample(&pts[from..], buckets),
-            total,
-        });
-    }
-    Ok(out)
 }
 
 /// A sparkline's values: one per bucket, `None` where the bucket has no finite value.

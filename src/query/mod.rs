@@ -4,6 +4,7 @@
 //! here, `diagnose`, `compare` and `anomaly`, which feed what they read to the pure `analysis`.
 
 mod anomaly;
+mod chart_series;
 mod compare;
 pub mod console;
 mod diagnose;
@@ -15,6 +16,7 @@ mod resolve;
 mod runs;
 mod series;
 pub use anomaly::{AnomalyScorer, DEFAULT_ANOMALY_THRESHOLD, Scored};
+pub use chart_series::{ChartAsk, SeriesLine, XBy, chart_line, min_max_columns, series_lines};
 pub use compare::{PairComparison, compare_runs, compare_two_runs};
 pub use diagnose::{Diagnosis, diagnose_run};
 pub use explorer::*;
