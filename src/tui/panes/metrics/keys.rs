@@ -1,6 +1,7 @@
 //! Which metric keys the pane shows and in what order: grouped by prefix (`train/`, `val/`,
 //! `system.`), and matched by the `/` filter, which takes a glob (`val/*`), a regex (`re:…` or
-//! `/…/`) or plain text (a case-insensitive substring).
+//! `/…/`) or plain text (a case-insensitive substring). Stored keys are canonical (`val/loss`
+//! is kept as `val.loss`), so a `/` in a glob or in plain text matches the `.` it became.
 //!
 //! Pure: keys in, keys out.
 
@@ -45,7 +46,7 @@ impl KeyFilter {
         let source = match regex {
             Some(r) => r.to_string(),
             None if text.contains(['*', '?']) => glob_to_regex(text),
-            None => return KeyFilter::Substring(text.to_lowercase()),
+            None => return KeyFilter::Substring(text.to_lowercase().replace('/', ".")),
         };
         match RegexBuilder::new(&source)
             .case_insensitive(true)
@@ -92,6 +93,7 @@ fn glob_to_regex(glob: &str) -> String {
         match c {
             '*' => out.push_str(".*"),
             '?' => out.push('.'),
+            '/' => out.push_str(r"\."),
             c => out.push_str(&regex::escape(&c.to_string())),
         }
     }
@@ -105,20 +107,23 @@ mod tests {
 
     #[test]
     fn globs_regexes_and_text() {
-        let keys = ["train/loss", "val/loss", "val/acc", "system.gpu", "lr"];
+        let keys = ["train.loss", "val.loss", "val.acc", "system.gpu", "lr"];
         let hits = |f: &str| -> Vec<&str> {
             let f = KeyFilter::parse(f);
             keys.iter().copied().filter(|k| f.matches(k)).collect()
         };
-        assert_eq!(hits("val/*"), ["val/loss", "val/acc"]);
-        assert_eq!(hits("*loss"), ["train/loss", "val/loss"]);
-        assert_eq!(hits("re:^(val|system)"), ["val/loss", "val/acc", "system.gpu"]);
-        assert_eq!(hits("/ACC$/"), ["val/acc"]);
-        assert_eq!(hits("LOSS"), ["train/loss", "val/loss"]);
+        // `val/loss` is stored as `val.loss`: a `/` written in a glob or text matches it.
+        assert_eq!(hits("val/*"), ["val.loss", "val.acc"]);
+        assert_eq!(hits("val.*"), ["val.loss", "val.acc"]);
+        assert_eq!(hits("*loss"), ["train.loss", "val.loss"]);
+        assert_eq!(hits("re:^(val|system)"), ["val.loss", "val.acc", "system.gpu"]);
+        assert_eq!(hits("/ACC$/"), ["val.acc"]);
+        assert_eq!(hits("LOSS"), ["train.loss", "val.loss"]);
+        assert_eq!(hits("train/l"), ["train.loss"]);
         assert_eq!(hits("system.?pu"), ["system.gpu"]);
         assert_eq!(hits(""), keys);
         let bad = KeyFilter::parse("re:(");
-        assert!(!bad.matches("val/loss"));
+        assert!(!bad.matches("val.loss"));
         assert!(bad.error().unwrap().starts_with("bad pattern `re:(`"), "{bad:?}");
     }
 
