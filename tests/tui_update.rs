@@ -225,7 +225,15 @@ fn marks_hold_runs_and_refuse_other_rows() {
     // Marked runs overlay the grid's charts and the full-size chart.
     keys(&mut app, &mut exec, "4");
     let first_key = app.panes.metrics.grid[0].key.clone();
-    assert!(app.panes.metrics.grid.iter().filter(|l| l.key == first_key).count() >= 2);
+    assert!(
+        app.panes
+            .metrics
+            .grid
+            .iter()
+            .filter(|l| l.key == first_key)
+            .count()
+            >= 2
+    );
     keys(&mut app, &mut exec, "<Enter>");
     assert!(
         app.panes.metrics.series.len() >= 2,

@@ -26,9 +26,15 @@ pub struct Plot<'a> {
     pub cursor: Option<(f64, Style)>,
 }
 
-/// `lo..hi` with a margin so lines do not sit on the frame; a flat line gets a unit range.
+/// `lo..hi` with a margin so lines do not sit on the frame; a flat line gets a range of a
+/// tenth of its value either side (so its labels differ and it sits in the middle).
 pub fn padded((lo, hi): (f64, f64)) -> (f64, f64) {
-    let pad = ((hi - lo) * 0.05).max(lo.abs().max(1.0) * 1e-9);
+    let flat = hi - lo <= lo.abs().max(hi.abs()) * 1e-12;
+    let pad = if flat {
+        (lo.abs() * 0.1).max(1e-9)
+    } else {
+        (hi - lo) * 0.05
+    };
     (lo - pad, hi + pad)
 }
 

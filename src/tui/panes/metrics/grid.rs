@@ -34,13 +34,18 @@ pub fn cell(inner: Area, i: usize) -> Area {
     let h = inner.h.saturating_sub(1);
     let (col, row) = ((i % cols) as u16, (i / cols) as u16);
     let (cw, ch) = (inner.w / cols as u16, (h / rows as u16).max(1));
-    // The last column takes the remainder so the grid fills the pane.
+    // The last column and row take the remainder so the grid fills the pane.
     let w = if col as usize == cols - 1 {
         inner.w - cw * col
     } else {
         cw
     };
-    Area::new(inner.x + cw * col, inner.y + 1 + ch * row, w, ch.min(h))
+    let rh = if row as usize == rows - 1 {
+        h.saturating_sub(ch * row)
+    } else {
+        ch
+    };
+    Area::new(inner.x + cw * col, inner.y + 1 + ch * row, w, rh.min(h))
 }
 
 /// Braille columns (two per cell) of a plot `w` cells wide, labels included.
@@ -60,7 +65,7 @@ mod tests {
         assert_eq!(per_page(inner), 12);
         let last = cell(inner, 11);
         assert_eq!(last.x + last.w, inner.x + inner.w);
-        assert!(last.y + last.h <= inner.y + inner.h);
+        assert_eq!(last.y + last.h, inner.y + inner.h);
         assert_eq!(cell(inner, 0).y, inner.y + 1);
         // A pane too small for one chart still shows one.
         assert_eq!(per_page(Area::new(0, 0, 20, 4)), 1);
