@@ -299,3 +299,41 @@ fn overlays_align_by_step_or_by_time() {
         .count();
     assert_eq!(n, 2);
 }
+
+/// A change elsewhere in the workspace re-reads the run's key summaries only: with every key's
+/// count and latest value unchanged, the charts on screen are still right and no series is
+/// read again; a key whose summary moved reads the grid again.
+#[test]
+fn a_change_that_leaves_the_keys_alone_reads_no_series() {
+    let (_d, root) = workspace();
+    let (mut app, mut exec) = start(&root, 160, 48, RUN_A);
+    // Runs the effects of a "workspace changed" signal; true when one read the grid's series.
+    let change = |app: &mut AppState, exec: &mut Executor| -> bool {
+        let mut fx = app.update(contexta::tui::app::Msg::Changed);
+        let mut asked = false;
+        while let Some(e) = fx.pop() {
+            asked |= matches!(&e, contexta::tui::effect::Effect::Query(r)
+                if matches!(&r.query, contexta::tui::effect::Query::Metrics(
+                    contexta::tui::panes::metrics::Query::Grid { .. })));
+            if let Some(msg) = exec.run(e) {
+                fx.extend(app.update(msg));
+            }
+        }
+        asked
+    };
+    assert!(
+        !change(&mut app, &mut exec),
+        "unchanged keys read the series again"
+    );
+    assert_eq!(
+        app.panes.metrics.grid_load,
+        contexta::tui::context::Load::Ready
+    );
+    // What the pane last saw differs from the store (as after a new point): read again.
+    app.panes.metrics.keys[0].count -= 1;
+    assert!(
+        change(&mut app, &mut exec),
+        "a moved summary must read the series"
+    );
+    assert!(!change(&mut app, &mut exec));
+}

@@ -61,6 +61,9 @@ pub struct MetricsPane {
     pub log_y: bool,
     pub x_by: XBy,
     pub view: XView,
+    /// The keys were asked again because the workspace changed: when their summaries come
+    /// back unchanged, the charts on screen are still right and nothing is read again.
+    pub live_check: bool,
 }
 
 /// What the cursor reads out: the x under it and each line's nearest point.
@@ -348,6 +351,7 @@ impl Pane for MetricsPane {
             && cx.shared.visible(PaneId::Metrics)
             && self.run.as_ref() == Some(&run)
         {
+            self.live_check = true;
             cx.ask(Query::Keys { run });
         }
     }
@@ -488,7 +492,18 @@ impl PaneKind for MetricsPane {
     fn on_loaded(&mut self, loaded: Loaded, cx: &mut Cx<'_>) {
         match loaded {
             Loaded::Keys(keys) => {
+                let before = std::mem::take(&mut self.keys);
+                let live_check = std::mem::take(&mut self.live_check);
                 self.apply_keys(keys);
+                let shown = match self.mode {
+                    Mode::Grid => &self.grid_load,
+                    Mode::Full => &self.series_load,
+                };
+                // A run that stopped writing (or another run's change): every key's count and
+                // latest value are as they were, so the charts are too.
+                if live_check && before == self.keys && *shown == Load::Ready {
+                    return;
+                }
                 self.load_series(cx);
             }
             Loaded::Grid(lines) => {
