@@ -60,10 +60,8 @@ pub fn render(
     let mut legend = Vec::new();
     for (i, name) in names.iter().enumerate().take(lines.len()) {
         legend.push(Span::styled("━ ", style(i)));
-        legend.push(Span::styled(
-            format!("{}  ", clean(name)),
-            t.get(Role::Text),
-        ));
+        legend.push(Span::styled(clean(name), style(i)));
+        legend.push(Span::raw("  "));
     }
     Line::from(legend).render(Rect::new(area.x, area.y, area.width, 1), buf);
     let step = |v: f64| format!("{}", v.round() as i64);

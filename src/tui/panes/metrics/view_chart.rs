@@ -155,12 +155,12 @@ pub(super) fn render_full(
         for (l, st) in state.series.iter().zip(&styles) {
             spans.push(Span::styled("━ ", *st));
             spans.push(Span::styled(
-                format!(
-                    "{} ({})  ",
-                    clean(&line_name(l, runs, keys)),
-                    count(l.total as u64)
-                ),
-                t.get(Role::Text),
+                clean(&line_name(l, runs, keys)),
+                *st,
+            ));
+            spans.push(Span::styled(
+                format!(" ({})  ", count(l.total as u64)),
+                t.get(Role::Dim),
             ));
         }
         Line::from(spans).render(Rect::new(body.x, top, body.width, 1), buf);
