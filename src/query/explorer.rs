@@ -1,13 +1,12 @@
 //! Read-side helpers the explorer needs beyond the general queries: opening a workspace for
 //! reading (repairing it first when a crashed writer left it needing recovery), a cheap change
 //! fingerprint for the polling fallback, a run's outline (stages, batches, operations with
-//! record counts) for the run tree, and the series of several runs for one chart.
+//! record counts) for the run tree. (Chart series: `chart_series.rs`.)
 //! Like every query, each function takes one short read snapshot and never keeps it.
 
 use super::resolve::QueryError;
-use super::series::series;
 use crate::model::*;
-use crate::store::{Access, DB_FILE, Point, StoreError, Workspace};
+use crate::store::{Access, DB_FILE, StoreError, Workspace};
 use std::path::{Path, PathBuf};
 
 /// What went wrong with the workspace as a whole (as opposed to one query), in words for the UI.
@@ -217,67 +216,4 @@ pub fn run_outline(ws: &Workspace, run: &Ref) -> Result<RunOutline, QueryError> 
         });
     }
     Ok(RunOutline { stages: out })
-}
-
-/// A sparkline's values: one per bucket, `None` where the bucket has no finite value.
-pub type Spark = Vec<Option<f64>>;
-
-/// Each key's values downsampled to `buckets` (bucket means; non-finite values become gaps),
-/// for sparklines.
-pub fn sparklines(
-    ws: &Workspace,
-    run: &Ref,
-    keys: &[String],
-    buckets: usize,
-) -> Result<Vec<(String, Spark)>, QueryError> {
-    let mut out = Vec::with_capacity(keys.len());
-    for key in keys {
-        let pts = series(ws, run, key)?;
-        out.push((key.clone(), bucket_means(&pts, buckets)));
-    }
-    Ok(out)
-}
-
-fn bucket_means(points: &[Point], buckets: usize) -> Vec<Option<f64>> {
-    if points.is_empty() || buckets == 0 {
-        return vec![];
-    }
-    let n = buckets.min(points.len());
-    let per = points.len() as f64 / n as f64;
-    (0..n)
-        .map(|b| {
-            let lo = (b as f64 * per) as usize;
-            let hi = (((b + 1) as f64 * per) as usize)
-                .min(points.len())
-                .max(lo + 1);
-            let vals: Vec<f64> = points[lo..hi]
-                .iter()
-                .map(|p| p.value)
-                .filter(|v| v.is_finite())
-                .collect();
-            (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64)
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p(v: f64) -> Point {
-        Point {
-            step: 0,
-            value: v,
-            seq: 0,
-            at: 0,
-        }
-    }
-
-    #[test]
-    fn bucket_means_keep_gaps() {
-        let pts = [p(1.0), p(3.0), p(f64::NAN), p(f64::NAN)];
-        assert_eq!(bucket_means(&pts, 2), vec![Some(2.0), None]);
-        assert_eq!(bucket_means(&pts[..1], 5), vec![Some(1.0)]);
-        assert!(bucket_means(&[], 5).is_empty());
-    }
 }

@@ -36,6 +36,4 @@ pub use runs::{
     ProjectNode, RunDetail, RunFilter, RunSort, list_run_rows, list_runs, run_detail, run_status,
     workspace_tree,
 };
-pub use series::{
-    MetricInfo, downsample, metric_list, missing_metric, missing_metric_across, series,
-};
+pub use series::{MetricInfo, metric_list, missing_metric, missing_metric_across, series};
