@@ -240,8 +240,7 @@ pub enum Loaded {
     Series(Vec<SeriesLine>),
 }
 
-/// Rows of the full-size chart's inner area above the plot (header, legend) and below it
-/// (x labels, readout), and the plot's width in cells (what the cursor steps through).
+/// The full-size plot's width in cells, y labels left out: what one `h`/`l` steps through.
 pub fn plot_cells(inner: Area) -> usize {
     inner.w.saturating_sub(grid::Y_LABELS).max(1) as usize
 }
