@@ -337,3 +337,45 @@ fn a_change_that_leaves_the_keys_alone_reads_no_series() {
     );
     assert!(!change(&mut app, &mut exec));
 }
+
+/// The compare chart opens on the metric whose latest value changed most (relative to its
+/// size), not on the alphabetically first one.
+#[test]
+fn compare_opens_on_the_metric_that_changed_most() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(".contexta");
+    let ws = contexta::store::Workspace::open(&root, contexta::store::Access::Write).unwrap();
+    contexta::demo::generate(&ws, Timestamp::parse("2026-11-20T09:00:00Z").unwrap(), 42).unwrap();
+    drop(ws);
+    let (app, _) = start(
+        &root,
+        160,
+        48,
+        ":compare <Space> baseline <Space> lr-3e-4 <Enter>",
+    );
+    let c = app.panes.compare.two().unwrap();
+    let change = |m: &contexta::analysis::compare::MetricDelta| match (&m.left, &m.right) {
+        (Some(l), Some(r)) => (r.last - l.last).abs() / l.last.abs().max(r.last.abs()),
+        _ => 0.0,
+    };
+    let most = c
+        .metrics
+        .iter()
+        .max_by(|a, b| change(a).total_cmp(&change(b)))
+        .unwrap();
+    let (_, _, key) = app.panes.compare.selected_metric().unwrap();
+    assert_eq!(key, most.key);
+    let first = c
+        .metrics
+        .iter()
+        .find(|m| m.left.is_some() && m.right.is_some())
+        .unwrap();
+    assert_ne!(
+        key, first.key,
+        "the first metric changed less: the test would prove nothing"
+    );
+    assert_eq!(
+        app.panes.compare.series[0].key, key,
+        "its curves are charted"
+    );
+}
