@@ -60,8 +60,15 @@ wait_for "mnist-classifier.baseline"
 tmux -L "$sock" send-keys -t shot Space ':' 'run' Space 'cosine-warmup' Enter
 wait_for "mnist-classifier.cosine-warmup"
 tmux -L "$sock" send-keys -t shot Space 4
-wait_for "2 marked"
-shoot metrics-chart "contexta — train-loss of two marked runs overlaid"
+wait_for "page 1/"
+shoot metrics-grid "contexta — the chart grid: a chart per metric, two marked runs overlaid"
+# train-loss (the ninth of eleven keys) full size, the cursor moved in with l.
+tmux -L "$sock" send-keys -t shot G k k Enter
+wait_for "h/l cursor"
+for _ in $(seq 24); do tmux -L "$sock" send-keys -t shot l; done
+wait_for "│ step"
+shoot metrics-chart "contexta — train-loss of two marked runs overlaid, the cursor reading out step, time and values"
+tmux -L "$sock" send-keys -t shot Escape
 
 tmux -L "$sock" send-keys -t shot c
 wait_for "overlaid"

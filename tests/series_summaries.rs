@@ -1,5 +1,5 @@
-//! A long metric series is drawn from its chunk summaries: sparklines and chart lines equal
-//! what its points say (every spike kept), a workspace without summaries reads its points
+//! A long metric series is drawn from its chunk summaries: chart lines keep every spike, the
+//! exact first and last points, and only values the series holds, a workspace without summaries reads its points
 //! instead, and a summary that disagrees with its chunk is a doctor finding that repair fixes.
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
@@ -8,7 +8,7 @@ mod common;
 mod tables;
 
 use contexta::model::*;
-use contexta::query;
+use contexta::query::{self, ChartAsk};
 use contexta::store::{Access, Workspace, WriteOp};
 
 const N: i64 = 300_000;
@@ -55,56 +55,75 @@ fn open(dir: &tempfile::TempDir) -> Workspace {
     Workspace::open(&dir.path().join(".contexta"), Access::Read).unwrap()
 }
 
-/// The mean of the points whose index lies in `[lo, hi)`.
-fn mean(lo: i64, hi: i64) -> f64 {
-    (lo..hi).map(value).sum::<f64>() / (hi - lo) as f64
+/// The true smallest and largest value of the points whose step lies in `[lo, hi)`.
+fn range_of(lo: i64, hi: i64) -> (f64, f64) {
+    (lo..hi.min(N))
+        .map(value)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        })
 }
 
-fn check_drawing(ws: &Workspace, run: &Ref) {
-    let buckets = 40;
-    let spark = query::sparklines(ws, run, &["loss".to_string()], buckets).unwrap();
-    let spark = &spark[0].1;
-    assert_eq!(spark.len(), buckets);
-    let per = N / buckets as i64;
-    for (b, v) in spark.iter().enumerate() {
-        let want = mean(b as i64 * per, (b as i64 + 1) * per);
-        // Bucket edges fall on chunk edges (1,024 points) rather than exactly at N/40.
-        assert!(
-            (v.unwrap() - want).abs() < 0.1,
-            "bucket {b}: {v:?} against {want}"
-        );
-    }
-    let line = query::series_lines(ws, &[(run.clone(), "loss".into())], None, 100).unwrap();
-    let line = &line[0];
+/// Draws the series 60 columns wide and checks what every chart needs of it. Returns whether
+/// it was drawn from summaries (their stand-in points carry no seq).
+fn check_drawing(ws: &Workspace, run: &Ref) -> bool {
+    let columns = 60;
+    let ask = ChartAsk {
+        columns,
+        ..ChartAsk::default()
+    };
+    let line = query::series_lines(ws, &[(run.clone(), "loss".into())], &ask)
+        .unwrap()
+        .remove(0);
     assert_eq!(line.total, N as usize);
-    assert!(line.points.len() <= 200, "{} points", line.points.len());
+    assert!(
+        line.points.len() <= 2 * columns,
+        "{} points",
+        line.points.len()
+    );
     assert!(line.points.windows(2).all(|w| w[0].step <= w[1].step));
+    // Axes: the series' own first and last points, exactly.
+    let (first, last) = (line.first.unwrap(), line.last.unwrap());
+    assert_eq!((first.step, first.value), (0, value(0)));
+    assert_eq!((last.step, last.value), (N - 1, value(N - 1)));
     for (step, v) in [(SPIKE, 50.0), (DIP, -50.0)] {
         assert!(
             line.points.iter().any(|p| p.step == step && p.value == v),
             "the extreme at step {step} was lost"
         );
     }
-    // The last 100,000 points: the dip, not the spike, and nothing before them.
-    let tail = query::series_lines(ws, &[(run.clone(), "loss".into())], Some(100_000), 100)
-        .unwrap()
-        .remove(0);
-    assert!(tail.points.iter().all(|p| p.step >= N - 100_000));
-    assert!(tail.points.iter().any(|p| p.value == -50.0));
-    assert!(!tail.points.iter().any(|p| p.value == 50.0));
+    // Every point drawn is a value the series holds in that column: nothing is invented.
+    let width = (N - 1) as f64 / columns as f64;
+    for p in &line.points {
+        let c = ((p.step as f64 / width) as i64).min(columns as i64 - 1);
+        let (lo, hi) = range_of(
+            (c as f64 * width) as i64,
+            ((c + 1) as f64 * width) as i64 + 1,
+        );
+        assert!(
+            lo <= p.value && p.value <= hi,
+            "step {} value {} outside its column's {lo}..{hi}",
+            p.step,
+            p.value
+        );
+    }
+    line.points.iter().any(|p| p.seq == 0)
 }
 
 #[test]
 fn a_long_series_draws_from_its_summaries_as_its_points_would_and_keeps_every_spike() {
     let (dir, run) = long_run();
-    check_drawing(&open(&dir), &run);
+    assert!(check_drawing(&open(&dir), &run), "summaries were not used");
 }
 
 #[test]
 fn a_workspace_without_summaries_is_drawn_from_its_points() {
     let (dir, run) = long_run();
     tables::damage(&dir.path().join(".contexta"), "series_summaries_gone");
-    check_drawing(&open(&dir), &run);
+    assert!(
+        !check_drawing(&open(&dir), &run),
+        "summaries that are gone were used"
+    );
 }
 
 #[test]

@@ -134,8 +134,8 @@ fn z_maximises_the_focused_pane_and_back() {
     assert_eq!(max.panes.len(), 1);
     assert_eq!(max.panes[0].0, PaneId::Metrics);
     assert_eq!((max.panes[0].1.w, max.panes[0].1.h), (200, 59));
-    // The chart was asked again at the new width.
-    let width = app.panes.metrics.series.first().map(|s| s.points.len());
+    // The grid was asked again at the new size.
+    let width = app.panes.metrics.grid.first().map(|s| s.points.len());
     assert!(width.is_some_and(|n| n > 0));
     // Focus moves keep it maximised; z again restores the layout.
     keys(&mut app, &mut exec, "3");
@@ -230,7 +230,7 @@ fn the_tree_legend_explains_its_markers_and_help_explains_all() {
         ("~", "anomalous"),
         ("!", "degraded records"),
         ("•", "records you have not seen"),
-        ("◆", "pinned to the chart"),
+        ("◆", "pinned to the full-size chart"),
     ] {
         assert!(
             help.lines()
@@ -243,27 +243,18 @@ fn the_tree_legend_explains_its_markers_and_help_explains_all() {
 #[test]
 fn the_charted_metric_is_in_the_list_and_marked() {
     let (_d, root) = demo();
-    // At 100×30 the key list shows three rows; the chart starts on train-loss, the fourth key.
-    let (mut app, mut exec) = start(&root, 100, 30, "");
-    let charted = |app: &AppState| {
-        let text = frame(app);
-        let list: Vec<String> = text
-            .lines()
-            .filter(|l| l.contains('◇') || l.contains('◆'))
-            .map(str::to_string)
-            .collect();
-        (text, list)
-    };
-    let (text, list) = charted(&app);
-    assert_eq!(app.panes.metrics.selected.as_deref(), Some("train-loss"));
-    assert_eq!(list.len(), 1, "{text}");
-    assert!(list[0].contains("◇ train-loss"), "{text}");
-    // Moving the selection keeps it in view and moves the mark; pinned keys get ◆.
-    keys(&mut app, &mut exec, "4 j j");
-    let (text, list) = charted(&app);
-    assert!(list.iter().any(|l| l.contains("◇ val-loss")), "{text}");
+    // At 100×30 the grid shows a page of charts; the selected one is always on it.
+    let (mut app, mut exec) = start(&root, 100, 30, "4");
+    let titled = |app: &AppState, key: &str| frame(app).lines().any(|l| l.contains(key));
+    assert_eq!(app.panes.metrics.selected.as_deref(), Some("dataset-rows"));
+    assert!(titled(&app, " dataset-rows "), "{}", frame(&app));
+    // Moving the selection past the page turns the page; the last key is shown when selected.
+    keys(&mut app, &mut exec, "G");
+    let last = app.panes.metrics.selected.clone().unwrap();
+    assert_eq!(last, "val-loss");
+    assert!(titled(&app, " val-loss "), "{}", frame(&app));
+    assert!(!titled(&app, " dataset-rows "), "{}", frame(&app));
+    // Pinned keys get ◆ in their chart's title.
     keys(&mut app, &mut exec, "<Space>");
-    let (text, list) = charted(&app);
-    assert!(list.iter().any(|l| l.contains("◆ val-loss")), "{text}");
-    assert!(!text.contains('◇'), "{text}");
+    assert!(titled(&app, "◆val-loss"), "{}", frame(&app));
 }

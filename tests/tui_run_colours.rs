@@ -64,7 +64,8 @@ fn check(theme: &Theme) -> (Color, Color) {
         &HeadlessOptions {
             width: 160,
             height: 48,
-            keys: ":run <Space> baseline <Enter> <Space> :run <Space> lr-3e-4 <Enter> <Space> 4",
+            // The metrics grid, then train-loss full size (the ninth of eleven keys).
+            keys: ":run <Space> baseline <Enter> <Space> :run <Space> lr-3e-4 <Enter> <Space> 4 G k k <Enter>",
             now: Timestamp::parse("2026-11-23T12:00:00Z").unwrap(),
             label: Some("test".into()),
         },
@@ -76,14 +77,10 @@ fn check(theme: &Theme) -> (Color, Color) {
     assert_ne!(base, Color::Reset);
     // The metrics overlay's legend names each run in its colour.
     let right = 38..160;
-    assert_eq!(
-        colours_of(&buf, "baseline train-loss", right.clone()),
-        vec![base]
-    );
-    assert_eq!(
-        colours_of(&buf, "lr-3e-4 train-loss", right.clone()),
-        vec![lr]
-    );
+    assert_eq!(app.panes.metrics.chart_keys(), ["train-loss"]);
+    assert_eq!(colours_of(&buf, "━ lr-3e-4", right.clone()), vec![lr]);
+    assert_eq!(colours_of(&buf, "━ baseline", right.clone()), vec![base]);
+    assert_eq!(colours_of(&buf, "lr-3e-4 (", right.clone()), vec![lr]);
     // The comparison of the two: the header sides and the overlay's legend.
     keys(&mut app, &mut exec, "c");
     let buf = frame_buffer(&app, theme).unwrap();
@@ -94,18 +91,9 @@ fn check(theme: &Theme) -> (Color, Color) {
     );
     assert_eq!(colours_of(&buf, "◀ baseline", right.clone()), vec![base]);
     assert_eq!(colours_of(&buf, "lr-3e-4 ▶", right.clone()), vec![lr]);
-    let legend = |name: &str| {
-        colours_of(&buf, name, 120..160)
-            .into_iter()
-            .filter(|c| *c != Color::Reset)
-            .collect::<Vec<_>>()
-    };
-    assert!(
-        legend("baseline").contains(&base),
-        "{:?}",
-        legend("baseline")
-    );
-    assert!(legend("lr-3e-4").contains(&lr), "{:?}", legend("lr-3e-4"));
+    // The overlay's legend: a row of its own above the plot, each name in its run's colour.
+    assert_eq!(colours_of(&buf, "━ baseline", right.clone()), vec![base]);
+    assert_eq!(colours_of(&buf, "━ lr-3e-4", right.clone()), vec![lr]);
     (base, lr)
 }
 

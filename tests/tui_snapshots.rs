@@ -94,7 +94,23 @@ snap!(
     48,
     "<Space> j j j j <Space> 4 j j j"
 );
-snap!(metrics_log_smooth_time_80x24, 80, 24, "4 e L x");
+snap!(metrics_log_smooth_time_80x24, 80, 24, "4 j <Enter> e s x");
+
+// The chart grid (a chart per key, paged) and the full-size chart with the cursor readout.
+const GRID: &str = ":run <Space> baseline <Enter> 4";
+const CURSOR: &str = ":run <Space> baseline <Enter> 4 G k k <Enter> e l l l l l l l l l l l l";
+snap!(metrics_grid_80x24, 80, 24, GRID);
+snap!(metrics_grid_120x36, 120, 36, GRID);
+snap!(metrics_grid_200x60, 200, 60, GRID);
+snap!(
+    metrics_grid_filtered_120x36,
+    120,
+    36,
+    ":run <Space> baseline <Enter> 4 / *loss <Enter>"
+);
+snap!(metrics_cursor_80x24, 80, 24, CURSOR);
+snap!(metrics_cursor_120x36, 120, 36, CURSOR);
+snap!(metrics_cursor_200x60, 200, 60, CURSOR);
 snap!(
     tree_expanded_failed_run_80x24,
     80,

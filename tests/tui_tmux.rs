@@ -427,3 +427,70 @@ fn without_tmux_the_terminal_tests_skip_locally_and_fail_under_ci() {
         "{out}"
     );
 }
+
+/// The chart cursor in a real terminal: `Enter` opens the chart full size, each `l` moves the
+/// cursor right and the row under the chart reads out the step, time and value there.
+#[test]
+fn the_chart_cursor_reads_out_step_time_and_value() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(".contexta");
+    {
+        let session = Session::open(&root).unwrap();
+        let run = session.start_run("charts", "cursor").unwrap();
+        // value = 2 × step, so a readout's value names its step.
+        for step in 0..1000i64 {
+            run.metric("loss", step as f64 * 2.0, Some(step)).unwrap();
+        }
+        run.finish(contexta::model::Status::Completed).unwrap();
+        session.flush().unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_contexta");
+    let t = Tmux::new("cursor");
+    t.start_sized(120, 36);
+    t.type_line(&format!(
+        "{} --workspace {} tui; echo EXIT=$?",
+        shell_quote(Path::new(bin)),
+        shell_quote(&root)
+    ));
+    t.wait_for("the metrics grid", |s| {
+        s.contains("Metrics 1 keys") && s.contains("page 1/1")
+    });
+    t.keys("4");
+    t.keys("Enter");
+    t.wait_for("the full-size chart", |s| s.contains("h/l cursor"));
+    // (step, value) of the readout: `│ step N · +T · HH:MM:SS · V`.
+    let readout = |s: &str| -> Option<(i64, f64)> {
+        let line = s.lines().find(|l| l.contains("│ step "))?;
+        let rest = &line[line.find("│ step ")? + "│ step ".len()..];
+        let step = rest.split_whitespace().next()?.parse().ok()?;
+        let value = rest
+            .split('·')
+            .nth(3)?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()?;
+        Some((step, value))
+    };
+    t.keys("l");
+    let s = t.wait_for("the cursor at the first step", |s| {
+        readout(s) == Some((0, 0.0))
+    });
+    assert!(s.contains("+0ms"), "{s}");
+    let mut last = 0;
+    for press in 1..=3 {
+        t.keys("l");
+        let s = t.wait_for(&format!("the cursor after {press} more l"), |s| {
+            readout(s).is_some_and(|(step, _)| step > last)
+        });
+        let (step, value) = readout(&s).unwrap();
+        assert_eq!(value, step as f64 * 2.0, "{s}");
+        last = step;
+    }
+    t.keys("q");
+    t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
+    assert_restored(&t);
+}

@@ -70,7 +70,8 @@ fn starts_on_the_most_recently_active_run_with_every_visible_pane_loaded() {
     assert!(!app.panes.stream.rows.is_empty());
     assert!(app.panes.stream.follow);
     assert!(!app.panes.metrics.keys.is_empty());
-    assert_eq!(app.panes.metrics.selected.as_deref(), Some("train-loss"));
+    // The grid starts on its first chart (keys grouped by prefix, then by name).
+    assert_eq!(app.panes.metrics.selected.as_deref(), Some("dataset-rows"));
     assert_eq!(app.requests.in_flight(), 0, "every request was answered");
 }
 
@@ -221,8 +222,19 @@ fn marks_hold_runs_and_refuse_other_rows() {
     assert!(app.flash.as_ref().unwrap().text.contains("select a run"));
     keys(&mut app, &mut exec, "j <Space>");
     assert_eq!(app.shared.marks.len(), 2);
-    // Marked runs overlay the chart.
+    // Marked runs overlay the grid's charts and the full-size chart.
     keys(&mut app, &mut exec, "4");
+    let first_key = app.panes.metrics.grid[0].key.clone();
+    assert!(
+        app.panes
+            .metrics
+            .grid
+            .iter()
+            .filter(|l| l.key == first_key)
+            .count()
+            >= 2
+    );
+    keys(&mut app, &mut exec, "<Enter>");
     assert!(
         app.panes.metrics.series.len() >= 2,
         "{}",
@@ -398,18 +410,20 @@ fn tab_cycles_focus_and_unbound_keys_do_nothing() {
 #[test]
 fn metrics_chart_options_change_state_and_zoom_refetches() {
     let (_d, root) = demo();
-    let (mut app, mut exec) = start(&root, "4 e L x");
+    let (mut app, mut exec) = start(&root, "4 j <Enter> e s x");
     assert_eq!(
         app.panes.metrics.smoothing,
         contexta::tui::panes::metrics::Smoothing::Light
     );
     assert!(app.panes.metrics.log_y);
     assert_eq!(
-        app.panes.metrics.x_axis,
-        contexta::tui::panes::metrics::XAxis::Time
+        app.panes.metrics.x_by,
+        contexta::tui::panes::metrics::XBy::Time
     );
-    let fx = app.update(Msg::Key(Key::char('+')));
-    assert!(fx.iter().any(|e| matches!(e, Effect::Query(r) if matches!(r.query, Query::Metrics(metrics::Query::Series { last_n: Some(1000), .. })))));
+    // Narrowing the x range asks for that range (around the cursor), reduced to the width.
+    keys(&mut app, &mut exec, "l");
+    let fx = app.update(Msg::Key(Key::char('[')));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Query(r) if matches!(&r.query, Query::Metrics(metrics::Query::Series { ask, .. }) if ask.range.is_some() && ask.smoothing == Some(0.6)))));
     settle(&mut app, &mut exec, fx);
     keys(&mut app, &mut exec, "j <Space>");
     assert_eq!(app.panes.metrics.pinned.len(), 1);

@@ -767,8 +767,8 @@ pub enum ArtifactCommand {
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// capture | ingest | query | runs | size | all (the core), investigate, explorer, long-run,
-    /// backup, import
+    /// capture | ingest | query | runs | size | all (the core), investigate, explorer, charts,
+    /// long-run, backup, import
     #[arg(default_value = "all")]
     pub what: String,
     /// Where to build the generated data sets (kept for reuse).

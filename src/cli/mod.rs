@@ -1,6 +1,7 @@
 //! Command-line interface: parses arguments, finds the workspace, runs one command, maps errors
 //! to exit codes (0 ok, 1 runtime error, 2 usage error, 3 a check found something).
 
+pub mod alloc_probe;
 mod args;
 mod commands;
 mod output;

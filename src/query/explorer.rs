@@ -1,12 +1,12 @@
 //! Read-side helpers the explorer needs beyond the general queries: opening a workspace for
 //! reading (repairing it first when a crashed writer left it needing recovery), a cheap change
 //! fingerprint for the polling fallback, a run's outline (stages, batches, operations with
-//! record counts) for the run tree, and the series of several runs for one chart.
+//! record counts) for the run tree. (Chart series: `chart_series.rs`.)
 //! Like every query, each function takes one short read snapshot and never keeps it.
 
 use super::resolve::QueryError;
 use crate::model::*;
-use crate::store::{Access, DB_FILE, Point, StoreError, Workspace};
+use crate::store::{Access, DB_FILE, StoreError, Workspace};
 use std::path::{Path, PathBuf};
 
 /// What went wrong with the workspace as a whole (as opposed to one query), in words for the UI.
@@ -216,57 +216,4 @@ pub fn run_outline(ws: &Workspace, run: &Ref) -> Result<RunOutline, QueryError> 
         });
     }
     Ok(RunOutline { stages: out })
-}
-
-/// One run's series of one key, cut to its last `last_n` points (when given) and downsampled
-/// to `buckets` columns.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SeriesLine {
-    pub run: Ref,
-    pub key: String,
-    pub points: Vec<Point>,
-    /// Points in the whole series, before zoom and downsampling.
-    pub total: usize,
-}
-
-/// The series of each (run, key) pair: several keys of one run, or one key across runs.
-/// A long series is read from its chunk summaries (`series_overview`), so memory and time
-/// do not grow with its length.
-pub fn series_lines(
-    ws: &Workspace,
-    lines: &[(Ref, String)],
-    last_n: Option<usize>,
-    buckets: usize,
-) -> Result<Vec<SeriesLine>, QueryError> {
-    let mut out = Vec::with_capacity(lines.len());
-    for (run, key) in lines {
-        let (points, total) = super::series_overview::chart_points(ws, run, key, last_n, buckets)?;
-        out.push(SeriesLine {
-            run: run.clone(),
-            key: key.clone(),
-            points,
-            total,
-        });
-    }
-    Ok(out)
-}
-
-pub use super::series_overview::Spark;
-
-/// Each key's values downsampled to `buckets` (bucket means; non-finite values become gaps),
-/// for sparklines; a long series from its chunk summaries.
-pub fn sparklines(
-    ws: &Workspace,
-    run: &Ref,
-    keys: &[String],
-    buckets: usize,
-) -> Result<Vec<(String, Spark)>, QueryError> {
-    let mut out = Vec::with_capacity(keys.len());
-    for key in keys {
-        out.push((
-            key.clone(),
-            super::series_overview::spark(ws, run, key, buckets)?,
-        ));
-    }
-    Ok(out)
 }

@@ -4,6 +4,7 @@
 //! here, `diagnose`, `compare` and `anomaly`, which feed what they read to the pure `analysis`.
 
 mod anomaly;
+mod chart_series;
 mod compare;
 pub mod console;
 mod diagnose;
@@ -16,6 +17,7 @@ mod runs;
 mod series;
 mod series_overview;
 pub use anomaly::{AnomalyScorer, DEFAULT_ANOMALY_THRESHOLD, Scored};
+pub use chart_series::{ChartAsk, SeriesLine, XBy, chart_line, min_max_columns, series_lines};
 pub use compare::{PairComparison, compare_runs, compare_two_runs};
 pub use diagnose::{Diagnosis, diagnose_run};
 pub use explorer::*;
@@ -35,6 +37,4 @@ pub use runs::{
     ProjectNode, RunDetail, RunFilter, RunSort, list_run_rows, list_runs, run_detail, run_status,
     workspace_tree,
 };
-pub use series::{
-    MetricInfo, downsample, metric_list, missing_metric, missing_metric_across, series,
-};
+pub use series::{MetricInfo, metric_list, missing_metric, missing_metric_across, series};

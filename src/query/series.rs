@@ -111,36 +111,3 @@ pub fn series(ws: &Workspace, run: &Ref, key: &str) -> Result<Vec<Point>, QueryE
     }
     Ok(pts)
 }
-
-/// Reduces a series to at most `buckets * 2` points, keeping each bucket's min and max so
-/// spikes survive (what a chart `width` columns wide can show).
-pub fn downsample(points: &[Point], buckets: usize) -> Vec<Point> {
-    if buckets == 0 || points.len() <= buckets * 2 {
-        return points.to_vec();
-    }
-    let mut out = Vec::with_capacity(buckets * 2);
-    let per = points.len() as f64 / buckets as f64;
-    for b in 0..buckets {
-        let lo = (b as f64 * per) as usize;
-        let hi = (((b + 1) as f64 * per) as usize).min(points.len());
-        if lo >= hi {
-            continue;
-        }
-        let slice = &points[lo..hi];
-        let (mut mn, mut mx) = (0, 0);
-        for (i, p) in slice.iter().enumerate() {
-            if p.value < slice[mn].value {
-                mn = i;
-            }
-            if p.value > slice[mx].value {
-                mx = i;
-            }
-        }
-        let (a, b) = if mn <= mx { (mn, mx) } else { (mx, mn) };
-        out.push(slice[a]);
-        if a != b {
-            out.push(slice[b]);
-        }
-    }
-    out
-}

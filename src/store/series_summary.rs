@@ -145,8 +145,9 @@ pub(crate) fn seal(
 }
 
 /// The series `(run, key)` from point `from` (record order) to its end as at most a few
-/// hundred pieces, or `None` when it is short enough that reading its points is as cheap
-/// (fewer than `detail` sealed chunks after `from`): the caller then reads the points.
+/// hundred pieces (its first and last chunk always as points), or `None` when it is short
+/// enough that reading its points is as cheap (fewer than `detail` sealed chunks after
+/// `from`): the caller then reads the points.
 /// Level-1 summaries are used when at least `detail` groups follow `from`.
 pub(crate) fn pieces(
     txn: &ReadTransaction,
@@ -172,8 +173,15 @@ pub(crate) fn pieces(
     let mut out = Vec::new();
     let mut c = first_chunk;
     while c < sealed {
-        if c == first_chunk && !from.is_multiple_of(u64::from(CHUNK_POINTS)) {
-            let skip = (from % u64::from(CHUNK_POINTS)) as usize;
+        // The first and the last point are read exactly (a chart's axes and latest value),
+        // so the first chunk, and the last when no open chunk follows it, are points.
+        let last_sealed = summary.open_len == 0 && c + 1 == sealed;
+        if c == first_chunk || last_sealed {
+            let skip = if c == first_chunk {
+                (from % u64::from(CHUNK_POINTS)) as usize
+            } else {
+                0
+            };
             let mut pts = chunk_points(&chunks, run, key, c, time_base)?;
             pts.drain(..skip.min(pts.len()));
             out.push(Piece::Points(pts));

@@ -66,6 +66,10 @@ pub enum Action {
     LogScale,
     XAxis,
     Zoom(Zoom),
+    /// The chart cursor one column left (`false`) or right (`true`); on the grid, the selection.
+    Cursor(bool),
+    /// The chart's x range a quarter of its width left (`false`) or right (`true`).
+    Pan(bool),
     /// Compare runs: the marked ones when empty, else the refs given (`:compare A B`).
     Compare(Vec<String>),
     /// The lineage navigator, centred on the tree selection or on the ref given.
@@ -213,6 +217,8 @@ impl Action {
                 "out" => Zoom::Out,
                 _ => Zoom::Reset,
             })),
+            "cursor" => Ok(Action::Cursor(arg(&["left", "right"])? == "right")),
+            "pan" => Ok(Action::Pan(arg(&["left", "right"])? == "right")),
             "compare" => Ok(Action::Compare(
                 rest.split_whitespace().map(str::to_string).collect(),
             )),
@@ -315,6 +321,8 @@ impl fmt::Display for Action {
             Action::Zoom(Zoom::In) => write!(f, "zoom in"),
             Action::Zoom(Zoom::Out) => write!(f, "zoom out"),
             Action::Zoom(Zoom::Reset) => write!(f, "zoom reset"),
+            Action::Cursor(right) => write!(f, "cursor {}", if *right { "right" } else { "left" }),
+            Action::Pan(right) => write!(f, "pan {}", if *right { "right" } else { "left" }),
             Action::Compare(refs) if refs.is_empty() => write!(f, "compare"),
             Action::Compare(refs) => write!(f, "compare {}", refs.join(" ")),
             Action::Lineage(None) => write!(f, "lineage"),

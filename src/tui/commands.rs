@@ -93,7 +93,19 @@ pub const COMMANDS: &[CommandSpec] = &[
         "zoom",
         &["in", "out", "reset"],
         "zoom in|out|reset",
-        "Zoom the chart to the last N points",
+        "Narrow / widen the chart's x range around the cursor, or show all",
+    ),
+    cmd(
+        "cursor",
+        &["left", "right"],
+        "cursor left|right",
+        "Move the chart cursor (step, time and values under it)",
+    ),
+    cmd(
+        "pan",
+        &["left", "right"],
+        "pan left|right",
+        "Move the chart's x range a quarter of its width",
     ),
     cmd(
         "compare",

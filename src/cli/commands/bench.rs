@@ -241,7 +241,7 @@ fn size_line(i: u64) -> String {
 }
 
 /// Metric keys of the realistic ingest data set: 20 per run.
-const REALISTIC_KEYS: [&str; 20] = [
+pub(super) const REALISTIC_KEYS: [&str; 20] = [
     "train.loss",
     "train.accuracy",
     "train.learning-rate",
@@ -521,7 +521,7 @@ fn bench_query(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn metric_record(
+pub(super) fn metric_record(
     run: &Ref,
     stage: &Ref,
     key: &str,
@@ -857,6 +857,7 @@ const BENCHES: &[&str] = &[
     "explorer",
     "investigate",
     "long-run",
+    "charts",
 ];
 
 pub fn run(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<i32> {
@@ -874,6 +875,10 @@ pub fn run(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<i32> {
     }
     if a.what == "long-run" {
         super::bench_long_run::bench_long_run(ctx, a)?;
+        return Ok(0);
+    }
+    if a.what == "charts" {
+        super::bench_charts::bench_charts(ctx, a)?;
         return Ok(0);
     }
     if a.what == "investigate" {

@@ -2,6 +2,7 @@
 pub mod artifacts;
 pub mod backup;
 pub mod bench;
+pub mod bench_charts;
 pub mod bench_long_run;
 pub mod bench_recovery;
 pub mod compare;

@@ -183,6 +183,10 @@ impl AppState {
             return;
         }
         let focus = self.shared.focus;
+        // A pane with a view of its own to leave (the metrics' full-size chart) goes back first.
+        if self.with(|p, cx| p.get_mut(focus).on_action(&Action::Back, true, cx)) {
+            return;
+        }
         if self
             .panes
             .get(focus)

@@ -81,6 +81,10 @@ pub fn help_lines(keymap: &Keymap, ctx: &RenderCtx<'_>) -> Vec<Line<'static>> {
         "Record filter: type:event,span stage:NAME level:warning key:KEY free text",
         t.get(Role::Dim),
     )));
+    out.push(Line::from(Span::styled(
+        "Metric filter: a glob (val/* — * any text, ? one character), a regex (re:^val or /^val/), else text anywhere in the key",
+        t.get(Role::Dim),
+    )));
     out.push(Line::raw(""));
     out.push(Line::from(Span::styled(
         "Commands (:)",

@@ -81,8 +81,11 @@ pub const MARKERS: &[Marker] = &[
 
 /// Markers drawn elsewhere, for the help overlay.
 pub const OTHER_MARKERS: &[(&str, &str)] = &[
-    ("◆", "metrics: a key pinned to the chart"),
-    ("◇", "metrics: the selected key, charted (nothing pinned)"),
+    ("◆", "metrics: a key pinned to the full-size chart (Space)"),
+    (
+        "│",
+        "metrics: the chart cursor; the row under the chart reads out step, time, values",
+    ),
     ("▶", "overview: the artifact a finding pointed at"),
     ("‖", "records: paused (F follows the newest again)"),
     ("▸ ▾", "tree: a collapsed / expanded node"),

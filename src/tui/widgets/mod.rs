@@ -2,6 +2,7 @@
 //! nothing of panes or of the app's state (tests/architecture.rs checks it).
 
 pub mod glyphs;
+pub mod line_plot;
 pub mod longtext;
 pub mod overlay_chart;
 pub mod sparkline;

@@ -1,16 +1,19 @@
 //! Several series on one chart, one colour each (the caller's, e.g. each run's own), step on
-//! x, with a legend: the compare pane's overlay of one metric across runs. The series arrive downsampled to the chart's width.
+//! x, with a legend on a row of its own above the plot (never over a line): the compare pane's
+//! overlay of one metric across runs. The series arrive reduced to the chart's width; the x
+//! axis spans the whole series (their first and last steps), not whichever points survived.
 //!
 //! Draws only; never changes state. Non-finite values are left out (a gap, never a zero).
 
+use super::line_plot::{Plot, padded};
 use super::text::{clean, num};
-use crate::query::SeriesLine;
+use crate::query::{SeriesLine, XBy};
 use crate::tui::theme::{Role, Theme};
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::symbols::Marker;
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, LegendPosition, Widget};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
 
 /// Draws `lines` (named by `names` and drawn in `styles`, aligned) into `area`; false when
 /// nothing is plottable.
@@ -22,59 +25,58 @@ pub fn render(
     area: Rect,
     buf: &mut Buffer,
 ) -> bool {
-    let data: Vec<Vec<(f64, f64)>> = lines
+    let style = |i: usize| styles.get(i).copied().unwrap_or_else(|| t.line(i));
+    let data: Vec<(Vec<(f64, f64)>, Style)> = lines
         .iter()
-        .map(|l| {
-            l.points
+        .enumerate()
+        .map(|(i, l)| {
+            let pts = l
+                .points
                 .iter()
                 .filter(|p| p.value.is_finite())
                 .map(|p| (p.step as f64, p.value))
-                .collect()
+                .collect();
+            (pts, style(i))
         })
         .collect();
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for (x, y) in data.iter().flatten() {
-        x0 = x0.min(*x);
-        x1 = x1.max(*x);
-        y0 = y0.min(*y);
-        y1 = y1.max(*y);
-    }
-    if x0 > x1 || area.height < 3 || area.width < 10 {
+    let x = lines
+        .iter()
+        .filter_map(|l| l.extent(XBy::Step))
+        .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+    let y = data
+        .iter()
+        .flat_map(|(p, _)| p.iter().map(|p| p.1))
+        .fold(None, |acc: Option<(f64, f64)>, v| {
+            Some(acc.map_or((v, v), |(a, b)| (a.min(v), b.max(v))))
+        });
+    let (Some((x0, x1)), Some(y)) = (x, y) else {
+        return false;
+    };
+    if area.height < 4 || area.width < 10 {
         return false;
     }
-    if x1 <= x0 {
-        x1 = x0 + 1.0;
+    let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
+    let (y0, y1) = padded(y);
+    let mut legend = Vec::new();
+    for (i, name) in names.iter().enumerate().take(lines.len()) {
+        legend.push(Span::styled("━ ", style(i)));
+        legend.push(Span::styled(clean(name), style(i)));
+        legend.push(Span::raw("  "));
     }
-    let pad_y = ((y1 - y0) * 0.05).max(1e-9);
-    let (y0, y1) = (y0 - pad_y, y1 + pad_y);
-    let datasets: Vec<Dataset<'_>> = data
-        .iter()
-        .enumerate()
-        .map(|(i, pts)| {
-            Dataset::default()
-                .name(clean(names.get(i).map_or("", String::as_str)))
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(styles.get(i).copied().unwrap_or_else(|| t.line(i)))
-                .data(pts)
-        })
-        .collect();
+    Line::from(legend).render(Rect::new(area.x, area.y, area.width, 1), buf);
     let step = |v: f64| format!("{}", v.round() as i64);
-    Chart::new(datasets)
-        .x_axis(
-            Axis::default()
-                .style(t.get(Role::Axis))
-                .bounds([x0, x1])
-                .labels([step(x0), step((x0 + x1) / 2.0), step(x1)]),
-        )
-        .y_axis(
-            Axis::default()
-                .style(t.get(Role::Axis))
-                .bounds([y0, y1])
-                .labels([num(y0), num((y0 + y1) / 2.0), num(y1)]),
-        )
-        .legend_position(Some(LegendPosition::TopRight))
-        .hidden_legend_constraints((Constraint::Percentage(60), Constraint::Percentage(60)))
-        .render(area, buf);
+    Plot {
+        lines: &data,
+        x: (x0, x1),
+        y: (y0, y1),
+        x_labels: Some([step(x0), step((x0 + x1) / 2.0), step(x1)]),
+        y_labels: vec![num(y0), num((y0 + y1) / 2.0), num(y1)],
+        axis: t.get(Role::Axis),
+        cursor: None,
+    }
+    .render(
+        Rect::new(area.x, area.y + 1, area.width, area.height - 1),
+        buf,
+    );
     true
 }

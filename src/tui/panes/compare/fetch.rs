@@ -13,7 +13,14 @@ impl Fetch for ComparePane {
         match q {
             Query::Compare { runs } => compare_runs(ws, runs).map(Loaded::Compared),
             Query::Series { lines, buckets } => {
-                query::series_lines(ws, lines, None, *buckets).map(Loaded::Series)
+                query::series_lines(
+                    ws,
+                    lines,
+                    &query::ChartAsk {
+                        columns: *buckets * 2,
+                        ..query::ChartAsk::default()
+                    },
+                ).map(Loaded::Series)
             }
         }
     }

@@ -9,7 +9,7 @@ mod rows;
 mod view;
 mod view_table;
 
-pub use rows::{CmpRow, many_columns, many_order, two_rows};
+pub use rows::{CmpRow, many_columns, many_order, most_changed_row, two_rows};
 
 use super::{Info, Pane, PaneKind, Place, clamp_offset};
 use crate::analysis::compare::{Comparison, MultiComparison};
@@ -180,7 +180,8 @@ impl ComparePane {
 
     fn on_compared(&mut self, c: Compared, cx: &mut Cx<'_>) {
         self.load = Load::Ready;
-        // A refresh of the same comparison keeps the place; a new one starts on its first metric.
+        // A refresh of the same comparison keeps the place; a new one starts on the metric that
+        // changed most (what a comparison is opened to find), else its first metric.
         let again = self.result.replace(c).is_some();
         let n = self.row_count();
         if again && self.selected < n {
@@ -188,13 +189,17 @@ impl ComparePane {
             return self.load_series(cx);
         }
         self.selected = match self.two() {
-            Some(c) => two_rows(c)
-                .iter()
-                .position(|r| matches!(r, CmpRow::Metric(_)))
+            Some(c) => most_changed_row(c)
+                .or_else(|| {
+                    two_rows(c)
+                        .iter()
+                        .position(|r| matches!(r, CmpRow::Metric(_)))
+                })
                 .unwrap_or(0),
             None => 0,
         };
-        self.offset = 0;
+        let height = self.list_height(cx);
+        self.offset = clamp_offset(0, self.selected, n, height);
         self.load_series(cx);
     }
 

@@ -24,6 +24,35 @@ fn opt(v: &Option<String>) -> String {
     v.clone().unwrap_or_else(|| "—".into())
 }
 
+/// The row of the metric on both sides whose latest value changed most, relative to its size
+/// (|right − left| / max(|left|, |right|)); `None` when no metric changed.
+pub fn most_changed_row(c: &Comparison) -> Option<usize> {
+    let change = |i: usize| -> f64 {
+        let m = &c.metrics[i];
+        match (&m.left, &m.right) {
+            (Some(l), Some(r)) if l.last.is_finite() && r.last.is_finite() => {
+                let scale = l.last.abs().max(r.last.abs());
+                if scale > 0.0 {
+                    (r.last - l.last).abs() / scale
+                } else {
+                    0.0
+                }
+            }
+            _ => 0.0,
+        }
+    };
+    let mut best: Option<(usize, f64)> = None;
+    for (row, r) in two_rows(c).iter().enumerate() {
+        if let CmpRow::Metric(i) = r {
+            let d = change(*i);
+            if d > 0.0 && best.is_none_or(|(_, b)| d > b) {
+                best = Some((row, d));
+            }
+        }
+    }
+    best.map(|(row, _)| row)
+}
+
 /// The rows of a two-run comparison, top to bottom.
 pub fn two_rows(c: &Comparison) -> Vec<CmpRow> {
     let mut out = Vec::new();

@@ -1,5 +1,5 @@
-//! The metrics pane's queries answered on the worker: the key list, sparklines and chart
-//! series, downsampled to the widths asked for.
+//! The metrics pane's queries answered on the worker: the key list, and the grid's and the
+//! full-size chart's lines, cut to their x range and reduced to their width.
 //!
 //! Never touches state or the terminal.
 
@@ -11,14 +11,10 @@ impl Fetch for MetricsPane {
     fn answer(ws: &Workspace, q: &Query) -> Result<Loaded, QueryError> {
         match q {
             Query::Keys { run } => query::metric_list(ws, run).map(Loaded::Keys),
-            Query::Sparklines { run, keys, buckets } => {
-                query::sparklines(ws, run, keys, *buckets).map(Loaded::Sparklines)
+            Query::Grid { lines, ask } => query::series_lines(ws, lines, ask).map(Loaded::Grid),
+            Query::Series { lines, ask } => {
+                query::series_lines(ws, lines, ask).map(Loaded::Series)
             }
-            Query::Series {
-                lines,
-                last_n,
-                buckets,
-            } => query::series_lines(ws, lines, *last_n, *buckets).map(Loaded::Series),
         }
     }
 }

@@ -1,24 +1,23 @@
-//! The metrics pane: on top, every metric key of the run with a sparkline and last/min/max
-//! (`◆` marks keys pinned to the chart, `◇` the selected key charted when none is pinned; the
-//! list scrolls to keep it in view); below, the chart of the selected or pinned keys, with
-//! the same keys of marked runs overlaid, axes labelled, optional EMA smoothing, log scale,
-//! step or time on x, and zoom to the last N points.
+//! Draws the metrics pane: the title (keys, filter), then the chart grid (a small chart per key
+//! with its own y axis and latest value, the selected one highlighted) or the full-size chart
+//! (`view_chart.rs`).
 //!
-//! Reads the pane only; the data is already downsampled by the worker.
+//! Reads the pane only; the series are already cut and reduced by the worker.
 
-use super::{MetricsPane, Smoothing, XAxis, chart_data, columns, split};
+use super::view_chart::{render_full, xy, y_bounds};
+use super::{MetricsPane, Mode, grid_cell, group, per_page};
+use crate::query::SeriesLine;
 use crate::tui::context::{Load, Shared};
 use crate::tui::layout::Area;
 use crate::tui::theme::Role;
-use crate::tui::view::{PaneView, RenderCtx, frame, not_ready, title_span};
-use crate::tui::widgets::sparkline::spark;
-use crate::tui::widgets::text::{clean, count, fit, num, pad, pad_left};
+use crate::tui::view::{PaneView, RenderCtx, frame, not_ready, rect, title_span};
+use crate::tui::widgets::line_plot::{Plot, padded};
+use crate::tui::widgets::text::{clean, fit, fit_end, num};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::symbols::Marker;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, LegendPosition, Widget};
+use ratatui::widgets::Widget;
 
 impl PaneView for MetricsPane {
     fn render(
@@ -61,219 +60,153 @@ fn render(
     let keys = state.visible_keys();
     let empty = if state.keys.is_empty() {
         Some("this run has no metrics yet")
+    } else if let Some(e) = state.matcher.error() {
+        Some(e)
     } else if keys.is_empty() {
-        Some("no metric matches the filter (Esc clears it)")
+        Some("no metric matches the filter (Esc clears it; ? says how to write one)")
     } else {
         None
     };
     if not_ready(&state.load, empty, ctx, inner, buf) {
         return;
     }
-    let (list, chart) = split(
-        Area::new(inner.x, inner.y, inner.width, inner.height),
-        state.keys.len(),
-    );
-    render_list(state, focused, ctx, list, buf);
-    if chart.h >= 3 {
-        render_chart(
-            state,
-            shared,
-            ctx,
-            Rect::new(chart.x, chart.y, chart.w, chart.h),
-            buf,
-        );
+    let inner = Area::new(inner.x, inner.y, inner.width, inner.height);
+    match state.mode {
+        Mode::Grid => render_grid(state, shared, focused, ctx, inner, buf),
+        Mode::Full => render_full(state, shared, ctx, inner, buf),
     }
 }
 
-fn render_list(
+fn render_grid(
     state: &MetricsPane,
+    shared: &Shared,
     focused: bool,
     ctx: &RenderCtx<'_>,
-    list: Area,
+    inner: Area,
     buf: &mut Buffer,
 ) {
     let t = ctx.theme;
-    let (key_w, spark_w) = columns(list.w);
-    let keys = state.visible_keys();
-    let selected = state.selected_index();
-    for (i, k) in keys
+    let per = per_page(inner);
+    let (page, pages) = state.page(per);
+    let keys = state.page_keys(per);
+    // Header: where we are, and the groups this page shows.
+    let mut groups: Vec<&str> = keys.iter().map(|k| group(&k.key)).collect();
+    groups.dedup();
+    let groups: Vec<String> = groups
         .iter()
-        .enumerate()
-        .skip(state.offset)
-        .take(list.h as usize)
-    {
-        let y = list.y + (i - state.offset) as u16;
-        let area = Rect::new(list.x, y, list.w, 1);
-        // ◆ pinned to the chart; ◇ charted because selected (nothing pinned).
-        let charted = if state.pinned.contains(&k.key) {
-            "◆ "
-        } else if state.pinned.is_empty() && state.selected.as_ref() == Some(&k.key) {
-            "◇ "
-        } else {
-            "  "
-        };
-        let sp = state
-            .sparks
-            .get(&k.key)
-            .map_or(String::new(), |v| spark(v, spark_w));
-        let mut spans = vec![
-            Span::styled(charted.to_string(), t.get(Role::Mark)),
-            Span::styled(pad(&clean(&k.key), key_w), t.get(Role::Key)),
-            Span::raw(" "),
-        ];
-        if spark_w > 0 {
-            spans.push(Span::styled(pad(&sp, spark_w), t.get(Role::Spark)));
+        .map(|g| if g.is_empty() { "(no prefix)".into() } else { clean(g) })
+        .collect();
+    let header = format!(
+        "page {}/{pages} · {} · Enter full size · PgUp/PgDn",
+        page + 1,
+        groups.join(" ")
+    );
+    Line::from(Span::styled(
+        fit(&header, inner.w as usize),
+        t.get(Role::Dim),
+    ))
+    .render(Rect::new(inner.x, inner.y, inner.w, 1), buf);
+    let load = match (&state.grid_load, state.grid.is_empty()) {
+        // A reload (a live run, a new width) keeps the charts on screen until it lands.
+        (Load::Loading, false) => Load::Ready,
+        (l, _) => l.clone(),
+    };
+    let body = Rect::new(inner.x, inner.y + 1, inner.w, inner.h.saturating_sub(1));
+    if not_ready(&load, None, ctx, body, buf) {
+        return;
+    }
+    for (i, k) in keys.iter().enumerate() {
+        let cell = grid_cell(inner, i);
+        if cell.h < 2 {
+            continue;
         }
-        spans.push(Span::styled(pad_left(&num(k.last), 10), t.get(Role::Value)));
-        if list.w >= 50 {
-            spans.push(Span::styled(
-                format!("{}{}", pad_left(&num(k.min), 10), pad_left(&num(k.max), 10)),
-                t.get(Role::Dim),
-            ));
+        let selected = state.selected.as_ref() == Some(&k.key);
+        // Title: pin mark, key (its end kept), latest value on the right.
+        let value = num(k.last);
+        let pin = if state.pinned.contains(&k.key) { "◆" } else { " " };
+        let key_w = (cell.w as usize).saturating_sub(value.chars().count() + 3);
+        let mut title_style = Style::default();
+        if selected {
+            title_style = t.selection(focused);
         }
-        let mut st = Style::default();
-        if Some(i) == selected {
-            st = t.selection(focused);
-        }
-        buf.set_style(area, st);
-        Line::from(spans).style(st).render(area, buf);
+        let title = Rect::new(cell.x, cell.y, cell.w.saturating_sub(1), 1);
+        buf.set_style(title, title_style);
+        let key = clean(&fit_end(&k.key, key_w));
+        let gap = (title.width as usize).saturating_sub(key.chars().count() + value.len() + 1);
+        Line::from(vec![
+            Span::styled(pin, t.get(Role::Mark)),
+            Span::styled(key, t.get(Role::Key)),
+            Span::raw(" ".repeat(gap)),
+            Span::styled(value, t.get(Role::Value)),
+        ])
+        .style(title_style)
+        .render(title, buf);
+        let lines: Vec<&SeriesLine> = state.grid.iter().filter(|l| l.key == k.key).collect();
+        let plot = Rect::new(cell.x, cell.y + 1, cell.w.saturating_sub(1), cell.h - 1);
+        draw_cell(state, shared, ctx, &lines, plot, buf);
     }
 }
 
-fn render_chart(
+/// One small chart: the key's line for the run (and each marked run, in its colour), its own
+/// y axis (min and max shown), no x labels.
+fn draw_cell(
     state: &MetricsPane,
     shared: &Shared,
     ctx: &RenderCtx<'_>,
+    lines: &[&SeriesLine],
     area: Rect,
     buf: &mut Buffer,
 ) {
     let t = ctx.theme;
-    let mut opts = Vec::new();
-    match state.smoothing {
-        Smoothing::Off => {}
-        s => opts.push(format!("ema {}", s.alpha().unwrap_or_default())),
-    }
-    if state.log_y {
-        opts.push("log".into());
-    }
-    opts.push(match state.x_axis {
-        XAxis::Step => "x step".into(),
-        XAxis::Time => "x seconds".into(),
-    });
-    if let Some(n) = state.zoom_points() {
-        opts.push(format!("last {n}"));
-    }
-    let header = Line::from(vec![
-        Span::styled(
-            clean(&fit(
-                &state.chart_keys().join(", "),
-                area.width as usize / 2,
-            )),
-            t.get(Role::Label),
-        ),
-        Span::styled(format!("  {}", opts.join(" · ")), t.get(Role::Dim)),
-    ]);
-    header.render(Rect::new(area.x, area.y, area.width, 1), buf);
-    let body = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
-    let empty = state
-        .series
+    let x = lines
         .iter()
-        .all(|l| l.points.is_empty())
-        .then_some("no points to chart");
-    let load = match (&state.series_load, state.series.is_empty()) {
-        (Load::Loading, false) => Load::Ready,
-        (l, _) => l.clone(),
-    };
-    if not_ready(&load, empty, ctx, body, buf) {
+        .filter_map(|l| l.extent(state.x_by))
+        .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+    let Some((x0, x1)) = x else {
+        Line::from(Span::styled("no points", t.get(Role::Empty))).render(area, buf);
         return;
+    };
+    let mut data = Vec::new();
+    for l in lines {
+        // Each run in the colour it has everywhere (tree marker, overlay, compare).
+        push_line(state, l, t.run(shared.run_colour(&l.run)), &mut data);
     }
-    let data: Vec<Vec<(f64, f64)>> = state.series.iter().map(|l| chart_data(l, state)).collect();
-    let pts = data.iter().flatten();
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for (x, y) in pts {
-        x0 = x0.min(*x);
-        x1 = x1.max(*x);
-        y0 = y0.min(*y);
-        y1 = y1.max(*y);
-    }
-    if x0 > x1 {
-        not_ready(
-            &Load::Ready,
-            Some("no finite points (log scale hides values ≤ 0)"),
-            ctx,
-            body,
-            buf,
-        );
+    let Some((y0, y1)) = y_bounds(&data) else {
+        Line::from(Span::styled(
+            "no finite points (log scale hides values ≤ 0)",
+            t.get(Role::Empty),
+        ))
+        .render(area, buf);
         return;
-    }
-    if x1 <= x0 {
-        x1 = x0 + 1.0;
-    }
-    let pad_y = ((y1 - y0) * 0.05).max(1e-9);
-    let (y0, y1) = (y0 - pad_y, y1 + pad_y);
-    let ylabel = |v: f64| {
-        if state.log_y {
-            num(10f64.powf(v))
-        } else {
-            num(v)
-        }
     };
-    let many = state.series.len() > 1;
-    // Several runs overlaid: each in its own colour (the one it has everywhere); one run's
-    // several keys: a colour per line.
-    let runs = state
-        .series
-        .iter()
-        .any(|l| state.series.first().is_some_and(|f| f.run != l.run));
-    let datasets: Vec<Dataset<'_>> = state
-        .series
-        .iter()
-        .zip(&data)
-        .enumerate()
-        .map(|(i, (line, pts))| {
-            let name = if many {
-                format!(
-                    "{} {} ({})",
-                    clean(line.run.last()),
-                    clean(&line.key),
-                    count(line.total as u64)
-                )
-            } else {
-                String::new()
-            };
-            Dataset::default()
-                .name(name)
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(if runs {
-                    t.run(shared.run_colour(&line.run))
-                } else {
-                    t.line(i)
-                })
-                .data(pts)
-        })
-        .collect();
-    let xfmt = |v: f64| match state.x_axis {
-        XAxis::Step => format!("{}", v.round() as i64),
-        XAxis::Time => crate::model::format_duration(v),
-    };
-    let chart = Chart::new(datasets)
-        .x_axis(
-            Axis::default()
-                .style(t.get(Role::Axis))
-                .bounds([x0, x1])
-                .labels([xfmt(x0), xfmt((x0 + x1) / 2.0), xfmt(x1)]),
-        )
-        .y_axis(
-            Axis::default()
-                .style(t.get(Role::Axis))
-                .bounds([y0, y1])
-                .labels([ylabel(y0), ylabel((y0 + y1) / 2.0), ylabel(y1)]),
-        )
-        .legend_position(many.then_some(LegendPosition::TopRight))
-        .hidden_legend_constraints((
-            ratatui::layout::Constraint::Percentage(60),
-            ratatui::layout::Constraint::Percentage(60),
+    let (y0, y1) = padded((y0, y1));
+    let label = |v: f64| num(if state.log_y { 10f64.powf(v) } else { v });
+    Plot {
+        lines: &data,
+        x: (x0, if x1 > x0 { x1 } else { x0 + 1.0 }),
+        y: (y0, y1),
+        x_labels: None,
+        y_labels: vec![label(y0), label(y1)],
+        axis: t.get(Role::Axis),
+        cursor: None,
+    }
+    .render(rect(Area::new(area.x, area.y, area.width, area.height)), buf);
+}
+
+/// A line's drawable points: the raw line (faint when smoothing), then the smoothed one.
+pub(super) fn push_line(
+    state: &MetricsPane,
+    l: &SeriesLine,
+    style: Style,
+    out: &mut Vec<(Vec<(f64, f64)>, Style)>,
+) {
+    if l.smooth.is_empty() {
+        out.push((xy(l, &l.points, state), style));
+    } else {
+        out.push((
+            xy(l, &l.points, state),
+            style.add_modifier(Modifier::DIM).remove_modifier(Modifier::BOLD),
         ));
-    chart.render(body, buf);
+        out.push((xy(l, &l.smooth, state), style));
+    }
 }
