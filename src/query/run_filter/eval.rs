@@ -45,6 +45,7 @@ impl Expr {
                 let t = t.to_lowercase();
                 run.name.to_lowercase().contains(&t)
                     || run.run_ref.as_str().to_lowercase().contains(&t)
+                    || run.project.to_lowercase().contains(&t)
             }
         }
     }
@@ -87,14 +88,24 @@ fn number(text: &str) -> Option<f64> {
 
 impl Cmp {
     fn eval(&self, run: &RunFacts<'_>, now: Timestamp) -> bool {
-        if self.field == Field::Ref {
-            // `ref = mnist.baseline` and `ref = run:mnist.baseline` both name the run.
+        // A run and a project each go by two names: `ref = mnist.baseline` and
+        // `ref = run:mnist.baseline` name the same run, `project = mnist` the project whose
+        // ref is `project:mnist` whatever its display name.
+        let names = match self.field {
+            Field::Ref => Some([run.run_ref.as_str(), run.run_ref.value()]),
+            Field::Project => Some([
+                run.project,
+                run.run_ref.components().next().unwrap_or(run.project),
+            ]),
+            _ => None,
+        };
+        if let Some(names) = names {
             let positive = match self.op {
                 Op::Ne => Op::Eq,
                 Op::NotMatch => Op::Match,
                 op => op,
             };
-            let either = [run.run_ref.as_str(), run.run_ref.value()]
+            let either = names
                 .iter()
                 .any(|r| self.holds_for(positive, Got::Text(r), now));
             return either == (positive == self.op);

@@ -147,7 +147,7 @@ pub enum Expr {
     And(Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
     Cmp(Cmp),
-    /// A bare word: a substring of the run's name or ref (any case).
+    /// A bare word: a substring of the run's name, ref or project (any case).
     Text(String),
 }
 

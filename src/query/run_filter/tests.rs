@@ -44,7 +44,7 @@ impl Run {
         RunFacts {
             run_ref: &self.run_ref,
             name: &self.name,
-            project: "mnist",
+            project: "MNIST digits",
             status: self.status,
             started: self.started,
             ended: self.ended,
@@ -95,7 +95,14 @@ fn fields_compare_by_their_kind() {
     assert_eq!(matching("status = failed"), ["cnn-12"]);
     assert_eq!(matching("status != completed"), ["cnn-12", "live-3"]);
     assert_eq!(matching("status = running"), ["live-3"]);
-    assert_eq!(matching("project = mnist").len(), 3);
+    assert_eq!(matching("project = mnist").len(), 3, "by its ref");
+    assert_eq!(
+        matching("project = \"MNIST digits\"").len(),
+        3,
+        "by its name"
+    );
+    assert!(matching("project != mnist").is_empty());
+    assert_eq!(matching("project ~ mni*").len(), 3);
     assert_eq!(matching("name ~ cnn-*"), ["cnn-12"]);
     assert_eq!(matching(r"name ~ /^cnn-\d+$/"), ["cnn-12"]);
     assert_eq!(matching("name !~ /^cnn/"), ["baseline", "live-3"]);
