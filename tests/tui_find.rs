@@ -115,3 +115,113 @@ fn a_query_typed_in_the_tree_filters_it_and_errors_point_at_the_column() {
     t.keys("q");
     t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
 }
+
+/// The one view file in the state directory.
+fn view_files(state: &Path) -> Vec<PathBuf> {
+    match std::fs::read_dir(state.join("contexta/views")) {
+        Ok(rd) => rd.map(|e| e.unwrap().path()).collect(),
+        Err(_) => vec![],
+    }
+}
+
+fn workspace_files(root: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn marks_filter_and_layout_come_back_on_the_next_start_and_a_corrupt_view_is_ignored() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = demo(dir.path());
+    let state = tempfile::tempdir().unwrap();
+    let env = format!("XDG_STATE_HOME={}", shell_quote(state.path()));
+    let before = workspace_files(&root);
+
+    let t = Tmux::new("views");
+    open(&t, &root, &env);
+    for (run, marked) in [("baseline", "1 marked"), ("cosine-warmup", "2 marked")] {
+        t.type_line(&format!(":run {run}"));
+        t.wait_for(run, |s| {
+            s.lines()
+                .last()
+                .is_some_and(|l| l.contains(&format!("mnist-classifier.{run}")))
+        });
+        t.keys("Space");
+        t.wait_for(marked, |s| s.contains(marked));
+    }
+    t.keys("/");
+    t.type_text("project = mnist-classifier");
+    t.keys("Enter");
+    t.wait_for("the filtered tree", |s| {
+        !tree_text(s).contains("retriever") && tree_text(s).contains("wide-resnet")
+    });
+    // Focus the metrics and maximise them.
+    t.keys("4");
+    t.keys("z");
+    t.wait_for("the metrics maximised", |s| {
+        !s.contains("┏ Runs") && !s.contains("┌ Runs")
+    });
+    t.keys("q");
+    t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
+    let files = view_files(state.path());
+    assert_eq!(files.len(), 1, "one view file: {files:?}");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    assert_eq!(saved["tree_filter"], "project = mnist-classifier");
+    assert_eq!(saved["layout"]["focus"], "metrics");
+    assert_eq!(saved["layout"]["maximized"], true);
+    assert_eq!(
+        workspace_files(&root),
+        before,
+        "nothing is written in the workspace"
+    );
+
+    // The next start: maximised metrics, and behind them the marks and the filter.
+    t.type_line("clear");
+    t.type_line(&format!(
+        "{env} {} --workspace {} tui; echo EXIT=$?",
+        shell_quote(Path::new(env!("CARGO_BIN_EXE_contexta"))),
+        shell_quote(&root)
+    ));
+    t.wait_for("the metrics maximised again", |s| {
+        s.contains("Metrics") && !s.contains("┏ Runs") && !s.contains("┌ Runs")
+    });
+    t.keys("z");
+    t.keys("1");
+    let s = t.wait_for("the marks and the filter", |s| {
+        s.contains("/project = ") && s.contains("2 mark")
+    });
+    let tree = tree_text(&s);
+    assert!(
+        !tree.contains("retriever") && tree.contains("wide-resnet"),
+        "{s}"
+    );
+    let marked: Vec<&str> = tree.lines().filter(|l| l.contains("*✓")).collect();
+    assert_eq!(marked.len(), 2, "{s}");
+    assert!(marked.iter().any(|l| l.contains("baseline")), "{s}");
+    assert!(marked.iter().any(|l| l.contains("cosine-warmup")), "{s}");
+    t.keys("q");
+    t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
+
+    // A corrupt file is said and ignored: the explorer starts as on a first start.
+    std::fs::write(&files[0], "{ not json").unwrap();
+    t.type_line("clear");
+    t.type_line(&format!(
+        "{env} {} --workspace {} tui; echo EXIT=$?",
+        shell_quote(Path::new(env!("CARGO_BIN_EXE_contexta"))),
+        shell_quote(&root)
+    ));
+    let s = t.wait_for("the warning and the full tree", |s| {
+        s.contains("saved view ignored") && tree_text(s).contains("retriever")
+    });
+    assert!(!s.contains("marked"), "{s}");
+    t.keys("q");
+    t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
+}

@@ -69,7 +69,13 @@ impl Catalog {
 
     /// The run most recently written to (open runs win ties).
     pub fn most_recent_run(&self) -> Option<Ref> {
+        self.most_recent_run_where(|_| true)
+    }
+
+    /// The run most recently written to among those `keep` accepts.
+    pub fn most_recent_run_where(&self, keep: impl Fn(&RunInfo) -> bool) -> Option<Ref> {
         self.all_runs()
+            .filter(|r| keep(r))
             .max_by_key(|r| {
                 (
                     r.stats.last_observed.max(r.run.started_at.0),

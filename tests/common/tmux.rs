@@ -19,15 +19,18 @@ pub fn shell_quote(p: &Path) -> String {
     format!("'{}'", p.display().to_string().replace('\'', r"'\''"))
 }
 
-/// Killed on drop.
+/// Killed on drop. Its shell's `XDG_STATE_HOME` is a temporary directory of its own, so the
+/// explorer's saved views never land in the user's home.
 pub struct Tmux {
     socket: String,
+    state: tempfile::TempDir,
 }
 
 impl Tmux {
     pub fn new(tag: &str) -> Tmux {
         Tmux {
             socket: format!("contexta-test-{tag}-{}", std::process::id()),
+            state: tempfile::tempdir().unwrap(),
         }
     }
 
@@ -37,6 +40,7 @@ impl Tmux {
             .arg(&self.socket)
             .args(args)
             .env("TERM", "xterm-256color")
+            .env("XDG_STATE_HOME", self.state.path())
             .env_remove("TMUX")
             .output()
             .expect("tmux runs");

@@ -14,6 +14,7 @@ mod data;
 pub mod jobs;
 mod navigate;
 mod route;
+pub mod saved;
 
 pub use crate::tui::context::{Catalog, Flash, FlashLevel, Load, Overlay, Shared};
 
@@ -60,6 +61,9 @@ pub enum Msg {
     Job(super::effect::JobEvent),
     /// SIGTERM / SIGHUP: leave like `:q`.
     Quit,
+    /// Something from outside the reducer to tell the user (a saved view that could not be
+    /// read or written).
+    Notice(FlashLevel, String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -201,6 +205,7 @@ impl AppState {
                 self.quit = true;
                 self.out.push(Effect::Quit);
             }
+            Msg::Notice(level, text) => self.flash(level, text),
         }
         if self.screen() != before {
             self.relayout();

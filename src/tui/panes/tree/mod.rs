@@ -253,6 +253,16 @@ impl TreePane {
             .all_runs()
             .map(|r| (r.run.run_ref.clone(), r.stats.last_seq))
             .collect();
+        if first {
+            // Marks restored from a saved view may name runs deleted since.
+            let before = cx.shared.marks.len();
+            cx.shared
+                .marks
+                .retain(|m| runs.iter().any(|(r, _)| r == m));
+            if cx.shared.marks.len() != before {
+                cx.intent(Intent::MarksChanged);
+            }
+        }
         for (run, last) in &runs {
             if first {
                 self.seen.insert(run.clone(), *last);
@@ -282,7 +292,15 @@ impl TreePane {
                 None => catalog.projects.iter().any(|p| &p.project.project_ref == sel),
             });
         if !exists {
-            if let Some(run) = catalog.most_recent_run() {
+            // The most recent run the filter shows (a filter restored from a saved view stays).
+            let visible: BTreeSet<Ref> = self
+                .rows(catalog)
+                .into_iter()
+                .filter(|r| r.kind == RowKind::Run)
+                .map(|r| r.node)
+                .collect();
+            let start = catalog.most_recent_run_where(|r| visible.contains(&r.run.run_ref));
+            if let Some(run) = start {
                 self.select_node(run.clone(), cx);
                 self.expanded.insert(run.clone());
                 cx.ask(Query::Outline { run });
@@ -297,6 +315,13 @@ impl TreePane {
 }
 
 impl TreePane {
+    /// Sets the filter saved with a view (at start: the run list and metrics come later).
+    pub fn restore_filter(&mut self, text: &str) {
+        self.filter = text.to_string();
+        self.query = RunQuery::parse(text);
+        self.latest = None;
+    }
+
     /// Asks for the runs' latest metric values when the query names metrics.
     fn request_latest(&mut self, cx: &mut Cx<'_>) {
         if !self.query.as_ref().is_ok_and(RunQuery::needs_metrics) {
