@@ -225,3 +225,86 @@ fn marks_filter_and_layout_come_back_on_the_next_start_and_a_corrupt_view_is_ign
     t.keys("q");
     t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
 }
+
+// ---- the fuzzy finder (Ctrl-p), through the reducer with effects run inline ----
+
+use contexta::tui::action::PaneId;
+use contexta::tui::app::AppState;
+use contexta::tui::app::cmdline::PromptKind;
+use contexta::tui::context::Overlay;
+use contexta::tui::headless::{HeadlessOptions, drive};
+
+fn explorer(root: &Path, keys: &str) -> AppState {
+    drive(
+        root,
+        &HeadlessOptions {
+            width: 160,
+            height: 48,
+            keys,
+            now: contexta::model::Timestamp::parse("2026-11-23T12:00:00Z").unwrap(),
+            label: Some("test".into()),
+        },
+    )
+    .unwrap()
+    .0
+}
+
+#[test]
+fn the_finder_ranks_runs_metrics_artifacts_and_commands_and_enter_goes_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = demo(dir.path());
+
+    let app = explorer(&root, "<C-p> wdrsn");
+    let Some(Overlay::Finder(f)) = &app.overlay else {
+        panic!("the finder is open: {:?}", app.overlay)
+    };
+    assert_eq!(
+        f.current().unwrap().text,
+        "wide-resnet",
+        "fzf-like: a subsequence"
+    );
+
+    let app = explorer(&root, "<C-p> wdrsn <Enter>");
+    assert!(app.overlay.is_none());
+    assert_eq!(
+        app.shared.selected.as_ref().unwrap().as_str(),
+        "run:mnist-classifier.wide-resnet"
+    );
+    assert_eq!(
+        app.shared.run.as_ref().unwrap().as_str(),
+        "run:mnist-classifier.wide-resnet"
+    );
+
+    // A metric key of the shown run: charted in the metrics pane.
+    let app = explorer(&root, "<C-p> val-loss <Enter>");
+    assert_eq!(app.shared.focus, PaneId::Metrics);
+    assert_eq!(app.panes.metrics.selected.as_deref(), Some("val-loss"));
+    assert!(
+        app.panes.metrics.series.iter().any(|l| l.key == "val-loss"),
+        "the chart shows it"
+    );
+
+    // An artifact: the overview of its run, the artifact highlighted.
+    let app = explorer(&root, "<C-p> final.pt <Enter>");
+    assert_eq!(app.shared.focus, PaneId::Overview);
+    let hl = app.panes.overview.highlight.as_ref().unwrap();
+    assert_eq!(hl.kind(), "artifact");
+
+    // A command runs; one that needs words opens the `:` line on it.
+    let app = explorer(&root, "<C-p> focus <Space> lineage <Enter>");
+    assert_eq!(app.shared.focus, PaneId::Lineage);
+    let app = explorer(&root, "<C-p> compare <Enter>");
+    let p = app.prompt.as_ref().unwrap();
+    assert_eq!((p.kind, p.text.as_str()), (PromptKind::Command, "compare "));
+
+    // Esc closes without going anywhere; nothing matching says so and Enter stays.
+    let before = explorer(&root, "");
+    let app = explorer(&root, "<C-p> wdrsn <Esc>");
+    assert!(app.overlay.is_none());
+    assert_eq!(app.shared.selected, before.shared.selected);
+    let app = explorer(&root, "<C-p> qqqqqq <Enter>");
+    let Some(Overlay::Finder(f)) = &app.overlay else {
+        panic!("still open")
+    };
+    assert!(f.shown.is_empty());
+}

@@ -49,6 +49,8 @@ pub enum Overlay {
         lines: Vec<String>,
         scroll: usize,
     },
+    /// The fuzzy finder (`Ctrl-p`).
+    Finder(Box<super::app::finder::Finder>),
 }
 
 /// The workspace's projects and their runs, as last read (the tree pane reads it; everyone

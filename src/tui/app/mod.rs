@@ -11,6 +11,7 @@
 
 pub mod cmdline;
 mod data;
+pub mod finder;
 pub mod jobs;
 mod navigate;
 mod route;
@@ -270,6 +271,10 @@ impl AppState {
     }
 
     fn on_key(&mut self, key: Key) {
+        if let Some(Overlay::Finder(f)) = &mut self.overlay {
+            let outcome = f.key(key);
+            return self.on_finder(outcome);
+        }
         if let Some(prompt) = &mut self.prompt {
             let runs: Vec<String> = self
                 .shared

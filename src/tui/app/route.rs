@@ -23,6 +23,7 @@ impl AppState {
                 WsState::Ready => self.refresh_all(),
                 _ => self.out.push(Effect::Open),
             },
+            Action::Find => self.open_finder(),
             Action::Help => {
                 self.overlay = match self.overlay {
                     Some(Overlay::Help { .. }) => None,
@@ -102,6 +103,8 @@ impl AppState {
         if let Some(overlay) = &mut self.overlay {
             let scroll = match overlay {
                 Overlay::Help { scroll } | Overlay::Record { scroll, .. } => scroll,
+                // The finder takes its keys before the keymap; nothing scrolls it.
+                Overlay::Finder(_) => return,
             };
             *scroll = match m {
                 Motion::Next => *scroll + 1,

@@ -131,6 +131,8 @@ pub fn render(
                 .collect(),
             *scroll,
         ),
+        // Drawn by `chrome::finder`.
+        Overlay::Finder(_) => return,
     };
     let want_w = lines
         .iter()

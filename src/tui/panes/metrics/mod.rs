@@ -128,6 +128,21 @@ impl MetricsPane {
         self.offset = clamp_offset(self.offset, new, len, height);
     }
 
+    /// Charts `key` (the finder's choice): selected, and added to the pinned keys if some
+    /// are pinned; a filter that would hide it is cleared. Keys not loaded yet keep it.
+    pub fn chart_key(&mut self, key: &str, cx: &mut Cx<'_>) {
+        self.filter.clear();
+        self.selected = Some(key.to_string());
+        if !self.pinned.is_empty() && !self.pinned.iter().any(|p| p == key) {
+            self.pinned.push(key.to_string());
+        }
+        let h = self.list_height(cx);
+        if let Some(i) = self.selected_index() {
+            self.offset = clamp_offset(self.offset, i, self.visible_keys().len(), h);
+        }
+        self.load_series(cx);
+    }
+
     pub fn toggle_pin(&mut self) {
         let Some(sel) = self.selected.clone() else {
             return;
