@@ -118,6 +118,15 @@ snap!(
     ":run <Space> wide-resnet <Enter> l j l"
 );
 snap!(tree_filtered_80x24, 80, 24, "/ mnist <Enter>");
+snap!(
+    tree_query_error_80x24,
+    80,
+    24,
+    "/ status <Space> = <Space> failed <Space> and"
+);
+snap!(finder_80x24, 80, 24, "<C-p> base");
+snap!(finder_120x36, 120, 36, "<C-p> val");
+snap!(finder_200x60, 200, 60, "<C-p>");
 snap!(help_80x24, 80, 24, "?");
 snap!(help_160x48, 160, 48, "?");
 snap!(command_line_80x24, 80, 24, ":so <Tab>");

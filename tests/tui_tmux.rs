@@ -42,6 +42,11 @@ impl Tmux {
             .arg(&self.socket)
             .args(args)
             .env("TERM", "xterm-256color")
+            // Saved views go to a scratch state directory, never the user's home.
+            .env(
+                "XDG_STATE_HOME",
+                std::env::temp_dir().join("contexta-test-state"),
+            )
             .env_remove("TMUX")
             .output()
             .expect("tmux runs");

@@ -45,7 +45,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Ingest JSON Lines (canonical records, segment lines, entity lines) from FILE or stdin.
     Ingest(IngestArgs),
-    /// List runs.
+    /// List runs (`--where` takes a run query: `status = failed and lr < 0.01`).
+    #[command(after_help = RUN_QUERY_HELP)]
     Runs(RunsArgs),
     /// Run a command as a run (`run [OPTIONS] -- CMD [ARGS]...`), or show or write one run.
     Run(RunArgs),
@@ -224,6 +225,8 @@ pub struct DoctorArgs {
 }
 
 #[derive(Subcommand, Debug)]
+// Parsed once per process: the size of one variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 pub enum ExportCommand {
     /// Entity lines and canonical records that `ingest` reads back.
     Jsonl {
@@ -574,7 +577,28 @@ pub struct RunsArgs {
     /// Descending order (newest first when sorting by start).
     #[arg(long)]
     pub desc: bool,
+    /// Only runs matching this run query, e.g. `status = failed and val-accuracy > 0.9`
+    /// (the language of the explorer's `/`; see `contexta runs --help`).
+    #[arg(long = "where", value_name = "QUERY")]
+    pub where_: Option<String>,
 }
+
+/// The run query language, for `contexta runs --help` (the README has the same).
+pub const RUN_QUERY_HELP: &str = "\
+Run queries (--where, and the explorer's `/` and `:filter`):
+  query  = term | query and query | query or query | not query | ( query )
+  term   = FIELD OP VALUE | WORD          (a bare WORD: a substring of the name or ref)
+  OP     = = != < <= > >= ~ !~            (~ takes a glob, or a regex written /.../)
+  FIELD  = status project name ref started ended duration
+           params.KEY  metrics.KEY  tags.KEY  or any KEY: the run's param, else its metric
+  Quote keys and values with spaces or operators: `val acc` > 0.9, name = \"a b\".
+  Times: 2026-11-30, 2026-11-30T12:00:00Z, today, yesterday, now, 2h ago (days are UTC).
+  Durations: 90s 10m 1h30m 2d. `and` may be left out: `mnist failed` needs both words.
+Examples:
+  contexta runs --where 'status = failed and started > 2h ago'
+  contexta runs --where 'lr < 0.01 and val-accuracy >= 0.9'
+  contexta runs --where 'name ~ cnn-* or metrics.`val/acc` > 0.8'
+  contexta runs --where 'duration > 10m and not project = scratch'";
 
 /// `contexta run -- CMD` wraps a command; `contexta run start|finish|show` are the older
 /// subcommands. The two forms cannot mix.

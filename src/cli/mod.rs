@@ -60,7 +60,12 @@ pub fn main() -> i32 {
                     "file too large: {msg} (a file size limit, `ulimit -f`, stopped the write; what was committed before it is kept, and no output file was replaced)"
                 );
             }
-            let msg = crate::sanitize::sanitize(&msg).into_owned();
+            // Line by line: a message may show a query with a caret under it.
+            let msg = msg
+                .split('\n')
+                .map(|l| crate::sanitize::sanitize(l).into_owned())
+                .collect::<Vec<_>>()
+                .join("\n");
             // Not eprintln!: a closed stderr must not turn an error into a panic.
             let mut err = std::io::stderr().lock();
             let _ = if format == Format::Json {

@@ -13,6 +13,7 @@ mod investigate;
 mod lookup;
 mod records;
 mod resolve;
+pub mod run_filter;
 mod runs;
 mod series;
 mod series_overview;
@@ -34,7 +35,7 @@ pub use lookup::{record_seq, runs_with_artifact};
 pub use records::{Anchor, RecordFilter, RecordPage, records_page, tail_since};
 pub use resolve::{QueryError, resolve_ref, resolve_run};
 pub use runs::{
-    ProjectNode, RunDetail, RunFilter, RunSort, list_run_rows, list_runs, run_detail, run_status,
-    workspace_tree,
+    ProjectNode, RunDetail, RunFilter, RunSort, latest_metrics, list_run_rows, list_runs,
+    run_detail, run_status, workspace_tree,
 };
 pub use series::{MetricInfo, metric_list, missing_metric, missing_metric_across, series};

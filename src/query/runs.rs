@@ -1,9 +1,11 @@
 //! Run lists (filters, sort, paging), the project → run tree, and one run's full detail.
 
 use super::resolve::QueryError;
+use super::run_filter::{RunFacts, RunQuery};
 use super::series::{MetricInfo, metric_list_in};
 use crate::model::*;
-use crate::store::{RunInfo, RunRow, Workspace};
+use crate::store::{ReadSnapshot, RunInfo, RunRow, Workspace};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum RunSort {
@@ -35,6 +37,107 @@ pub struct RunFilter {
     pub desc: bool,
     pub limit: Option<usize>,
     pub offset: usize,
+    /// A run query (`--where`, the tree's `/`), applied before the sort and the paging.
+    pub query: Option<RunQuery>,
+    /// The instant `2h ago` and `today` count from (the clock when `None`).
+    pub now: Option<Timestamp>,
+}
+
+/// What a query needs beyond a run-list row, read only when it names it: parameters (the
+/// run's own entry), latest metric values (one index read per run), project names and tags.
+struct Extras<'q> {
+    query: &'q RunQuery,
+    now: Timestamp,
+    projects: BTreeMap<Ref, Project>,
+}
+
+impl<'q> Extras<'q> {
+    fn new(snap: &ReadSnapshot<'_>, f: &'q RunFilter) -> Result<Option<Self>, QueryError> {
+        let Some(query) = f.query.as_ref().filter(|q| !q.is_empty()) else {
+            return Ok(None);
+        };
+        let projects = snap
+            .projects()?
+            .into_iter()
+            .map(|p| (p.project_ref.clone(), p))
+            .collect();
+        Ok(Some(Extras {
+            query,
+            now: f.now.unwrap_or_else(Timestamp::now),
+            projects,
+        }))
+    }
+
+    fn keeps(
+        &self,
+        snap: &ReadSnapshot<'_>,
+        row: &RunRow,
+        params: Option<&BTreeMap<String, String>>,
+    ) -> Result<bool, QueryError> {
+        let owned_params = match params {
+            None if self.query.needs_params() => snap.run(&row.run_ref)?.map(|i| i.run.params),
+            _ => None,
+        };
+        let metrics = if self.query.needs_metrics() {
+            Some(latest_metrics_in(snap, &row.run_ref)?)
+        } else {
+            None
+        };
+        let project = self.projects.get(&row.project_ref);
+        Ok(self.query.matches(
+            &RunFacts {
+                run_ref: &row.run_ref,
+                name: &row.name,
+                project: project.map_or(row.project_ref.value(), |p| p.name.as_str()),
+                status: row.status,
+                started: row.started_at,
+                ended: row.ended_at,
+                last_observed: row.stats.last_observed,
+                params: params.or(owned_params.as_ref()),
+                metrics: metrics.as_ref(),
+                tags: project.map(|p| &p.tags),
+            },
+            self.now,
+        ))
+    }
+}
+
+fn row_of(info: &RunInfo) -> RunRow {
+    RunRow {
+        run_ref: info.run.run_ref.clone(),
+        project_ref: info.run.project_ref.clone(),
+        name: info.run.name.clone(),
+        status: info.run.status,
+        started_at: info.run.started_at,
+        ended_at: info.run.ended_at,
+        inferred: info.run.inferred,
+        stats: info.stats.clone(),
+    }
+}
+
+fn latest_metrics_in(
+    snap: &ReadSnapshot<'_>,
+    run: &Ref,
+) -> Result<BTreeMap<String, f64>, QueryError> {
+    Ok(snap
+        .metric_keys(run)?
+        .into_iter()
+        .map(|(k, s)| (k, s.last))
+        .collect())
+}
+
+/// Each run's latest value per metric key (for a query that names metrics; the explorer
+/// asks for it only then).
+pub fn latest_metrics(
+    ws: &Workspace,
+    runs: &[Ref],
+) -> Result<BTreeMap<Ref, BTreeMap<String, f64>>, QueryError> {
+    let snap = ws.read()?;
+    let mut out = BTreeMap::new();
+    for r in runs {
+        out.insert(r.clone(), latest_metrics_in(&snap, r)?);
+    }
+    Ok(out)
 }
 
 pub fn list_runs(ws: &Workspace, f: &RunFilter) -> Result<Vec<RunInfo>, QueryError> {
@@ -55,6 +158,16 @@ pub fn list_runs(ws: &Workspace, f: &RunFilter) -> Result<Vec<RunInfo>, QueryErr
             && f.after.is_none_or(|a| r.run.started_at >= a)
             && f.before.is_none_or(|b| r.run.started_at <= b)
     });
+    if let Some(extras) = Extras::new(&snap, f)? {
+        let mut kept = Vec::with_capacity(runs.len());
+        for r in runs {
+            let row = row_of(&r);
+            if extras.keeps(&snap, &row, Some(&r.run.params))? {
+                kept.push(r);
+            }
+        }
+        runs = kept;
+    }
     match f.sort {
         RunSort::StartedAt => runs.sort_by(|a, b| {
             (a.run.started_at, &a.run.run_ref).cmp(&(b.run.started_at, &b.run.run_ref))
@@ -88,13 +201,23 @@ pub fn list_run_rows(ws: &Workspace, f: &RunFilter) -> Result<Vec<RunRow>, Query
         }
         None => None,
     };
-    let mut rows = ws.read()?.run_rows(false)?;
+    let snap = ws.read()?;
+    let mut rows = snap.run_rows(false)?;
     rows.retain(|r| {
         project.as_ref().is_none_or(|p| &r.project_ref == p)
             && f.status.is_none_or(|s| r.status == s)
             && f.after.is_none_or(|a| r.started_at >= a)
             && f.before.is_none_or(|b| r.started_at <= b)
     });
+    if let Some(extras) = Extras::new(&snap, f)? {
+        let mut kept = Vec::with_capacity(rows.len());
+        for r in rows {
+            if extras.keeps(&snap, &r, None)? {
+                kept.push(r);
+            }
+        }
+        rows = kept;
+    }
     match f.sort {
         // Already in (started_at, id) order from the index; make ties stable by ref.
         RunSort::StartedAt => {

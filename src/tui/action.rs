@@ -47,6 +47,8 @@ pub enum Action {
     Quit,
     Refresh,
     Help,
+    /// The fuzzy finder over runs, metric keys, artifacts and commands.
+    Find,
     Back,
     Command,
     Focus(Focus),
@@ -165,6 +167,7 @@ impl Action {
             "q" | "quit" | "q!" => no_args(Action::Quit),
             "refresh" => no_args(Action::Refresh),
             "help" => no_args(Action::Help),
+            "find" => no_args(Action::Find),
             "back" => no_args(Action::Back),
             "command" => no_args(Action::Command),
             "focus" => {
@@ -284,6 +287,7 @@ impl fmt::Display for Action {
             Action::Quit => write!(f, "quit"),
             Action::Refresh => write!(f, "refresh"),
             Action::Help => write!(f, "help"),
+            Action::Find => write!(f, "find"),
             Action::Back => write!(f, "back"),
             Action::Command => write!(f, "command"),
             Action::Focus(Focus::Next) => write!(f, "focus next"),

@@ -32,6 +32,12 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("quit", &[], "quit", "Leave the explorer (also :q)"),
     cmd("refresh", &[], "refresh", "Reload everything visible"),
     cmd("help", &[], "help", "Show every key"),
+    cmd(
+        "find",
+        &[],
+        "find",
+        "Fuzzy-find a run, metric, artifact or command",
+    ),
     cmd("back", &[], "back", "Close, clear or leave (Esc)"),
     cmd("command", &[], "command", "Open the command line"),
     cmd("focus", FOCUS_ARGS, "focus next|prev|PANE", "Move focus"),

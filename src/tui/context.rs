@@ -48,6 +48,8 @@ pub enum Overlay {
     },
     /// Every field of one thing (a record, a finding, a lineage node) in full.
     Detail(Detail),
+    /// The fuzzy finder (`Ctrl-p`).
+    Finder(Box<super::app::finder::Finder>),
 }
 
 /// The detail overlay: the lines shown (wrapped by default, scrollable with j/k and the page
@@ -126,7 +128,13 @@ impl Catalog {
 
     /// The run most recently written to (open runs win ties).
     pub fn most_recent_run(&self) -> Option<Ref> {
+        self.most_recent_run_where(|_| true)
+    }
+
+    /// The run most recently written to among those `keep` accepts.
+    pub fn most_recent_run_where(&self, keep: impl Fn(&RunInfo) -> bool) -> Option<Ref> {
         self.all_runs()
+            .filter(|r| keep(r))
             .max_by_key(|r| {
                 (
                     r.stats.last_observed.max(r.run.started_at.0),

@@ -32,6 +32,7 @@ pub mod palette;
 pub mod panes;
 pub mod render;
 mod runtime;
+pub mod saved_views;
 pub mod terminal;
 pub mod theme;
 pub mod view;

@@ -43,6 +43,9 @@ pub fn draw(
         && area.height >= 5
     {
         let body = Rect::new(0, 0, area.width, area.height.saturating_sub(1));
+        if let crate::tui::context::Overlay::Finder(f) = o {
+            return chrome::finder::render(f, ctx, body, buf);
+        }
         chrome::help::render(o, &state.keymap, ctx, body, buf);
     }
     cursor

@@ -14,7 +14,9 @@ use super::app::{AppState, FlashLevel, Msg};
 use super::effect::{Effect, External, Job};
 use super::palette::Palette;
 use super::view::RenderCtx;
-use super::{TuiOptions, config, event, external, jobs, render, terminal, worker};
+use super::{
+    TuiOptions, config, event, external, jobs, render, saved_views as views, terminal, worker,
+};
 use crate::model::Timestamp;
 use crate::query::{ChangeProbe, database_file_name};
 use crate::watch::{self, WatchEvent};
@@ -61,6 +63,8 @@ pub fn run(root: &Path, opts: &TuiOptions) -> anyhow::Result<()> {
         };
         app.flash(FlashLevel::Error, format!("config: {first}{suffix}"));
     }
+    let view_key = views::workspace_key(root);
+    let mut saver = restore_view(&mut app, &view_key, &tx);
     dispatch(&work, app.start());
     let gate = InputGate::default();
     spawn_input(tx.clone(), gate.clone());
@@ -118,12 +122,33 @@ pub fn run(root: &Path, opts: &TuiOptions) -> anyhow::Result<()> {
             let fx = app.update(m);
             perform(&work, &mut term, &mut app, &gate, fx);
         }
+        if let Some(s) = &mut saver {
+            s.offer(app.saved_view(&view_key));
+        }
         if app.quit {
             break;
         }
     }
+    if let Some(mut s) = saver {
+        s.offer(app.saved_view(&view_key));
+        s.finish();
+    }
     drop(guard);
     Ok(())
+}
+
+/// Puts back the view saved for this workspace (a bad file is said and ignored) and starts
+/// the writer that keeps it; `None` when the user has no state directory.
+fn restore_view(app: &mut AppState, key: &str, tx: &Sender<Msg>) -> Option<views::Saver> {
+    let path = views::view_file(&views::views_dir()?, key);
+    match views::load(&path, key) {
+        Ok(Some(v)) => app.restore_view(&v),
+        Ok(None) => {}
+        Err(e) => app.flash(FlashLevel::Warn, format!("saved view ignored: {e}")),
+    }
+    let mut saver = views::Saver::spawn(path, tx.clone());
+    saver.seen(app.saved_view(key));
+    Some(saver)
 }
 
 /// Where effects go: long jobs to the job runner, everything else to the query worker.

@@ -1,6 +1,8 @@
 //! Helpers for tests that drive the real binary.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

@@ -62,6 +62,23 @@ pub(crate) fn run_filter(a: &RunsArgs) -> anyhow::Result<RunFilter> {
         desc: a.desc,
         limit: a.limit,
         offset: a.offset,
+        query: a.where_.as_deref().map(parse_where).transpose()?,
+        now: None,
+    })
+}
+
+/// `--where`'s query, or a usage error with the query and a caret under the column.
+fn parse_where(text: &str) -> anyhow::Result<query::run_filter::RunQuery> {
+    query::run_filter::RunQuery::parse(text).map_err(|e| {
+        // The caret counts the characters the terminal shows: the query as sanitized.
+        let before: String = text.chars().take(e.column.saturating_sub(1)).collect();
+        let pad = crate::sanitize::sanitize(&before).chars().count();
+        UsageError(format!(
+            "--where: {e}\n  {}\n  {}^",
+            crate::sanitize::sanitize(text),
+            " ".repeat(pad)
+        ))
+        .into()
     })
 }
 
@@ -115,6 +132,12 @@ pub fn row_json(row: &RunRow) -> serde_json::Value {
 pub fn runs(ctx: &Ctx, a: &RunsArgs) -> anyhow::Result<i32> {
     let ws = open_read(ctx)?;
     let runs = query::list_run_rows(&ws, &run_filter(a)?)?;
+    if runs.is_empty()
+        && let Some(q) = &a.where_
+    {
+        // Never an empty table that could pass for "no runs at all".
+        eprintln!("no matches for --where `{}`", crate::sanitize::sanitize(q));
+    }
     if ctx.json() {
         output::json(&serde_json::Value::Array(
             runs.iter().map(row_json).collect(),

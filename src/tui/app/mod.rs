@@ -11,9 +11,11 @@
 
 pub mod cmdline;
 mod data;
+pub mod finder;
 pub mod jobs;
 mod navigate;
 mod route;
+pub mod saved;
 
 pub use crate::tui::context::{Catalog, Flash, FlashLevel, Load, Overlay, Shared};
 
@@ -60,6 +62,9 @@ pub enum Msg {
     Job(super::effect::JobEvent),
     /// SIGTERM / SIGHUP: leave like `:q`.
     Quit,
+    /// Something from outside the reducer to tell the user (a saved view that could not be
+    /// read or written).
+    Notice(FlashLevel, String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -204,6 +209,7 @@ impl AppState {
                 self.quit = true;
                 self.out.push(Effect::Quit);
             }
+            Msg::Notice(level, text) => self.flash(level, text),
         }
         if self.screen() != before {
             self.relayout();
@@ -268,6 +274,10 @@ impl AppState {
     }
 
     fn on_key(&mut self, key: Key) {
+        if let Some(Overlay::Finder(f)) = &mut self.overlay {
+            let outcome = f.key(key);
+            return self.on_finder(outcome);
+        }
         if let Some(prompt) = &mut self.prompt {
             let runs: Vec<String> = self
                 .shared

@@ -27,6 +27,7 @@ impl AppState {
                 WsState::Ready => self.refresh_all(),
                 _ => self.out.push(Effect::Open),
             },
+            Action::Find => self.open_finder(),
             Action::Help => {
                 self.overlay = match self.overlay {
                     Some(Overlay::Help { .. }) => None,
@@ -206,6 +207,8 @@ impl AppState {
             // help is clamped where it is drawn.
             let (scroll, max, page) = match overlay {
                 Overlay::Help { scroll } => (scroll, usize::MAX / 2, 10),
+                // The finder takes its keys before the keymap; nothing scrolls it.
+                Overlay::Finder(_) => return,
                 Overlay::Detail(d) => {
                     let max = d.max_scroll(self.shared.size);
                     let page = Detail::page(self.shared.size).1.max(1);

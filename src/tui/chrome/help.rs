@@ -124,6 +124,8 @@ pub fn render(
             *scroll,
         ),
         Overlay::Detail(d) => return detail(d, ctx, area, buf),
+        // Drawn by `chrome::finder`.
+        Overlay::Finder(_) => return,
     };
     let want_w = lines
         .iter()

@@ -40,6 +40,15 @@ pub fn render(
             Span::styled(lead.clone(), t.get(Role::StatusKey)),
             Span::styled(text.clone(), t.get(Role::Prompt)),
         ];
+        // A filter that does not parse says where, while it is typed.
+        if let PromptKind::Filter(pane) = p.kind
+            && let Some((column, why)) = state.panes.get(pane).filter_problem()
+        {
+            spans.push(Span::styled(
+                format!("   ✗ column {column}: {}", clean(&why)),
+                t.get(Role::Problem),
+            ));
+        }
         let cands = p.candidates();
         if cands.len() > 1 {
             spans.push(Span::styled(

@@ -104,6 +104,10 @@ pub trait Pane {
     }
     /// Applies a filter as typed (live while editing; `submitted` on Enter).
     fn set_filter(&mut self, _text: &str, _submitted: bool, _cx: &mut Cx<'_>) {}
+    /// Why the filter as typed cannot apply: its column (1-based) and what was expected.
+    fn filter_problem(&self) -> Option<(usize, String)> {
+        None
+    }
     fn on_clock(&mut self, _now: Timestamp) {}
     /// When this pane needs a redraw without input (a highlight expiring).
     fn next_wake(&self) -> Option<Timestamp> {

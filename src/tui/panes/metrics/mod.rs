@@ -167,6 +167,22 @@ impl MetricsPane {
         self.selected = Some(keys[new].key.clone());
     }
 
+    /// Charts `key` (the finder's choice): selected, added to the pinned keys if some are
+    /// pinned, and opened full size; a filter that would hide it is cleared. Keys not loaded
+    /// yet keep it.
+    pub fn chart_key(&mut self, key: &str, cx: &mut Cx<'_>) {
+        self.filter.clear();
+        self.matcher = KeyFilter::parse("");
+        self.selected = Some(key.to_string());
+        if !self.pinned.is_empty() && !self.pinned.iter().any(|p| p == key) {
+            self.pinned.push(key.to_string());
+        }
+        self.mode = Mode::Full;
+        self.view = XView::default();
+        self.series.clear();
+        self.load_series(cx);
+    }
+
     pub fn toggle_pin(&mut self) {
         let Some(sel) = self.selected.clone() else {
             return;

@@ -30,6 +30,7 @@ impl Fetch for TreePane {
             Query::Flags { runs, now } => flags(ws, runs, *now).map(Loaded::Flags),
             Query::Search { text } => query::runs_with_artifact(ws, text, SEARCH_LIMIT)
                 .map(|hits| Loaded::SearchHits(text.clone(), hits)),
+            Query::Latest { runs } => query::latest_metrics(ws, runs).map(Loaded::Latest),
         }
     }
 }

@@ -3,7 +3,9 @@
 //! the marks (`Shared::selected`, `Shared::marks`); the app shows the selected node's run in the
 //! other panes. Also: which runs changed since the user last looked (`•`), rows that changed in
 //! a live refresh (highlighted for two seconds), flags computed lazily by the worker, and the
-//! `/` filter (name, project, or an artifact's name).
+//! `/` filter: a run query (`query::run_filter`, the language of `contexta runs --where`); a
+//! query of bare words also matches runs by an artifact's name. The latest metric values a
+//! query names are read by the worker only while such a query is set.
 //!
 //! Pure: returns queries through `Cx`; the worker answers them (`fetch.rs`), `view.rs` draws.
 
@@ -17,6 +19,7 @@ pub use rows::{Row, RowKind, selected_index};
 
 use super::{Info, Pane, PaneKind, Place, motion_delta};
 use crate::model::{Ref, Timestamp};
+use crate::query::run_filter::{ParseError, RunQuery};
 use crate::query::{ProjectNode, RunOutline};
 use crate::tui::action::{Action, Motion, PaneId, SortKey};
 use crate::tui::context::{Cx, FlashLevel, Intent, Load, Shared};
@@ -53,6 +56,13 @@ pub struct TreePane {
     pub collapsed: BTreeSet<Ref>,
     pub sort: TreeSort,
     pub filter: String,
+    /// The filter parsed (an error keeps the tree empty and says where).
+    pub query: Result<RunQuery, ParseError>,
+    /// The instant the query's relative times (`2h ago`, `today`) count from: when it was
+    /// typed or the run list last read, so rows never shift between two keys.
+    pub query_now: Timestamp,
+    /// Latest metric values per run, read while the query names metrics (`None`: not yet).
+    pub latest: Option<BTreeMap<Ref, BTreeMap<String, f64>>>,
     /// Each run's last seq when the user last looked at it (or when it first appeared).
     pub seen: BTreeMap<Ref, u32>,
     /// Runs that changed in a refresh, highlighted until the instant given.
@@ -75,6 +85,9 @@ impl Default for TreePane {
             collapsed: BTreeSet::new(),
             sort: TreeSort::Start,
             filter: String::new(),
+            query: Ok(RunQuery::default()),
+            query_now: Timestamp(0),
+            latest: None,
             seen: BTreeMap::new(),
             fresh: BTreeMap::new(),
             offset: 0,
@@ -97,6 +110,8 @@ pub enum Query {
     Flags { runs: Vec<(Ref, u64)>, now: Timestamp },
     /// Runs whose artifacts match the filter's text.
     Search { text: String },
+    /// The latest metric values of these runs (for a query that names metrics).
+    Latest { runs: Vec<Ref> },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -106,6 +121,7 @@ pub enum Loaded {
     Resolved(Ref),
     Flags(Vec<RunFlags>),
     SearchHits(String, Vec<Ref>),
+    Latest(BTreeMap<Ref, BTreeMap<String, f64>>),
 }
 
 impl TreePane {
@@ -115,6 +131,8 @@ impl TreePane {
         if !self.filter.is_empty() && !self.rows(&cx.shared.catalog).iter().any(|r| r.node == node)
         {
             self.filter.clear();
+            self.query = Ok(RunQuery::default());
+            self.latest = None;
         }
         cx.shared.selected = Some(node.clone());
         self.clamp(cx.shared);
@@ -193,9 +211,11 @@ impl TreePane {
         cx.intent(Intent::MarksChanged);
     }
 
-    /// The tree filter also matches runs by their artifacts: ask which runs have one matching.
+    /// A filter of bare words also matches runs by their artifacts: ask which runs have one
+    /// matching.
     fn search_artifacts(&mut self, text: &str, cx: &mut Cx<'_>) {
-        if text.trim().is_empty() {
+        let bare = self.query.as_ref().is_ok_and(|q| q.bare_words().is_some());
+        if text.trim().is_empty() || !bare {
             self.artifact_hits = None;
             return;
         }
@@ -224,6 +244,8 @@ impl TreePane {
             .collect();
         cx.shared.catalog.projects = nodes;
         self.load = Load::Ready;
+        self.query_now = cx.shared.now;
+        self.request_latest(cx);
         let until = Timestamp(cx.shared.now.0 + FRESH_MICROS);
         let runs: Vec<(Ref, u32)> = cx
             .shared
@@ -231,6 +253,16 @@ impl TreePane {
             .all_runs()
             .map(|r| (r.run.run_ref.clone(), r.stats.last_seq))
             .collect();
+        if first {
+            // Marks restored from a saved view may name runs deleted since.
+            let before = cx.shared.marks.len();
+            cx.shared
+                .marks
+                .retain(|m| runs.iter().any(|(r, _)| r == m));
+            if cx.shared.marks.len() != before {
+                cx.intent(Intent::MarksChanged);
+            }
+        }
         for (run, last) in &runs {
             if first {
                 self.seen.insert(run.clone(), *last);
@@ -260,7 +292,15 @@ impl TreePane {
                 None => catalog.projects.iter().any(|p| &p.project.project_ref == sel),
             });
         if !exists {
-            if let Some(run) = catalog.most_recent_run() {
+            // The most recent run the filter shows (a filter restored from a saved view stays).
+            let visible: BTreeSet<Ref> = self
+                .rows(catalog)
+                .into_iter()
+                .filter(|r| r.kind == RowKind::Run)
+                .map(|r| r.node)
+                .collect();
+            let start = catalog.most_recent_run_where(|r| visible.contains(&r.run.run_ref));
+            if let Some(run) = start {
                 self.select_node(run.clone(), cx);
                 self.expanded.insert(run.clone());
                 cx.ask(Query::Outline { run });
@@ -271,6 +311,35 @@ impl TreePane {
         }
         self.clamp(cx.shared);
         self.request_flags(cx);
+    }
+}
+
+impl TreePane {
+    /// Sets the filter saved with a view (at start: the run list and metrics come later).
+    pub fn restore_filter(&mut self, text: &str) {
+        self.filter = text.to_string();
+        self.query = RunQuery::parse(text);
+        self.latest = None;
+    }
+
+    /// Asks for the runs' latest metric values when the query names metrics.
+    fn request_latest(&mut self, cx: &mut Cx<'_>) {
+        if !self.query.as_ref().is_ok_and(RunQuery::needs_metrics) {
+            self.latest = None;
+            return;
+        }
+        let runs: Vec<Ref> = cx
+            .shared
+            .catalog
+            .all_runs()
+            .map(|r| r.run.run_ref.clone())
+            .collect();
+        cx.ask(Query::Latest { runs });
+    }
+
+    /// Whether the query waits for metric values before it can say which runs match.
+    pub fn awaiting_metrics(&self) -> bool {
+        self.latest.is_none() && self.query.as_ref().is_ok_and(RunQuery::needs_metrics)
     }
 }
 
@@ -359,12 +428,28 @@ impl Pane for TreePane {
         Some(&self.filter)
     }
 
-    fn set_filter(&mut self, text: &str, _submitted: bool, cx: &mut Cx<'_>) {
+    fn set_filter(&mut self, text: &str, submitted: bool, cx: &mut Cx<'_>) {
+        let needed_metrics = self.query.as_ref().is_ok_and(RunQuery::needs_metrics);
         self.filter = text.to_string();
+        self.query = RunQuery::parse(text);
+        self.query_now = cx.shared.now;
+        match &self.query {
+            Err(e) if submitted => cx.flash(FlashLevel::Error, format!("filter: {e}")),
+            Ok(q) if q.needs_metrics() && !needed_metrics => self.request_latest(cx),
+            Ok(q) if !q.needs_metrics() => self.latest = None,
+            _ => {}
+        }
         self.keep_selection_visible(cx.shared);
         self.clamp(cx.shared);
         self.search_artifacts(text, cx);
         cx.intent(Intent::SelectionChanged);
+    }
+
+    fn filter_problem(&self) -> Option<(usize, String)> {
+        self.query
+            .as_ref()
+            .err()
+            .map(|e| (e.column, e.message.clone()))
     }
 
     fn on_clock(&mut self, now: Timestamp) {
@@ -406,6 +491,7 @@ impl PaneKind for TreePane {
             Query::Resolve { .. } => Lane::new(Priority::Input, "resolve"),
             Query::Flags { .. } => Lane::new(Priority::Background, "flags"),
             Query::Search { .. } => Lane::new(Priority::Background, "search"),
+            Query::Latest { .. } => Lane::new(Priority::Background, "latest"),
         }
     }
 
@@ -419,6 +505,14 @@ impl PaneKind for TreePane {
             Loaded::Resolved(r) => self.select_node(r, cx),
             Loaded::Flags(flags) => self.apply_flags(flags, cx),
             Loaded::SearchHits(text, hits) => self.apply_search(text, hits, cx),
+            Loaded::Latest(latest) => {
+                if self.query.as_ref().is_ok_and(RunQuery::needs_metrics) {
+                    self.latest = Some(latest);
+                    self.keep_selection_visible(cx.shared);
+                    self.clamp(cx.shared);
+                    cx.intent(Intent::SelectionChanged);
+                }
+            }
         }
     }
 }

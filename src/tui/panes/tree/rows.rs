@@ -6,6 +6,7 @@
 
 use super::{TreePane, TreeSort};
 use crate::model::Ref;
+use crate::query::run_filter::RunFacts;
 use crate::query::{ProjectNode, RunInfo};
 use crate::tui::context::{Catalog, Shared};
 use crate::tui::panes::clamp_offset;
@@ -37,14 +38,27 @@ impl TreePane {
         if self.filter.is_empty() {
             return true;
         }
-        let f = self.filter.to_lowercase();
-        r.run.run_ref.as_str().to_lowercase().contains(&f)
-            || r.run.name.to_lowercase().contains(&f)
-            || project.project.name.to_lowercase().contains(&f)
-            || self
-                .artifact_hits
-                .as_ref()
-                .is_some_and(|(t, hits)| t == &self.filter && hits.contains(&r.run.run_ref))
+        // A query that does not parse matches nothing (the pane says where it is wrong).
+        let Ok(query) = &self.query else {
+            return false;
+        };
+        let by_artifact = self
+            .artifact_hits
+            .as_ref()
+            .is_some_and(|(t, hits)| t == &self.filter && hits.contains(&r.run.run_ref));
+        let facts = RunFacts {
+            run_ref: &r.run.run_ref,
+            name: &r.run.name,
+            project: &project.project.name,
+            status: r.run.status,
+            started: r.run.started_at,
+            ended: r.run.ended_at,
+            last_observed: r.stats.last_observed,
+            params: Some(&r.run.params),
+            metrics: self.latest.as_ref().and_then(|l| l.get(&r.run.run_ref)),
+            tags: Some(&project.project.tags),
+        };
+        by_artifact || query.matches(&facts, self.query_now)
     }
 
     fn sorted_runs<'a>(&self, p: &'a ProjectNode) -> Vec<&'a RunInfo> {

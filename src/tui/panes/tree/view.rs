@@ -83,13 +83,19 @@ fn render(
     }
     let rows = state.rows(&shared.catalog);
     let empty = if shared.catalog.projects.is_empty() {
-        Some("no projects yet: runs appear here as soon as something writes to the workspace")
+        Some("no projects yet: runs appear here as soon as something writes to the workspace".into())
+    } else if let Err(e) = &state.query {
+        Some(format!("query: {e} (Esc clears it)"))
+    } else if rows.is_empty() && state.awaiting_metrics() {
+        Some("reading the runs' metrics…".into())
     } else if rows.is_empty() {
-        Some("no run matches the filter (Esc clears it)")
+        Some(format!("no matches for {} (Esc clears it)", state.filter))
     } else {
         None
     };
-    if not_ready(&state.load, empty, ctx, inner, buf) {
+    // The filter is user text: cleaned before it reaches the terminal.
+    let empty = empty.map(|t: String| clean(&t));
+    if not_ready(&state.load, empty.as_deref(), ctx, inner, buf) {
         return;
     }
     let selected = selected_index(&rows, shared.selected.as_ref());
