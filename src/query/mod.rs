@@ -14,6 +14,7 @@ mod records;
 mod resolve;
 mod runs;
 mod series;
+mod system;
 pub use anomaly::{AnomalyScorer, DEFAULT_ANOMALY_THRESHOLD, Scored};
 pub use compare::{PairComparison, compare_runs, compare_two_runs};
 pub use diagnose::{Diagnosis, diagnose_run};
@@ -37,3 +38,4 @@ pub use runs::{
 pub use series::{
     MetricInfo, downsample, metric_list, missing_metric, missing_metric_across, series,
 };
+pub use system::{SystemChart, SystemCharts, resource_use, system_charts};
