@@ -37,8 +37,6 @@ struct State {
     flush_done: u64,
     closed: bool,
     last_error: Option<String>,
-    /// Commit what is buffered as soon as the gap allows (a bulky producer asked).
-    hurry: bool,
 }
 
 struct Shared {
@@ -112,18 +110,6 @@ impl Committer {
         }
     }
 
-    /// Commits what is buffered at the next chance (after `min_gap`) instead of at `interval`,
-    /// without waiting for it: a producer of bulky ops (console lines) keeps what it has in
-    /// flight, and the transaction that stores it, small.
-    pub fn hurry(&self) {
-        let mut st = self.shared.lock();
-        if !st.hurry {
-            st.hurry = true;
-            drop(st);
-            self.shared.wake.notify_one();
-        }
-    }
-
     /// Commits everything buffered so far (waiting for the write lock), then returns.
     pub fn flush(&self) -> Result<(), String> {
         let mut st = self.shared.lock();
@@ -184,7 +170,7 @@ fn run(ws: Arc<Workspace>, policy: CommitPolicy, shared: Arc<Shared>) {
         let now = Instant::now();
         let due = if urgent {
             now
-        } else if st.buf.len() >= policy.max_batch || st.hurry {
+        } else if st.buf.len() >= policy.max_batch {
             last_commit + policy.min_gap
         } else {
             let oldest = st.oldest.unwrap_or(now);
@@ -200,7 +186,6 @@ fn run(ws: Arc<Workspace>, policy: CommitPolicy, shared: Arc<Shared>) {
         }
         let mut batch = std::mem::replace(&mut st.buf, std::mem::take(&mut spare));
         st.oldest = None;
-        st.hurry = false;
         let ticket = st.flush_requested;
         let closing = st.closed;
         drop(st);
@@ -243,38 +228,5 @@ fn run(ws: Arc<Workspace>, policy: CommitPolicy, shared: Arc<Shared>) {
         if closing && st.buf.is_empty() {
             return;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{Project, Ref, Timestamp};
-    use crate::store::Access;
-
-    #[test]
-    fn hurry_commits_without_waiting_for_the_interval() {
-        let dir = tempfile::tempdir().unwrap();
-        let ws = Arc::new(Workspace::open(&dir.path().join(".contexta"), Access::Write).unwrap());
-        let policy = CommitPolicy {
-            interval: Duration::from_secs(3600),
-            max_batch: 10_000,
-            min_gap: Duration::from_millis(1),
-        };
-        let c = Committer::start(ws.clone(), policy);
-        let p = Ref::parse("project:hurried").unwrap();
-        c.send(WriteOp::Project(Project::new(
-            p.clone(),
-            "hurried",
-            Timestamp(1),
-        )));
-        c.hurry();
-        // Nothing else commits within the hour-long interval: only `hurry` can have.
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while ws.read().unwrap().project(&p).unwrap().is_none() {
-            assert!(Instant::now() < deadline, "not committed");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        assert_eq!(c.backlog(), 0);
     }
 }

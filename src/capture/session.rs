@@ -127,11 +127,6 @@ impl Session {
         self.core.committer.backlog()
     }
 
-    /// Asks for what is buffered to be committed soon (see `Committer::hurry`).
-    pub(crate) fn hurry(&self) {
-        self.core.committer.hurry()
-    }
-
     pub(crate) fn send(&self, op: WriteOp) {
         self.core.send(op);
     }

@@ -22,14 +22,9 @@ use std::time::{Duration, Instant};
 const TICK: Duration = Duration::from_millis(50);
 /// Lines per stored batch (one committer op).
 const BATCH_LINES: usize = 4096;
-/// Committer ops waiting from which the committer is asked to commit at once rather than at
-/// its interval: a burst then goes to disk in transactions of a few batches, every
-/// `min_gap`, instead of piling up for a second (memory, and one huge transaction).
-const HURRY_BACKLOG: usize = 2;
 /// Committer ops waiting beyond which console lines are dropped (each op is at most
-/// `BATCH_LINES` lines, ~0.3 MB: this bounds what we hold to ~5 MB when the disk or another
-/// writer holds the committer up).
-const MAX_BACKLOG: usize = 16;
+/// `BATCH_LINES` lines: this bounds our memory to a few tens of MB in the worst case).
+const MAX_BACKLOG: usize = 48;
 /// Output is handed to console capture in pieces of about this size (or sooner, at each
 /// `TICK`): the emulator then sees long runs of lines whole, which it can skip (see
 /// `ConsoleCapture::feed_text`), instead of one terminal read (at most 4 KiB from a pty) at a
@@ -79,9 +74,6 @@ impl<'s> ConsoleSink<'s> {
                 run_ref: self.run_ref.clone(),
                 lines: part,
             }));
-            if self.session.backlog() >= HURRY_BACKLOG {
-                self.session.hurry();
-            }
         }
     }
 
