@@ -308,8 +308,9 @@ fn resource_findings_in_diagnostics_and_the_tree() {
 fn a_real_contexta_run_shows_plausible_values_in_the_pane_and_overview() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join(".contexta");
-    // A command busy for a moment, sampled every 0.2 s.
-    let out = std::process::Command::new(common::bin())
+    // A command kept busy until the run has a few samples (taken every 0.2 s).
+    let stop = dir.path().join("stop");
+    let mut child = std::process::Command::new(common::bin())
         .args([
             "--workspace",
             root.to_str().unwrap(),
@@ -324,27 +325,32 @@ fn a_real_contexta_run_shows_plausible_values_in_the_pane_and_overview() {
             "--",
             "sh",
             "-c",
-            "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo done",
+            &format!(
+                "i=0; while [ ! -e '{}' ]; do i=$((i+1)); done; echo done",
+                stop.display()
+            ),
         ])
-        .output()
+        .stdout(std::process::Stdio::null())
+        .spawn()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let run = Ref::parse("run:sys.busy").unwrap();
-    // The samples are committed when `contexta run` returns; wait only for a reader to see them.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let charts = loop {
-        let ws = Workspace::open(&root, Access::Read).unwrap();
-        let c = query::system_charts(&ws, &run, 40).unwrap();
-        if c.samples >= 2 || Instant::now() > deadline {
-            break c;
-        }
-        std::thread::sleep(Duration::from_millis(50));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let samples = || {
+        Workspace::open(&root, Access::Read)
+            .ok()
+            .and_then(|ws| query::system_charts(&ws, &run, 40).ok())
+            .map_or(0, |c| c.samples)
     };
-    assert!(charts.samples >= 2, "{charts:?}");
+    while samples() < 3 {
+        assert!(Instant::now() < deadline, "no samples within a minute");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::fs::write(&stop, b"").unwrap();
+    assert!(child.wait().unwrap().success());
+    let ws = Workspace::open(&root, Access::Read).unwrap();
+    let charts = query::system_charts(&ws, &run, 40).unwrap();
+    drop(ws);
+    assert!(charts.samples >= 3, "{charts:?}");
     let get = |label: &str| {
         charts
             .charts
