@@ -6,7 +6,10 @@
    script drains, like a terminal would. Prints the median wall time of each, their ratio
    (median of the pairwise ratios), and the median peak RSS of the contexta process (wait4's
    ru_maxrss: the largest of it and what it waited for; `seq` itself stays under 2 MB).
-   Each wrapped run is checked: its console must hold all N lines.
+   Each wrapped run is checked: its console must hold all N lines. Also the CPU time (user +
+   system, wait4) of each, whose difference is what wrapping costs in CPU, a figure that other
+   work on the machine disturbs far less than wall time; and `script(1)`, a pty relay that
+   stores nothing, on the same harness, for what the second terminal hop alone costs.
 2. `contexta run -- sleep S` at the default --system-interval (2 s): the wrapper's own CPU time
    (user + system, from wait4, minus the child's) over S, as a share of one core: the cost of
    sampling and of idling beside a quiet command.
@@ -57,9 +60,16 @@ def in_pty(argv):
 tmp = tempfile.mkdtemp(prefix="bench-run-wrapper-")
 try:
     bare, wrapped, ratios, peaks = [], [], [], []
+    cpu_bare, cpu_wrapped, relay, relay_ratios = [], [], [], []
+    script = shutil.which("script")
     for i in range(reps):
         ws = os.path.join(tmp, f"ws{i}")
-        w_bare, _, _ = in_pty(child)
+        w_bare, u_bare, _ = in_pty(child)
+        cpu_bare.append(u_bare.ru_utime + u_bare.ru_stime)
+        if script:
+            w_relay, _, _ = in_pty([script, "-qfec", " ".join(f"'{a}'" for a in child), "/dev/null"])
+            relay.append(w_relay)
+            relay_ratios.append(w_relay / w_bare)
         w_wrap, usage, _ = in_pty(
             [exe, "--workspace", ws, "--quiet", "run", "--project", "bench", "--name", "lines", "--"]
             + child
@@ -68,6 +78,7 @@ try:
         wrapped.append(w_wrap)
         ratios.append(w_wrap / w_bare)
         peaks.append(usage.ru_maxrss / 1024)
+        cpu_wrapped.append(usage.ru_utime + usage.ru_stime)
         check = subprocess.run(
             [exe, "--workspace", ws, "run", "show", "run:bench.lines"],
             capture_output=True, text=True, check=True,
@@ -80,6 +91,10 @@ try:
     print(f"  contexta run    {statistics.median(wrapped):.3f} s")
     print(f"  ratio           {statistics.median(ratios):.3f}x  (pairwise; min {min(ratios):.3f}, max {max(ratios):.3f})")
     print(f"  contexta peak RSS {statistics.median(peaks):.1f} MB  (max {max(peaks):.1f})")
+    cb, cw = statistics.median(cpu_bare), statistics.median(cpu_wrapped)
+    print(f"  CPU (user+sys)  bare {cb:.3f} s, wrapped {cw:.3f} s: ours {cw - cb:.3f} s = {(cw - cb) / n * 1e6:.2f} us a line")
+    if relay:
+        print(f"  script(1)       {statistics.median(relay):.3f} s  ({statistics.median(relay_ratios):.3f}x bare, pairwise)")
 
     ws = os.path.join(tmp, "idle")
     wall, usage, _ = in_pty(

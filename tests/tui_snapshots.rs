@@ -172,6 +172,8 @@ snap!(
 );
 snap!(project_80x24, 80, 24, "g g 8");
 snap!(project_160x48, 160, 48, "g g");
+// The demo's runs were not wrapped by `contexta run`: the system pane says so.
+snap!(system_without_metrics_80x24, 80, 24, "0");
 
 // The layouts: tree, charts and records together from 100×30 up; `z` maximises, `T` hides the
 // tree; the overview is a header line until focused.

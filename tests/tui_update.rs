@@ -379,7 +379,7 @@ fn tab_cycles_focus_and_unbound_keys_do_nothing() {
     let (_d, root) = demo();
     let (mut app, mut exec) = start(&root, "");
     let mut seen = vec![app.shared.focus];
-    for _ in 0..4 {
+    for _ in 0..5 {
         keys(&mut app, &mut exec, "<Tab>");
         seen.push(app.shared.focus);
     }
@@ -390,6 +390,7 @@ fn tab_cycles_focus_and_unbound_keys_do_nothing() {
             PaneId::Overview,
             PaneId::Stream,
             PaneId::Metrics,
+            PaneId::System,
             PaneId::Tree
         ]
     );

@@ -373,6 +373,11 @@ pub fn diagnose(
             f.duplicates.iter().map(|d| d.0.to_string()).collect(),
         ));
     }
-    out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(&b.code)));
+    sort_findings(&mut out);
     out
+}
+
+/// Findings in the order every face lists them: the worst first, then by code.
+pub fn sort_findings(out: &mut [Finding]) {
+    out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(&b.code)));
 }

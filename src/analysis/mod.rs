@@ -6,4 +6,5 @@ pub mod diagnostics;
 pub mod direction;
 pub mod lineage;
 pub mod provenance;
+pub mod resources;
 pub mod trend;

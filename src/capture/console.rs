@@ -9,6 +9,7 @@
 //! last reported; a line that scrolled off is final. Memory is bounded: the screen, one pending
 //! wrapped line (capped) and a map of the lines still on screen.
 
+use super::plain_lines::{PlainLine, plain_lines};
 use crate::model::{CONSOLE_LINE_CAP, ConsoleLine, ConsoleStream, Timestamp};
 use avt::observer::{Observation, Observer};
 use avt::{Color, Line, Pen, ScreenKind, Terminal};
@@ -206,7 +207,17 @@ pub struct ConsoleCapture {
     reported: HashMap<u64, Reported>,
     /// Bytes of an incomplete UTF-8 sequence at the end of the last chunk.
     carry: Vec<u8>,
+    /// A bare `\n` starts a new line (new-line mode: pipes have no terminal driver).
+    lf_is_newline: bool,
+    /// Long runs of plain lines skip the emulator (off only to test that it changes nothing).
+    fast: bool,
+    /// Lines taken without emulation (tests look: the fast path must be the one taken).
+    skipped: u64,
 }
+
+/// Plain lines a run must have before its middle skips the emulator: the emulator still sees
+/// a screenful at each end, so a shorter run gains nothing.
+const FAST_MIN_EXTRA: usize = 32;
 
 impl ConsoleCapture {
     pub fn new(cols: u16, rows: u16, stream: ConsoleStream) -> Self {
@@ -220,6 +231,9 @@ impl ConsoleCapture {
             evicted: 0,
             reported: HashMap::new(),
             carry: Vec::new(),
+            lf_is_newline: stream != ConsoleStream::Terminal,
+            fast: true,
+            skipped: 0,
         };
         if stream != ConsoleStream::Terminal {
             // A pipe has no terminal driver turning `\n` into `\r\n`: new-line mode does.
@@ -255,7 +269,94 @@ impl ConsoleCapture {
                 text.push('\u{fffd}');
             }
         }
-        self.term.feed_with(text.as_str(), &mut self.evictions);
+        self.feed_text(&text);
+    }
+
+    /// Feeds text to the virtual terminal, skipping the emulation of the middle of long runs of
+    /// plain lines (`plain_lines`), which is most of a chatty command's output and most of the
+    /// cost of capturing it. A run's first screenful goes through the emulator; if the screen
+    /// then holds exactly those lines, in the default pen, with the cursor at the start of a
+    /// blank bottom row (full-screen scrolling, nothing pending), each further plain line would
+    /// only scroll the top row off. So the screen is cleared (which evicts its rows, in order),
+    /// the middle lines are taken as evicted, and the run's last screenful is printed on the
+    /// cleared screen: the same lines in the same order, the same final screen and cursor.
+    /// Anything else, or a check that fails, goes through the emulator as it is.
+    fn feed_text(&mut self, mut text: &str) {
+        let (cols, rows) = self.term.size();
+        let max_len = cols.min(CONSOLE_LINE_CAP);
+        while self.fast && !text.is_empty() {
+            // A run starts after a line end (the cursor is then at a line's start).
+            let Some(first) = text.bytes().position(|b| b == b'\n') else {
+                break;
+            };
+            let from = first + 1;
+            let lines = plain_lines(&text.as_bytes()[from..], max_len, self.lf_is_newline);
+            if rows < 2 || lines.len() < 2 * rows + FAST_MIN_EXTRA {
+                // Too short to gain: through the emulator to the end of this run (or of this
+                // line); a longer run may start after it.
+                let next = from + lines.last().map_or(0, |l| l.next);
+                self.term.feed_with(&text[..next], &mut self.evictions);
+                text = &text[next..];
+                continue;
+            }
+            let line = |l: &PlainLine| &text[from + l.start..from + l.end];
+            // A screenful through the emulator: the screen should then show lines 1..rows.
+            let head = from + lines[rows - 1].next;
+            self.term.feed_with(&text[..head], &mut self.evictions);
+            let shown: Vec<&str> = lines[1..rows].iter().map(line).collect();
+            let end = from + lines[lines.len() - 1].next;
+            if !self.settled_on(&shown) {
+                self.term.feed_with(&text[head..end], &mut self.evictions);
+                text = &text[end..];
+                continue;
+            }
+            self.term
+                .feed_with("\u{1b}[2J\u{1b}[H", &mut self.evictions);
+            let tail = lines.len() - (rows - 1);
+            self.skipped += (tail - rows) as u64;
+            for l in &lines[rows..tail] {
+                self.evictions
+                    .done
+                    .push(line(l).trim_end_matches(' ').to_string());
+            }
+            self.term
+                .feed_with(&text[from + lines[tail].start..end], &mut self.evictions);
+            text = &text[end..];
+        }
+        if !text.is_empty() {
+            self.term.feed_with(text, &mut self.evictions);
+        }
+    }
+
+    /// Whether the screen shows exactly `lines` from its top row, in the default pen and not
+    /// wrapped, over a blank bottom row holding the cursor at its start, on the primary screen
+    /// with no wrapped line pending: the state in which a plain line only scrolls.
+    fn settled_on(&self, lines: &[&str]) -> bool {
+        let (_, rows) = self.term.size();
+        let cursor = self.term.cursor();
+        if self.term.active_screen_kind() != ScreenKind::Primary
+            || (cursor.row, cursor.col) != (rows - 1, 0)
+            || !self.evictions.pending.is_empty()
+            || lines.len() != rows - 1
+            // One printed character at least shows the pen the run is printed in.
+            || lines.iter().all(|l| l.trim_end_matches(' ').is_empty())
+        {
+            return false;
+        }
+        let screen = self.term.primary_screen();
+        for (row, l) in screen.visible_lines().enumerate() {
+            if l.is_wrapped() {
+                return false;
+            }
+            let mut r = Rendered::default();
+            r.push_row(l);
+            let text = r.finish();
+            let want = lines.get(row).map_or("", |s| s.trim_end_matches(' '));
+            if text != want {
+                return false;
+            }
+        }
+        true
     }
 
     /// Lines that scrolled off and wait for `drain`.
@@ -492,6 +593,140 @@ mod tests {
         assert_eq!(second.len(), 1);
         assert_eq!((second[0].line, second[0].at), (0, Timestamp(1)));
         assert_eq!(second[0].text, "epoch 1: 90%");
+    }
+
+    /// Every line (number, text) a capture reports, fed `chunks` with drains between some.
+    fn all_lines(
+        fast: bool,
+        stream: ConsoleStream,
+        chunks: &[Vec<u8>],
+        size: (u16, u16),
+    ) -> (Vec<(u32, String)>, u64) {
+        let mut c = ConsoleCapture::new(size.0, size.1, stream);
+        c.fast = fast;
+        let mut n = LineCounter::default();
+        let mut out = Vec::new();
+        for (i, chunk) in chunks.iter().enumerate() {
+            c.feed(chunk);
+            if i % 3 == 0 {
+                out.extend(
+                    c.drain(&mut n, Timestamp(1), false)
+                        .into_iter()
+                        .map(|l| (l.line, l.text)),
+                );
+            }
+        }
+        out.extend(
+            c.drain(&mut n, Timestamp(2), true)
+                .into_iter()
+                .map(|l| (l.line, l.text)),
+        );
+        (out, c.skipped)
+    }
+
+    /// Splits `bytes` at pseudo-random places (seeded).
+    fn split(bytes: &[u8], seed: u64, max: usize) -> Vec<Vec<u8>> {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let n = rng.usize(1..=max).min(bytes.len() - at);
+            out.push(bytes[at..at + n].to_vec());
+            at += n;
+        }
+        out
+    }
+
+    #[test]
+    fn skipping_the_emulator_for_plain_lines_changes_nothing_stored() {
+        let plain = |n: usize, tag: &str| -> String {
+            (0..n).map(|i| format!("{tag} line {i}   \r\n")).collect()
+        };
+        let cases: Vec<(String, ConsoleStream)> = vec![
+            (plain(500, "a"), ConsoleStream::Terminal),
+            // Output before and after the run, a partial last line, an empty line.
+            (
+                format!(
+                    "start\r\n\x1b[1mbold\x1b[0m\r\n{}\r\nmid\r\n{}tail",
+                    plain(300, "b"),
+                    plain(200, "c")
+                ),
+                ConsoleStream::Terminal,
+            ),
+            // A pen set before the run colours every line of it.
+            (
+                format!("\x1b[31m{}\x1b[0mafter\r\n", plain(300, "red")),
+                ConsoleStream::Terminal,
+            ),
+            // A scroll region keeps the top rows; the cursor moved up overwrites old rows.
+            (
+                format!(
+                    "{}\x1b[3;10r\x1b[10;1H{}\x1b[r",
+                    plain(30, "pre"),
+                    plain(300, "region")
+                ),
+                ConsoleStream::Terminal,
+            ),
+            (
+                format!("{}\x1b[5A{}", plain(40, "up"), plain(300, "over")),
+                ConsoleStream::Terminal,
+            ),
+            // The alternate screen, a progress bar, then plain lines.
+            (
+                format!(
+                    "\x1b[?1049h{}\x1b[?1049l{}",
+                    plain(100, "alt"),
+                    plain(100, "main")
+                ),
+                ConsoleStream::Terminal,
+            ),
+            (
+                format!(
+                    "{}\rprogress 10%\rprogress 99%\r\n{}",
+                    plain(100, "p"),
+                    plain(100, "q")
+                ),
+                ConsoleStream::Terminal,
+            ),
+            // Bare line feeds: a terminal only moves down; a pipe starts a new line.
+            (
+                (0..300).map(|i| format!("lf {i}\n")).collect(),
+                ConsoleStream::Terminal,
+            ),
+            (
+                (0..300).map(|i| format!("pipe {i}\n")).collect(),
+                ConsoleStream::Stdout,
+            ),
+            // Blank lines only, then text.
+            (
+                format!("{}{}", "\r\n".repeat(200), plain(100, "x")),
+                ConsoleStream::Terminal,
+            ),
+        ];
+        let mut skipped = vec![0; cases.len()];
+        for (i, (text, stream)) in cases.iter().enumerate() {
+            for (seed, max) in [(1, 100_000), (2, 4096), (3, 700), (4, 37)] {
+                let chunks = split(text.as_bytes(), seed + i as u64 * 10, max);
+                for size in [(80, 24), (20, 5), (120, 3)] {
+                    let (slow, none) = all_lines(false, *stream, &chunks, size);
+                    let (fast, n) = all_lines(true, *stream, &chunks, size);
+                    assert_eq!(none, 0);
+                    assert_eq!(
+                        fast, slow,
+                        "case {i}, seed {seed}, chunks up to {max}, size {size:?}"
+                    );
+                    skipped[i] += n;
+                }
+            }
+        }
+        // The fast path was taken where it can be, and never where a line is not shown as its
+        // bytes (printed in a colour, or bare line feeds on a terminal).
+        for i in [0, 1, 6, 8, 9] {
+            assert!(skipped[i] > 0, "case {i}: {skipped:?}");
+        }
+        for i in [2, 7] {
+            assert_eq!(skipped[i], 0, "case {i}: {skipped:?}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod gpu;
 pub mod ingest;
 pub mod key_mapping;
 pub mod lines;
+mod plain_lines;
 pub mod provenance;
 mod session;
 pub mod system;

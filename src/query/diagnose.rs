@@ -5,7 +5,11 @@
 
 use super::investigate::{FactsOptions, previous_completed, run_facts, sibling_stages};
 use super::resolve::QueryError;
-use crate::analysis::diagnostics::{DiagnosticsContext, DiagnosticsOptions, Finding, diagnose};
+use super::system::resource_use;
+use crate::analysis::diagnostics::{
+    DiagnosticsContext, DiagnosticsOptions, Finding, diagnose, sort_findings,
+};
+use crate::analysis::resources;
 use crate::model::{Ref, RunFacts};
 use crate::store::Workspace;
 
@@ -39,7 +43,14 @@ pub fn diagnose_run(
         sibling_stages: sibling_stages(ws, &facts.run)?,
         baseline: baseline.as_ref(),
     };
-    let findings = diagnose(&facts, &ctx, opts);
+    let mut findings = diagnose(&facts, &ctx, opts);
+    // The machine's findings (an idle GPU, memory near its limit) read the run's system
+    // metrics' points, which the facts do not carry unless asked.
+    findings.extend(resources::findings(
+        &facts.run.run_ref,
+        &resource_use(ws, &facts.run.run_ref)?,
+    ));
+    sort_findings(&mut findings);
     Ok(Diagnosis {
         facts,
         baseline,

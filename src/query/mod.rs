@@ -17,6 +17,7 @@ pub mod run_filter;
 mod runs;
 mod series;
 mod series_overview;
+mod system;
 pub use anomaly::{AnomalyScorer, DEFAULT_ANOMALY_THRESHOLD, Scored};
 pub use chart_series::{ChartAsk, SeriesLine, XBy, chart_line, min_max_columns, series_lines};
 pub use compare::{PairComparison, compare_runs, compare_two_runs};
@@ -39,3 +40,4 @@ pub use runs::{
     run_detail, run_status, workspace_tree,
 };
 pub use series::{MetricInfo, metric_list, missing_metric, missing_metric_across, series};
+pub use system::{SystemChart, SystemCharts, resource_use, system_charts};

@@ -68,10 +68,15 @@ fn tabs(active: PaneId, with_side: bool, ctx: &RenderCtx<'_>, r: Rect, buf: &mut
             } else {
                 Role::Dim
             };
-            Span::styled(
-                format!(" {} {} ", p.number(), p.title()),
-                ctx.theme.get(role),
-            )
+            // The key that focuses it, as bound (the default keys are not all positions).
+            let key = ctx
+                .keymap
+                .key_for(
+                    &[crate::tui::keymap::Layer::Global],
+                    &crate::tui::action::Action::Focus(crate::tui::action::Focus::Pane(*p)),
+                )
+                .unwrap_or_else(|| p.number().to_string());
+            Span::styled(format!(" {key} {} ", p.title()), ctx.theme.get(role))
         })
         .collect();
     let line = Line::from(spans);

@@ -25,6 +25,11 @@ const BATCH_LINES: usize = 4096;
 /// Committer ops waiting beyond which console lines are dropped (each op is at most
 /// `BATCH_LINES` lines: this bounds our memory to a few tens of MB in the worst case).
 const MAX_BACKLOG: usize = 48;
+/// Output is handed to console capture in pieces of about this size (or sooner, at each
+/// `TICK`): the emulator then sees long runs of lines whole, which it can skip (see
+/// `ConsoleCapture::feed_text`), instead of one terminal read (at most 4 KiB from a pty) at a
+/// time. What our terminal shows is written at once, read by read.
+const FEED_BYTES: usize = 256 * 1024;
 /// After the command exited, how long its output may stay silent before we stop reading (a
 /// background process it left behind may hold the terminal open forever).
 const LINGER: Duration = Duration::from_millis(100);
@@ -143,6 +148,14 @@ fn pump<S: Read + AsFd, W: Write>(
 ) {
     let mut cap = Some(cap);
     let mut buf = vec![0u8; 64 * 1024];
+    // Read but not yet fed to capture.
+    let mut unfed: Vec<u8> = Vec::with_capacity(FEED_BYTES + buf.len());
+    let feed = |cap: &mut Option<ConsoleCapture>, unfed: &mut Vec<u8>| {
+        if !unfed.is_empty() {
+            sink.guarded(cap, |c| c.feed(unfed));
+            unfed.clear();
+        }
+    };
     let mut out_open = true;
     let mut last_drain = Instant::now();
     let mut quiet_since: Option<Instant> = None;
@@ -168,7 +181,10 @@ fn pump<S: Read + AsFd, W: Write>(
                         // Our reader went away (`| head`): keep capturing, stop copying.
                         out_open = out.write_all(&buf[..n]).and_then(|_| out.flush()).is_ok();
                     }
-                    sink.guarded(&mut cap, |c| c.feed(&buf[..n]));
+                    unfed.extend_from_slice(&buf[..n]);
+                    if unfed.len() >= FEED_BYTES {
+                        feed(&mut cap, &mut unfed);
+                    }
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
@@ -182,16 +198,20 @@ fn pump<S: Read + AsFd, W: Write>(
             }
         }
         if follow_resize && let Some((cols, rows)) = ctl.take_resize() {
+            // What was printed before the resize was laid out at the old size.
+            feed(&mut cap, &mut unfed);
             sink.guarded(&mut cap, |c| c.resize(cols, rows));
         }
         let burst = cap
             .as_ref()
             .is_some_and(|c| c.pending_lines() >= BATCH_LINES);
         if last_drain.elapsed() >= TICK || burst {
+            feed(&mut cap, &mut unfed);
             sink.guarded(&mut cap, |c| sink.drain(c, false));
             last_drain = Instant::now();
         }
     }
+    feed(&mut cap, &mut unfed);
     sink.guarded(&mut cap, |c| sink.drain(c, true));
 }
 

@@ -223,6 +223,7 @@ panes! {
     Diagnostics => diagnostics::DiagnosticsPane,
     Lineage => lineage::LineagePane,
     Project => project::ProjectPane,
+    System => system::SystemPane,
 }
 
 impl PaneId {

@@ -62,6 +62,12 @@ pub const MARKERS: &[Marker] = &[
         "anomaly",
     ),
     marker(
+        "◔",
+        Role::SevWarning,
+        "a run whose GPU sat idle (under 5 % for a minute) or whose memory came within 10 % of its limit (0: system)",
+        "machine",
+    ),
+    marker(
         "!",
         Role::Degraded,
         "a run with degraded records (capture trouble)",

@@ -131,6 +131,33 @@ pub fn num(v: f64) -> String {
     }
 }
 
+/// A machine reading with its unit, short: `183 %`, `812 MB`, `20.0 GB`, `3.2 MB/s`, `71 °C`.
+/// Megabytes from a thousand on read as gigabytes.
+pub fn reading(v: f64, unit: &str) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    let (v, unit, scaled) = match unit {
+        "MB" if v.abs() >= 1000.0 => (v / 1024.0, "GB", true),
+        "MB/s" if v.abs() >= 1000.0 => (v / 1024.0, "GB/s", true),
+        u => (v, u, false),
+    };
+    let a = v.abs();
+    let digits = if a >= 100.0 || (!scaled && v == v.trunc()) {
+        0
+    } else if a >= 1.0 {
+        1
+    } else {
+        2
+    };
+    let n = format!("{v:.digits$}");
+    if unit.is_empty() {
+        n
+    } else {
+        format!("{n} {unit}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +167,12 @@ mod tests {
         let a = "live-2026-11-20-13-18-58";
         let b = "live-2026-11-20-13-19-40";
         assert_eq!(fit_end(a, 10), "…-13-18-58");
+        assert_eq!(reading(183.0, "%"), "183 %");
+        assert_eq!(reading(812.4, "MB"), "812 MB");
+        assert_eq!(reading(20_480.0, "MB"), "20.0 GB");
+        assert_eq!(reading(3.24, "MB/s"), "3.2 MB/s");
+        assert_eq!(reading(0.042, "MB/s"), "0.04 MB/s");
+        assert_eq!(reading(3.0, ""), "3");
         assert_ne!(fit_end(a, 10), fit_end(b, 10));
         assert_eq!(fit_end(a, 30), a);
         assert_eq!(fit_end(a, 1), "…");

@@ -12,7 +12,8 @@ use crate::tui::context::{Load, Shared};
 use crate::tui::theme::Role;
 use crate::tui::view::{PaneView, RenderCtx, frame, not_ready, title_span};
 use crate::tui::widgets::glyphs::status_glyph;
-use crate::tui::widgets::text::{clean, count, date_time, fit_end, pad};
+use crate::analysis::resources::headline;
+use crate::tui::widgets::text::{clean, count, date_time, fit_end, pad, reading};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -129,6 +130,20 @@ fn header(d: &RunDetail, ctx: &RenderCtx<'_>) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The latest machine readings of a run `contexta run` sampled, in one line: CPU % and RSS of
+/// its process tree, each GPU's utilization and memory (the system pane charts them all).
+fn system_line(d: &RunDetail, ctx: &RenderCtx<'_>) -> Option<Line<'static>> {
+    let readings = headline(d.metrics.iter().map(|m| (m.key.as_str(), m.last)));
+    if readings.is_empty() {
+        return None;
+    }
+    let mut spans = Vec::new();
+    for (label, value, unit) in readings {
+        spans.extend(kv(&label, reading(value, unit), ctx));
+    }
+    Some(Line::from(spans))
+}
+
 fn section(name: &str, ctx: &RenderCtx<'_>) -> Line<'static> {
     Line::from(Span::styled(name.to_string(), ctx.theme.get(Role::Label)))
 }
@@ -203,6 +218,9 @@ fn lines(
         }
     }
     out.push(Line::from(counts));
+    if let Some(line) = system_line(d, ctx) {
+        out.push(line);
+    }
     if stats.degraded > 0 || run.status == crate::model::Status::Failed {
         let mut spans = Vec::new();
         if stats.degraded > 0 {

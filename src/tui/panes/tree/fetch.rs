@@ -6,6 +6,7 @@
 
 use super::{Loaded, Query, RunFlags, TreePane};
 use crate::analysis::diagnostics::DiagnosticsOptions;
+use crate::analysis::resources::RESOURCE_CODES;
 use crate::model::{Ref, Timestamp};
 use crate::query::{
     self, AnomalyScorer, DEFAULT_ANOMALY_THRESHOLD, FactsOptions, QueryError, Workspace,
@@ -60,12 +61,18 @@ fn flags(ws: &Workspace, runs: &[(Ref, u64)], now: Timestamp) -> Result<Vec<RunF
                     generation: *generation,
                     worst: None,
                     anomalies: vec![],
+                    resources: vec![],
                 });
                 continue;
             }
             Err(e) => return Err(e),
         };
         let worst = found.iter().map(|f| f.severity).max();
+        let resources = found
+            .iter()
+            .filter(|f| RESOURCE_CODES.contains(&f.code.as_str()))
+            .map(|f| f.summary.clone())
+            .collect();
         let mut anomalies = Vec::new();
         // A run still writing has no final values yet: its early losses are not anomalies.
         let open = query::run_status(ws, run)? == Some(crate::model::Status::Open);
@@ -89,6 +96,7 @@ fn flags(ws: &Workspace, runs: &[(Ref, u64)], now: Timestamp) -> Result<Vec<RunF
             generation: *generation,
             worst,
             anomalies,
+            resources,
         });
     }
     Ok(out)

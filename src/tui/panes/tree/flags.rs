@@ -23,6 +23,8 @@ pub struct RunFlags {
     pub worst: Option<crate::analysis::diagnostics::FindingSeverity>,
     /// Metric keys whose latest value scores `error` against the project's other runs.
     pub anomalies: Vec<String>,
+    /// What the machine findings say (a GPU sat idle, memory came near its limit).
+    pub resources: Vec<String>,
 }
 
 /// Each run's flag generation: its own last seq and its project's finished activity (an anomaly

@@ -1,6 +1,7 @@
 //! The run tree: projects → runs → stages → batches/operations. A run row reads
 //! `*● name ▲~! • 1.2k  12m05s`: mark, status glyph (● running, ✓ completed, ✗ failed,
-//! ⊘ cancelled), name, worst finding (`▲` error, `△` warning) and anomaly `~` (computed lazily
+//! ⊘ cancelled), name, worst finding (`▲` error, `△` warning) and anomaly `~` or machine `◔`
+//! (an idle GPU or memory near its limit, when no metric is anomalous; computed lazily
 //! by the worker, blank until then), degraded `!`, changed-since-seen `•`, record count,
 //! duration. A narrow tree drops the duration, then the count, before it cuts a name, and a
 //! cut name keeps its end (`…-13-18-58`), where runs named alike differ. The last row is a
@@ -141,6 +142,10 @@ fn legend(
             ("▲", finding == Some(FindingSeverity::Error)),
             ("△", finding == Some(FindingSeverity::Warning)),
             ("~", flags.is_some_and(|f| !f.anomalies.is_empty())),
+            (
+                "◔",
+                flags.is_some_and(|f| f.anomalies.is_empty() && !f.resources.is_empty()),
+            ),
             ("!", info.stats.degraded > 0),
             ("•", state.changed_since_seen(info)),
             (status_glyph(info.run.status).0, true),
@@ -180,10 +185,14 @@ fn flag_glyphs(
         Some(FindingSeverity::Warning) => Span::styled("△", t_role(Role::SevWarning)),
         _ => Span::raw(" "),
     };
-    let anomaly = if f.anomalies.is_empty() {
-        Span::raw(" ")
-    } else {
+    // One column for both: an anomalous metric, else the machine (idle GPU, memory near its
+    // limit); the diagnostics pane lists every finding.
+    let anomaly = if !f.anomalies.is_empty() {
         Span::styled("~", t_role(Role::Anomaly))
+    } else if !f.resources.is_empty() {
+        Span::styled("◔", t_role(Role::SevWarning))
+    } else {
+        Span::raw(" ")
     };
     (finding, anomaly)
 }
