@@ -87,6 +87,13 @@ pub enum Action {
     Maximize,
     /// Hide the run tree (its columns go to the other panes), or show it again.
     ToggleTree,
+    /// Wrap long lines, or cut them (each pane that shows long lines handles it).
+    ToggleWrap,
+    /// The next (`true`) or previous search match of the focused pane's `/` search.
+    Match(bool),
+    /// The console of the selected run (tree), the finding's run (diagnostics) or the shown
+    /// run, at the last lines before it failed, paused.
+    ConsoleAtFailure,
     /// Does nothing: a user keymap binds a key to it to disable a default.
     Nop,
 }
@@ -108,6 +115,8 @@ impl Action {
             Action::Expand | Action::Collapse => Some("expand/collapse: only in the run tree"),
             Action::Column(_) => Some("column: only in the lineage or a compare table of 3+ runs"),
             Action::Jump => Some("jump: only in the lineage or diagnostics"),
+            Action::Match(_) => Some("match: only in the console (search with /)"),
+            Action::ToggleWrap => Some("wrap: only in the console"),
             _ => None,
         }
     }
@@ -213,6 +222,9 @@ impl Action {
             "backup" => Ok(Action::Backup((!rest.is_empty()).then(|| rest.to_string()))),
             "maximize" | "maximise" => no_args(Action::Maximize),
             "toggle-tree" => no_args(Action::ToggleTree),
+            "wrap" => no_args(Action::ToggleWrap),
+            "match" => Ok(Action::Match(arg(&["next", "prev"])? == "next")),
+            "console-at-failure" => no_args(Action::ConsoleAtFailure),
             "nop" | "none" => no_args(Action::Nop),
             "" => Err("empty command".into()),
             other => Err(format!("unknown command `{other}` (try :help)")),
@@ -310,6 +322,10 @@ impl fmt::Display for Action {
             Action::Backup(Some(p)) => write!(f, "backup {p}"),
             Action::Maximize => write!(f, "maximize"),
             Action::ToggleTree => write!(f, "toggle-tree"),
+            Action::ToggleWrap => write!(f, "wrap"),
+            Action::Match(true) => write!(f, "match next"),
+            Action::Match(false) => write!(f, "match prev"),
+            Action::ConsoleAtFailure => write!(f, "console-at-failure"),
             Action::Nop => write!(f, "nop"),
         }
     }

@@ -78,7 +78,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         "follow",
         &[],
         "follow",
-        "Follow the newest records (like less +F)",
+        "Follow the newest records or console lines (like less +F)",
     ),
     cmd(
         "chart",
@@ -143,6 +143,19 @@ pub const COMMANDS: &[CommandSpec] = &[
         &[],
         "toggle-tree",
         "Hide the run tree, or show it again",
+    ),
+    cmd("wrap", &[], "wrap", "Wrap long lines, or cut them"),
+    cmd(
+        "match",
+        &["next", "prev"],
+        "match next|prev",
+        "Go to the next/previous search match",
+    ),
+    cmd(
+        "console-at-failure",
+        &[],
+        "console-at-failure",
+        "The run's console at its last lines before the failure",
     ),
     cmd("nop", &[], "nop", "Nothing (unbinds a key)"),
 ];

@@ -219,6 +219,7 @@ panes! {
     Diagnostics => diagnostics::DiagnosticsPane,
     Lineage => lineage::LineagePane,
     Project => project::ProjectPane,
+    Console => console::ConsolePane,
 }
 
 impl PaneId {
