@@ -326,8 +326,14 @@ fn console_at_failure_needs_a_failed_run() {
         text.contains("did not fail (9 shows its console)"),
         "{text}"
     );
+    // From another pane, `C` is about the shown run.
+    let (app, _exec) = start(&c.root, "2 C");
+    assert!(screen(&app).contains("did not fail"), "{}", screen(&app));
     let mut failed = Console::new(Status::Failed);
     failed.append(30);
+    let (app, _exec) = start(&failed.root, "2 C");
+    assert_eq!(app.shared.focus, contexta::tui::action::PaneId::Console);
+    assert!(shows(&app, 29), "{}", screen(&app));
     let (app, _exec) = start(&failed.root, "1 j C");
     assert_eq!(app.shared.focus, contexta::tui::action::PaneId::Console);
     assert!(!app.panes.console.follow);

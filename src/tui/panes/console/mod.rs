@@ -17,7 +17,7 @@ pub use search::{SEARCH_LIMIT, Search};
 pub use window::REDRAW_TAIL;
 
 use super::{Info, Pane, PaneKind, Place, motion_delta};
-use crate::model::{ConsoleLine, Ref};
+use crate::model::{ConsoleLine, Ref, Status};
 use crate::query::console::{ConsoleView, FailurePoint};
 use crate::tui::action::{Action, Motion, PaneId};
 use crate::tui::context::{Cx, FlashLevel, Intent, Load, Shared};
@@ -163,6 +163,26 @@ impl ConsolePane {
         });
     }
 
+    /// `C` from a pane other than the tree or diagnostics: the shown run, if it failed.
+    fn console_at_failure(&mut self, cx: &mut Cx<'_>) {
+        let Some(run) = cx.shared.run.clone() else {
+            cx.flash(FlashLevel::Warn, "console-at-failure: select a run first");
+            return;
+        };
+        let status = cx.shared.catalog.run_info(&run).map(|r| r.run.status);
+        if matches!(status, Some(Status::Failed | Status::Cancelled)) {
+            cx.intent(Intent::ConsoleAtFailure(run, None));
+        } else {
+            cx.flash(
+                FlashLevel::Warn,
+                format!(
+                    "console-at-failure: {} did not fail (9 shows its console)",
+                    crate::sanitize::sanitize(run.as_str())
+                ),
+            );
+        }
+    }
+
     fn step_match(&mut self, forward: bool, cx: &mut Cx<'_>) {
         let height = Self::height(cx.shared);
         if self.search.text.is_empty() {
@@ -262,10 +282,7 @@ impl Pane for ConsolePane {
             }
             Action::Match(forward) if focused => self.step_match(*forward, cx),
             Action::Column(right) if focused => self.hscroll_by(*right, cx),
-            Action::ConsoleAtFailure => match cx.shared.run.clone() {
-                Some(run) => cx.intent(Intent::ConsoleAtFailure(run, None)),
-                None => cx.flash(FlashLevel::Warn, "console: select a run first"),
-            },
+            Action::ConsoleAtFailure => self.console_at_failure(cx),
             _ => return false,
         }
         true
