@@ -10,7 +10,7 @@
 
 mod fetch;
 mod search;
-pub mod view;
+mod view;
 mod window;
 
 pub use search::{SEARCH_LIMIT, Search};

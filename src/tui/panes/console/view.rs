@@ -152,7 +152,7 @@ pub struct RowOptions<'a> {
 }
 
 /// One console line as screen rows: one row cut to the width (with `…`), or several when
-/// wrapping. Public for benches and tests.
+/// wrapping.
 pub fn console_rows(
     line: &ConsoleLine,
     opts: &RowOptions<'_>,
