@@ -359,11 +359,12 @@ impl PaneKind for ConsolePane {
         let height = Self::height(cx.shared);
         match loaded {
             Loaded::Lines(run, view) => {
-                if self.run.as_ref() != Some(&run) {
-                    return;
+                // Another run's answer (the shown run changed while it was on its way) still
+                // frees its lane: what waited for it is asked now.
+                if self.run.as_ref() == Some(&run) {
+                    self.load = Load::Ready;
+                    self.apply_lines(view.total, view.lines, height);
                 }
-                self.load = Load::Ready;
-                self.apply_lines(view.total, view.lines, height);
                 if std::mem::take(&mut self.live_pending) {
                     self.live(cx);
                 }
@@ -417,5 +418,64 @@ impl PaneKind for ConsolePane {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Timestamp;
+    use crate::tui::context::Requests;
+    use crate::tui::effect::{Effect, Loaded as Answer, Request};
+    use crate::tui::panes::Payload;
+
+    /// The last query asked, answered with `view` as the worker would (freeing its slot).
+    fn answer(req: &mut Requests, out: &mut Vec<Effect>, view: ConsoleView) -> (Query, Loaded) {
+        let Some(Effect::Query(Request { id, query })) = out.pop() else {
+            panic!("no query asked");
+        };
+        let crate::tui::panes::Query::Console(q) = query.clone() else {
+            panic!("not a console query: {query:?}");
+        };
+        let run = match &q {
+            Query::Live { run, .. } | Query::Window { run, .. } => run.clone(),
+            other => panic!("{other:?}"),
+        };
+        let loaded = Loaded::Lines(run, view);
+        assert!(req.accept(&Answer {
+            id,
+            slot: query.slot(),
+            result: Ok(Payload::Console(loaded.clone())),
+        }));
+        (q, loaded)
+    }
+
+    #[test]
+    fn switching_runs_while_a_live_read_is_on_its_way_still_loads_the_new_run() {
+        let (a, b) = (
+            Ref::parse("run:p.a").unwrap(),
+            Ref::parse("run:p.b").unwrap(),
+        );
+        let mut shared = Shared::new((80, 24), Timestamp(0));
+        shared.focus = PaneId::Console;
+        shared.main = PaneId::Console;
+        shared.run = Some(a.clone());
+        let (mut req, mut out, mut flash) = (Requests::default(), Vec::new(), None);
+        let mut pane = ConsolePane::default();
+        pane.sync(&mut Cx::new(&mut shared, &mut req, &mut out, &mut flash), false);
+        // Run b is shown before a's read answers: b's read waits for the lane.
+        shared.run = Some(b.clone());
+        let asked = out.len();
+        let pending = out.pop().unwrap();
+        pane.sync(&mut Cx::new(&mut shared, &mut req, &mut out, &mut flash), false);
+        assert_eq!(out.len(), asked - 1, "nothing asked while a's read is on its way");
+        out.push(pending);
+        let (_, a_lines) = answer(&mut req, &mut out, ConsoleView::default());
+        pane.on_loaded(
+            a_lines,
+            &mut Cx::new(&mut shared, &mut req, &mut out, &mut flash),
+        );
+        let (q, _) = answer(&mut req, &mut out, ConsoleView::default());
+        assert!(matches!(q, Query::Live { run, .. } if run == b), "b is read next");
     }
 }
