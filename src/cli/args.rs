@@ -677,20 +677,16 @@ pub struct RecordsArgs {
 #[derive(Subcommand, Debug)]
 pub enum LogCommand {
     /// Log one metric point.
-    #[command(override_usage = "contexta log metric [OPTIONS] [RUN] <KEY> <VALUE>")]
     Metric {
-        /// RUN: the run (it must exist: `run start` first): a ref (`run:mnist.baseline`),
-        /// `project.name`, or a unique suffix (`baseline`); left out inside `contexta run --
-        /// CMD`, the run named by $CONTEXTA_RUN. KEY: metric key, lower-kebab with dots
-        /// (`val-loss`, `eval.f1`). VALUE: the value (negative numbers need no `--`: `log
-        /// metric RUN reward -0.5`).
-        #[arg(
-            value_names = ["RUN", "KEY", "VALUE"],
-            num_args = 2..=3,
-            required = true,
-            allow_negative_numbers = true
-        )]
-        args: Vec<String>,
+        /// The run (it must exist: `run start` first). Run: a ref (`run:mnist.baseline`),
+        /// `project.name`, or a unique suffix (`baseline`). Left out inside `contexta run --
+        /// CMD`: the run it names in $CONTEXTA_RUN.
+        run: String,
+        /// Metric key, lower-kebab with dots (`val-loss`, `eval.f1`).
+        key: String,
+        /// The value (negative numbers need no `--`: `log metric RUN reward -0.5`).
+        #[arg(allow_hyphen_values = true)]
+        value: f64,
         /// Step of the point (default: its index in the series).
         #[arg(long, allow_hyphen_values = true)]
         step: Option<i64>,
@@ -703,14 +699,15 @@ pub enum LogCommand {
         map_key: bool,
     },
     /// Log one event.
-    #[command(override_usage = "contexta log event [OPTIONS] [RUN] <KEY> <MESSAGE>")]
     Event {
-        /// RUN: the run (it must exist: `run start` first): a ref (`run:mnist.baseline`),
-        /// `project.name`, or a unique suffix (`baseline`); left out inside `contexta run --
-        /// CMD`, the run named by $CONTEXTA_RUN. KEY: event key, lower-kebab with dots
-        /// (`data.loaded`). MESSAGE: free text.
-        #[arg(value_names = ["RUN", "KEY", "MESSAGE"], num_args = 2..=3, required = true)]
-        args: Vec<String>,
+        /// The run (it must exist: `run start` first). Run: a ref (`run:mnist.baseline`),
+        /// `project.name`, or a unique suffix (`baseline`). Left out inside `contexta run --
+        /// CMD`: the run it names in $CONTEXTA_RUN.
+        run: String,
+        /// Event key, lower-kebab with dots (`data.loaded`).
+        key: String,
+        /// Free text.
+        message: String,
         /// debug | info | warning | error | critical
         #[arg(long, default_value = "info")]
         level: String,

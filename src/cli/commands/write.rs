@@ -94,40 +94,24 @@ pub fn run_write(ctx: &Ctx, c: RunCommand) -> anyhow::Result<i32> {
     }
 }
 
-/// `[RUN] KEY X`: the run given, else the one `contexta run -- CMD` names in $CONTEXTA_RUN for
-/// the command it wraps (so a script inside it logs into its run with no ref to pass around).
-fn run_key_and(
-    verb: &str,
-    last: &str,
-    args: &[String],
-) -> Result<(String, String, String), UsageError> {
-    match args {
-        [run, key, x] => Ok((run.clone(), key.clone(), x.clone())),
-        [key, x] => match std::env::var("CONTEXTA_RUN") {
-            Ok(run) if !run.trim().is_empty() => Ok((run, key.clone(), x.clone())),
-            _ => Err(UsageError(format!(
-                "log {verb}: give the run (`log {verb} RUN KEY {last}`); only inside `contexta run -- CMD` (which sets CONTEXTA_RUN) can it be left out"
-            ))),
-        },
-        _ => Err(UsageError(format!("log {verb} takes [RUN] KEY {last}"))),
-    }
-}
-
 pub fn log(ctx: &Ctx, c: LogCommand) -> anyhow::Result<i32> {
-    let (verb, last, args, stage) = match &c {
-        LogCommand::Metric { args, stage, .. } => ("metric", "VALUE", args, stage.clone()),
-        LogCommand::Event { args, stage, .. } => ("event", "MESSAGE", args, stage.clone()),
-    };
-    let (run_text, key, last_arg) = run_key_and(verb, last, args)?;
     let s = session(ctx)?;
+    let (run_text, stage) = match &c {
+        LogCommand::Metric { run, stage, .. } | LogCommand::Event { run, stage, .. } => {
+            (run.clone(), stage.clone())
+        }
+    };
     let rref = query::resolve_run(s.workspace(), &run_text)?;
     let run = s.resume_run(&rref)?;
     let stage = stage_ref(&rref, &stage)?;
     match c {
-        LogCommand::Metric { step, map_key, .. } => {
-            let value: f64 = last_arg.trim().parse().map_err(|_| {
-                UsageError(format!("log metric: VALUE `{last_arg}` is not a number"))
-            })?;
+        LogCommand::Metric {
+            key,
+            value,
+            step,
+            map_key,
+            ..
+        } => {
             if map_key {
                 run.log_in(stage.as_ref(), &[(&key, value)], step)
                     .map_err(usage_if_invalid)?;
@@ -136,8 +120,12 @@ pub fn log(ctx: &Ctx, c: LogCommand) -> anyhow::Result<i32> {
                     .map_err(usage_if_invalid)?;
             }
         }
-        LogCommand::Event { level, .. } => {
-            let message = last_arg;
+        LogCommand::Event {
+            key,
+            message,
+            level,
+            ..
+        } => {
             let level = Level::parse(&level).ok_or_else(|| {
                 UsageError(format!(
                     "--level: `{level}` is not debug, info, warning, error or critical"
