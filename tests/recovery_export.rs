@@ -169,3 +169,58 @@ fn csv_runs_export_quotes_properly() {
         "{out}"
     );
 }
+
+#[test]
+fn export_carries_a_wrapped_commands_console_and_ingest_restores_it() {
+    let w = Ws::new();
+    // 300 lines (more than one console entity line), colours, stderr kept apart with --pipe.
+    let o = w.run(&[
+        "run",
+        "--pipe",
+        "--project",
+        "p",
+        "--name",
+        "noisy",
+        "--",
+        "sh",
+        "-c",
+        "for i in $(seq 1 299); do echo \"line $i\"; done; printf '\\033[1;31mboom\\033[0m\\n' >&2",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let file = export(&w, &[]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let console: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["entity"] == "console")
+        .collect();
+    assert_eq!(console.len(), 2, "256 lines to an entity line");
+    assert_eq!(console[0]["run_ref"], "run:p.noisy");
+    let n: usize = console
+        .iter()
+        .map(|c| c["lines"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(n, 300);
+
+    let fresh = Ws::new();
+    fresh.ok(&["ingest", file.to_str().unwrap()]);
+    let read = |root: &std::path::Path| {
+        let ws = contexta::store::Workspace::open(root, contexta::store::Access::Read).unwrap();
+        let run = contexta::model::Ref::parse("run:p.noisy").unwrap();
+        contexta::query::console::lines(&ws, &run, 0..1_000).unwrap()
+    };
+    let (a, b) = (read(&w.root()), read(&fresh.root()));
+    assert_eq!(a.total, 300);
+    assert_eq!(a, b, "the console reads the same after export and ingest");
+    let boom = b.lines.iter().find(|l| l.text.contains("boom")).unwrap();
+    assert_eq!(boom.stream, contexta::model::ConsoleStream::Stderr);
+    assert!(
+        boom.text.contains("\u{1b}["),
+        "colours kept: {:?}",
+        boom.text
+    );
+    // And a second export of the copy is the same file.
+    let again = fresh.dir.path().join("again.jsonl");
+    fresh.ok(&["export", "jsonl", "--output", again.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(again).unwrap(), text);
+}

@@ -242,6 +242,9 @@ fn the_commands_own_log_metric_lands_in_the_same_run() {
     let script = r#"
 "$BIN" log metric "$CONTEXTA_RUN" loss 0.25 --step 3
 "$BIN" log event "$CONTEXTA_RUN" data.loaded "from inside"
+"$BIN" log metric reward -0.5
+"$BIN" log metric --step 2 tiny -1e-3
+"$BIN" log event data.more "no run given" --level warning
 "#;
     let out = wrapped(&ws, &["--project", "p", "--name", "inner"], script)
         .env_remove("CONTEXTA_WORKSPACE")
@@ -257,11 +260,53 @@ fn the_commands_own_log_metric_lands_in_the_same_run() {
     );
     let events = ws.json(&["records", run.as_str(), "--key", "data.loaded"]);
     assert_eq!(events.as_array().unwrap().len(), 1);
+    // Without a run: the one CONTEXTA_RUN names (negative values still need no `--`).
+    let reward = ws.json(&["records", run.as_str(), "--key", "reward"]);
+    assert_eq!(reward[0]["payload"]["value"].as_f64(), Some(-0.5));
+    let tiny = ws.json(&["records", run.as_str(), "--key", "tiny"]);
+    assert_eq!(tiny[0]["payload"]["value"].as_f64(), Some(-1e-3));
+    assert_eq!(tiny[0]["payload"]["tags"]["step"], "2");
+    let more = ws.json(&["records", run.as_str(), "--key", "data.more"]);
+    assert_eq!(more[0]["payload"]["level"], "warning");
+    assert_eq!(
+        ws.json(&["runs"]).as_array().unwrap().len(),
+        1,
+        "no other run"
+    );
     // Provenance names the wrapped command, not ours.
     let show = ws.json(&["run", "show", run.as_str()]).to_string();
     assert!(
         show.contains(r#""command":"sh -c '\n\"$BIN\" log metric"#),
         "{show}"
+    );
+}
+
+#[test]
+fn log_without_a_run_outside_a_wrapped_command_is_a_usage_error() {
+    let ws = init();
+    ws.ok(&["run", "start", "p", "r"]);
+    for args in [
+        &["log", "metric", "loss", "0.3"][..],
+        &["log", "event", "data.loaded", "hello"][..],
+    ] {
+        let out = ws.cmd(args).env_remove("CONTEXTA_RUN").output().unwrap();
+        assert_eq!(code(&out), 2, "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("RUN may be left out only inside `contexta run -- CMD`"),
+            "{err}"
+        );
+    }
+    let out = ws
+        .cmd(&["log", "metric", "r", "loss", "high"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'high'"));
+    let records = ws.json(&["records", "run:p.r"]);
+    assert!(
+        records.as_array().unwrap().is_empty(),
+        "nothing stored: {records}"
     );
 }
 

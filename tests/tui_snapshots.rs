@@ -193,6 +193,117 @@ snap!(
 snap!(stream_split_120x24, 120, 24, "3");
 snap!(help_markers_120x36, 120, 36, "? <C-d> <C-d> <C-d> <C-d>");
 
+/// A failed run with a console (fixed times, written through the store as a capture would):
+/// 120 lines of training output with colours, warnings on stderr, a long line, and hostile
+/// text a crafted workspace could hold (a title sequence, clear screen, a bidi override). A
+/// degraded record at 11:04:08 is followed by 20 more lines, so "the last lines before the
+/// failure" of the finding and of the run's end differ.
+fn console_root() -> &'static Path {
+    static WS: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &WS.get_or_init(|| {
+        use contexta::store::WriteOp;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join(".contexta");
+        let ws = Workspace::open(&root, Access::Write).unwrap();
+        let t = |s: &str| Timestamp::parse(s).unwrap();
+        let run_ref = Ref::parse("run:train.lr-3e-4").unwrap();
+        let project = Project::new(Ref::parse("project:train").unwrap(), "train", t("2026-11-23T11:00:00Z"));
+        let mut run = Run::new(run_ref.clone(), "lr-3e-4", t("2026-11-23T11:00:00Z"));
+        run.status = Status::Failed;
+        run.ended_at = Some(t("2026-11-23T11:05:00Z"));
+        let start = t("2026-11-23T11:00:00Z").0;
+        let lines: Vec<ConsoleLine> = (0..120u32)
+            .map(|i| {
+                let (stream, text) = match i {
+                    7 => (ConsoleStream::Stderr, "warning: \u{1b}[0;33mlr schedule clipped\u{1b}[0m".to_string()),
+                    40 => (ConsoleStream::Stdout, format!("config: {}", "batch_size=256 ".repeat(12))),
+                    60 => (ConsoleStream::Stdout, "hostile: \u{1b}]0;pwned title \u{1b}[2J cleared \u{202e}lanif".to_string()),
+                    99 => (ConsoleStream::Stderr, "\u{1b}[0;1;31mRuntimeError\u{1b}[0m: CUDA out of memory".to_string()),
+                    _ => (
+                        ConsoleStream::Stdout,
+                        format!("\u{1b}[0;32mepoch {}\u{1b}[0m step {:>4}  loss {:.3}", i / 20, i * 10, 2.0 / f64::from(i + 1)),
+                    ),
+                };
+                ConsoleLine {
+                    line: i,
+                    stream,
+                    // One line every 2.5 s: line 99 at 11:04:07.5, the last at 11:04:57.5.
+                    at: Timestamp(start + i64::from(i) * 2_500_000),
+                    text,
+                }
+            })
+            .collect();
+        let event = Record::from_json_str(
+            r#"{"envelope":{"completeness_marker":"partial","correlation_refs":{},"degradation_marker":"partial_failure","extensions":[],"observed_at":"2026-11-23T11:04:08Z","producer_ref":"contexta.test","record_ref":"record:train.lr-3e-4.oom","record_type":"degraded","recorded_at":"2026-11-23T11:04:08Z","run_ref":"run:train.lr-3e-4","schema_version":"1.0.0"},"payload":{"attributes":{},"category":"capture","issue_key":"train.oom","origin_marker":"explicit_capture","severity":"error","summary":"CUDA out of memory; the step was skipped"}}"#,
+        )
+        .unwrap();
+        ws.write(&[
+            WriteOp::Project(project),
+            WriteOp::Run(run),
+            WriteOp::Record(event),
+            WriteOp::Console(ConsoleBatch { run_ref, lines }),
+        ])
+        .unwrap();
+        (dir, root)
+    })
+    .1
+}
+
+macro_rules! console_snap {
+    ($name:ident, $w:expr, $h:expr, $keys:expr) => {
+        #[test]
+        fn $name() {
+            insta::assert_snapshot!(frame(console_root(), $w, $h, $keys));
+        }
+    };
+}
+
+// The console pane: following (its end), paused at a failure, searched, wrapped, scrolled.
+console_snap!(console_80x24, 80, 24, "9");
+console_snap!(console_120x36, 120, 36, "9");
+console_snap!(console_200x60, 200, 60, "9");
+console_snap!(console_at_run_failure_120x36, 120, 36, "1 j C");
+console_snap!(console_at_finding_80x24, 80, 24, "6 C");
+console_snap!(
+    console_search_80x24,
+    80,
+    24,
+    "9 / loss <Space> 0.02 <Enter> n"
+);
+console_snap!(console_no_match_80x24, 80, 24, "9 / no-such-text <Enter>");
+console_snap!(
+    console_wrap_80x24,
+    80,
+    24,
+    "9 g g j j j j j j j j j j j j j j j j j j j j j j j j j j j j w"
+);
+console_snap!(
+    console_scrolled_right_80x24,
+    80,
+    24,
+    "9 g g j j j j j j j j j j j j j j j j j j j j j j j j j j j j l l"
+);
+
+#[test]
+fn console_text_from_the_workspace_is_shown_escaped() {
+    for keys in ["9 g g", "9 :filter <Space> hostile <Enter>"] {
+        let text = frame(console_root(), 200, 60, keys);
+        assert!(
+            !text.contains('\x1b'),
+            "raw ESC reached the screen:\n{text}"
+        );
+        assert!(
+            !text.contains('\u{202e}'),
+            "a raw bidi override reached the screen:\n{text}"
+        );
+        if keys != "9 g g" {
+            assert!(text.contains("\\x1b]0;pwned title"), "{text}");
+            assert!(text.contains("\\x1b[2J cleared"), "{text}");
+            assert!(text.contains("\\u{202e}lanif"), "{text}");
+        }
+    }
+}
+
 #[test]
 fn missing_workspace_says_so() {
     let dir = tempfile::tempdir().unwrap();

@@ -499,3 +499,146 @@ fn the_chart_cursor_reads_out_step_time_and_value() {
     t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
     assert_restored(&t);
 }
+
+/// Runs `contexta run --project live --name NAME -- sh -c SCRIPT` on `root` in the background
+/// (its own output goes nowhere: the explorer is what is watched). Killed on drop.
+struct Wrapped(std::process::Child);
+
+impl Wrapped {
+    fn start(root: &Path, name: &str, script: &str) -> Wrapped {
+        let child = Command::new(env!("CARGO_BIN_EXE_contexta"))
+            .arg("--workspace")
+            .arg(root)
+            .args(["run", "--project", "live", "--name", name, "--", "sh", "-c"])
+            .arg(script)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Wrapped(child)
+    }
+}
+
+impl Drop for Wrapped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The highest `line N` on the screen.
+fn highest_line(screen: &str) -> u32 {
+    screen
+        .split("line ")
+        .skip(1)
+        .filter_map(|s| {
+            let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Opens the explorer on `root` in a new 120×36 tmux window once `contexta run` has stored
+/// the child's first line (`ready`), and focuses the console.
+fn explorer_on_console(t: &Tmux, root: &Path) {
+    let start = Instant::now();
+    loop {
+        let ws = contexta::store::Workspace::open(root, contexta::store::Access::Read);
+        let ready = ws.ok().is_some_and(|ws| {
+            let run = contexta::model::Ref::parse("run:live.console").ok();
+            run.is_some_and(|r| {
+                contexta::query::console::tail(&ws, &r, 1).is_ok_and(|v| v.total > 0)
+            })
+        });
+        if ready {
+            break;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the wrapped command never printed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.start_sized(120, 36);
+    t.type_line(&format!(
+        "{} --workspace {} tui; echo EXIT=$?",
+        shell_quote(Path::new(env!("CARGO_BIN_EXE_contexta"))),
+        shell_quote(root)
+    ));
+    t.wait_for("the explorer", |s| s.contains("Runs"));
+    t.keys("9");
+    t.wait_for("the console pane", |s| {
+        s.contains("Console") && s.contains("ready")
+    });
+}
+
+#[test]
+fn the_console_pane_follows_a_running_command() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(".contexta");
+    let gate = dir.path().join("go");
+    // The command prints `ready`, waits until the explorer shows it, then 200 lines over ~4 s.
+    let script = format!(
+        "echo ready; while [ ! -e {} ]; do sleep 0.05; done; for i in $(seq 1 200); do echo line $i; sleep 0.02; done",
+        shell_quote(&gate)
+    );
+    let _run = Wrapped::start(&root, "console", &script);
+    let t = Tmux::new("console");
+    explorer_on_console(&t, &root);
+    std::fs::write(&gate, b"").unwrap();
+    // Lines arrive without a key press: first part of them, then the last.
+    let first = t.wait_for("the first lines", |s| highest_line(s) > 0);
+    let seen = highest_line(&first);
+    assert!(
+        seen < 200,
+        "the command finished before the console showed any of it live:\n{first}"
+    );
+    let last = t.wait_for("line 200", |s| highest_line(s) == 200);
+    assert!(last.contains("● following"), "{last}");
+    // Scrolling up pauses; F follows again.
+    t.keys("k");
+    t.wait_for("paused", |s| s.contains("‖ paused"));
+    t.keys("F");
+    t.wait_for("following again", |s| s.contains("● following"));
+    t.keys("q");
+    t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
+}
+
+#[test]
+fn hostile_console_output_is_stored_and_shown_harmless() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(".contexta");
+    let gate = dir.path().join("go");
+    // A window title (OSC 0), a clear screen and a right-to-left override, after `ready`.
+    let script = format!(
+        "echo ready; while [ ! -e {} ]; do sleep 0.05; done; printf 'title:\\033]0;pwned-title\\007 clear:\\033[2J bidi:\\342\\200\\256evil\\n'; echo done-hostile",
+        shell_quote(&gate)
+    );
+    let mut run = Wrapped::start(&root, "console", &script);
+    let t = Tmux::new("hostile");
+    explorer_on_console(&t, &root);
+    let title_before = t.cmd(&["display-message", "-p", "-t", "t", "#{pane_title}"]);
+    std::fs::write(&gate, b"").unwrap();
+    let s = t.wait_for("the hostile line", |s| s.contains("done-hostile"));
+    run.0.wait().unwrap();
+    // The bidi override shows as its escape, the title never reached tmux, and the explorer's
+    // frame is whole (the clear screen was never sent to our terminal).
+    assert!(s.contains("bidi:\\u{202e}evil"), "{s}");
+    assert!(!s.contains('\u{202e}'), "{s}");
+    assert!(!s.contains("pwned-title"), "{s}");
+    let title_after = t.cmd(&["display-message", "-p", "-t", "t", "#{pane_title}"]);
+    assert_eq!(title_after, title_before);
+    assert!(!title_after.contains("pwned"), "{title_after}");
+    assert!(s.contains("Runs") && s.contains("Console"), "{s}");
+    assert!(!t.screen_escaped().contains("\x1b]0;"));
+    t.keys("q");
+    t.wait_for("the shell after quitting", |s| s.contains("EXIT=0"));
+}

@@ -190,11 +190,24 @@ pub fn parse_line(text: &str) -> Result<Option<WriteOp>, ValidationError> {
         "artifact" => WriteOp::Artifact(from(v)?),
         "relation" => WriteOp::Relation(from(v)?),
         "provenance" => WriteOp::Provenance(from(v)?),
+        "console" => {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Console {
+                run_ref: Ref,
+                lines: Vec<crate::model::ConsoleLine>,
+            }
+            let c: Console = from(v)?;
+            WriteOp::Console(crate::model::ConsoleBatch {
+                run_ref: c.run_ref,
+                lines: c.lines,
+            })
+        }
         other => {
             return Err(ValidationError::new(
                 "entity",
                 format!(
-                    "`{other}` is not one of project, run, stage, batch, sample, operation, deployment, environment, artifact, relation, provenance"
+                    "`{other}` is not one of project, run, stage, batch, sample, operation, deployment, environment, artifact, relation, provenance, console"
                 ),
             ));
         }
@@ -260,6 +273,17 @@ pub fn entity_line(op: &WriteOp) -> Option<serde_json::Value> {
     v.as_object_mut()?
         .insert("entity".into(), serde_json::Value::String(kind.into()));
     Some(v)
+}
+
+/// Console lines of a run as one entity line (`{"entity":"console","run_ref","lines":[…]}`),
+/// as `export` writes and `ingest` reads them: each line keeps its number, stream, time and
+/// text (SGR sequences included), so a re-imported console reads as the original.
+pub fn console_line(batch: &crate::model::ConsoleBatch) -> serde_json::Value {
+    serde_json::json!({
+        "entity": "console",
+        "run_ref": batch.run_ref.as_str(),
+        "lines": batch.lines,
+    })
 }
 
 /// The run a bad line was about, when it can still be told; else a per-file ingest run.

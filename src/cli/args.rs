@@ -703,7 +703,8 @@ pub enum LogCommand {
     /// Log one metric point.
     Metric {
         /// The run (it must exist: `run start` first). Run: a ref (`run:mnist.baseline`),
-        /// `project.name`, or a unique suffix (`baseline`).
+        /// `project.name`, or a unique suffix (`baseline`). Left out inside `contexta run --
+        /// CMD`: the run it names in $CONTEXTA_RUN.
         run: String,
         /// Metric key, lower-kebab with dots (`val-loss`, `eval.f1`).
         key: String,
@@ -724,7 +725,8 @@ pub enum LogCommand {
     /// Log one event.
     Event {
         /// The run (it must exist: `run start` first). Run: a ref (`run:mnist.baseline`),
-        /// `project.name`, or a unique suffix (`baseline`).
+        /// `project.name`, or a unique suffix (`baseline`). Left out inside `contexta run --
+        /// CMD`: the run it names in $CONTEXTA_RUN.
         run: String,
         /// Event key, lower-kebab with dots (`data.loaded`).
         key: String,

@@ -20,8 +20,50 @@ use std::path::PathBuf;
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// `log metric|event` inside `contexta run -- CMD` may leave the run out: when the arguments
+/// do not parse and `CONTEXTA_RUN` is set, they are parsed again with that run as the first
+/// positional (right after `metric`/`event`, so options may stand anywhere), and clap's own
+/// typing of KEY and VALUE (negative values included) still applies; with the run given too,
+/// the second parse has one positional too many and fails, so it never takes another meaning.
+/// Outside a wrapped command the first error stands, with a hint when a positional is missing.
+fn parse_args() -> Result<Cli, clap::Error> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut e = match Cli::try_parse_from(&args) {
+        Ok(cli) => return Ok(cli),
+        Err(e) => e,
+    };
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        return Err(e);
+    }
+    let Some(at) = args
+        .windows(2)
+        .position(|w| w[0] == "log" && (w[1] == "metric" || w[1] == "event"))
+    else {
+        return Err(e);
+    };
+    match std::env::var_os("CONTEXTA_RUN").filter(|r| !r.is_empty()) {
+        Some(run) => {
+            let mut with_run = args.clone();
+            with_run.insert(at + 2, run);
+            Cli::try_parse_from(with_run)
+        }
+        None if e.kind() == ErrorKind::MissingRequiredArgument => {
+            e.insert(
+                clap::error::ContextKind::Suggested,
+                clap::error::ContextValue::StyledStrs(vec![
+                    "RUN may be left out only inside `contexta run -- CMD`, which sets CONTEXTA_RUN"
+                        .into(),
+                ]),
+            );
+            Err(e)
+        }
+        None => Err(e),
+    }
+}
+
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match parse_args() {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };

@@ -14,6 +14,7 @@ pub const CONSOLE_LINE_CAP: usize = 4096;
 /// Where a line came from: the pseudo-terminal (stdout and stderr mixed, as on a terminal), or
 /// one of the two pipes when the command ran with `--pipe`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")] // JSON (export); postcard stores the variant's index
 pub enum ConsoleStream {
     #[default]
     Terminal,

@@ -1,6 +1,8 @@
 //! A run's console (the lines a command wrapped by `contexta run -- CMD` printed): windows of
 //! it for a pane or `contexta console`, its tail, text search, and the line on screen at a
 //! moment (to jump from a failure to the lines printed just before it).
+//! `since` is what a live view reads after each workspace change: only the lines that are new
+//! (and the few a terminal may still redraw), never the whole console.
 
 use super::resolve::QueryError;
 use crate::model::{ConsoleLine, Ref, Timestamp, console_plain};
@@ -29,6 +31,60 @@ pub fn tail(ws: &Workspace, run: &Ref, n: u32) -> Result<ConsoleView, QueryError
     let total = snap.console_len(run)?;
     let lines = snap.console_lines(run, total.saturating_sub(n)..total)?;
     Ok(ConsoleView { total, lines })
+}
+
+/// The lines from `from` to the end, or only the last `max` of them when more arrived (a live
+/// view that fell behind a burst needs the tail, not everything in between).
+pub fn since(ws: &Workspace, run: &Ref, from: u32, max: u32) -> Result<ConsoleView, QueryError> {
+    let snap = ws.read()?;
+    let total = snap.console_len(run)?;
+    let start = from.max(total.saturating_sub(max)).min(total);
+    let lines = snap.console_lines(run, start..total)?;
+    Ok(ConsoleView { total, lines })
+}
+
+/// Where "the last lines before the failure" are in a run's console.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FailurePoint {
+    /// The last line that had appeared at the moment of the failure (the console's last line
+    /// when the console ended there, or when nothing tells the moment).
+    pub line: u32,
+    /// The console's length now.
+    pub total: u32,
+}
+
+/// The console line to show for a failure: the moment is the record's (a finding's evidence)
+/// when given and found, else the run's end when it ended; `None` when the run has no console.
+pub fn failure_point(
+    ws: &Workspace,
+    run: &Ref,
+    record: Option<&Ref>,
+) -> Result<Option<FailurePoint>, QueryError> {
+    let snap = ws.read()?;
+    let total = snap.console_len(run)?;
+    if total == 0 {
+        return Ok(None);
+    }
+    let mut at = None;
+    if let Some(record) = record
+        && let Some((rrun, seq)) = super::record_seq(ws, record)?
+        && &rrun == run
+    {
+        at = snap
+            .record(run, seq)?
+            .map(|r| r.record.envelope.observed_at);
+    }
+    if at.is_none() {
+        at = snap.run(run)?.and_then(|info| info.run.ended_at);
+    }
+    let line = match at {
+        Some(at) => line_at(ws, run, at)?.unwrap_or(0),
+        None => total - 1,
+    };
+    Ok(Some(FailurePoint {
+        line: line.min(total - 1),
+        total,
+    }))
 }
 
 /// Numbers of the lines (from `from` on) whose visible text contains `needle`, ignoring case;
@@ -159,6 +215,52 @@ mod tests {
         assert_eq!(line_at(&ws, &run, Timestamp(1_000)).unwrap(), Some(0));
         assert_eq!(line_at(&ws, &run, Timestamp(1_555)).unwrap(), Some(55));
         assert_eq!(line_at(&ws, &run, Timestamp(99_999)).unwrap(), Some(199));
+    }
+
+    #[test]
+    fn since_reads_only_the_new_lines_or_the_tail_of_a_burst() {
+        let (_d, ws, run) = workspace_with_console(300);
+        let v = since(&ws, &run, 295, 100).unwrap();
+        assert_eq!(v.total, 300);
+        assert_eq!(
+            v.lines.iter().map(|l| l.line).collect::<Vec<_>>(),
+            [295, 296, 297, 298, 299]
+        );
+        // Fell behind by more than `max`: only the last `max` lines.
+        let v = since(&ws, &run, 10, 20).unwrap();
+        assert_eq!(v.lines.first().unwrap().line, 280);
+        assert_eq!(v.lines.len(), 20);
+        assert!(since(&ws, &run, 300, 20).unwrap().lines.is_empty());
+        assert!(since(&ws, &run, 900, 20).unwrap().lines.is_empty());
+    }
+
+    #[test]
+    fn failure_point_is_the_end_or_the_line_at_the_run_end() {
+        use crate::model::{Run, Status};
+        let (_d, ws, run) = workspace_with_console(200);
+        let mut entity = Run::new(run.clone(), "r", Timestamp(900));
+        ws.write(&[WriteOp::Run(entity.clone())]).unwrap();
+        // Open, so no end time: the console's last line.
+        assert_eq!(
+            failure_point(&ws, &run, None).unwrap(),
+            Some(FailurePoint {
+                line: 199,
+                total: 200
+            })
+        );
+        // It failed at 1,555 µs and the console went on (a resumed run): the line then.
+        entity.status = Status::Failed;
+        entity.ended_at = Some(Timestamp(1_555));
+        ws.write(&[WriteOp::Run(entity)]).unwrap();
+        assert_eq!(
+            failure_point(&ws, &run, None).unwrap(),
+            Some(FailurePoint {
+                line: 55,
+                total: 200
+            })
+        );
+        let other = Ref::parse("run:p.other").unwrap();
+        assert_eq!(failure_point(&ws, &other, None).unwrap(), None);
     }
 
     #[test]

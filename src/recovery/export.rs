@@ -1,11 +1,13 @@
 //! `export jsonl`: the workspace (or some runs) as JSON Lines that `ingest` reads back — entity
 //! lines first (projects, runs, stages, batches, samples, operations, deployments, environments,
 //! artifacts, relations, provenance), then every record as canonical JSON in per-run sequence
-//! order. Ingesting the output into an empty workspace reproduces the data. Everything is read
+//! order, then each run's console (`contexta run -- CMD`) as `console` entity lines of up to
+//! `CONSOLE_LINES_PER_ENTRY` lines. Ingesting the output into an empty workspace reproduces the
+//! data. Everything is read
 //! from one snapshot, so the export is consistent while writers keep writing.
 
 use super::RecoveryError;
-use crate::capture::ingest::entity_line;
+use crate::capture::ingest::{console_line, entity_line};
 use crate::model::*;
 use crate::store::{Workspace, WriteOp};
 use std::collections::BTreeSet;
@@ -16,7 +18,12 @@ pub struct ExportReport {
     pub runs: u64,
     pub entities: u64,
     pub records: u64,
+    /// Console lines (in `console` entity lines, counted among `entities` too).
+    pub console_lines: u64,
 }
+
+/// Console lines per `console` entity line: a few kilobytes of JSON each.
+const CONSOLE_LINES_PER_ENTRY: usize = 256;
 
 struct Lines<'a> {
     out: &'a mut dyn Write,
@@ -41,6 +48,18 @@ impl Lines<'_> {
             source: e,
         })
     }
+    /// Writes the batch's lines as one `console` entity line (nothing when empty) and empties it.
+    fn console(&mut self, batch: &mut ConsoleBatch) -> Result<(), RecoveryError> {
+        if batch.lines.is_empty() {
+            return Ok(());
+        }
+        self.put(&console_line(batch))?;
+        self.report.entities += 1;
+        self.report.console_lines += batch.lines.len() as u64;
+        batch.lines.clear();
+        Ok(())
+    }
+
     fn entity(&mut self, op: WriteOp) -> Result<(), RecoveryError> {
         if let Some(v) = entity_line(&op) {
             self.put(&v)?;
@@ -148,6 +167,27 @@ pub fn export_jsonl(
                 None => break,
             }
         }
+    }
+    for r in &selected {
+        let mut batch = ConsoleBatch {
+            run_ref: r.run_ref.clone(),
+            lines: Vec::new(),
+        };
+        let mut failed = None;
+        snap.console_scan(&r.run_ref, 0, |line| {
+            batch.lines.push(line);
+            if batch.lines.len() >= CONSOLE_LINES_PER_ENTRY
+                && let Err(e) = w.console(&mut batch)
+            {
+                failed = Some(e);
+                return false;
+            }
+            true
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        w.console(&mut batch)?;
     }
     w.report.runs = selected.len() as u64;
     w.out.flush().map_err(|e| RecoveryError::Io {

@@ -104,6 +104,11 @@ pub enum Action {
     /// Open outside the explorer: a record's text in `$PAGER`, else the last written report
     /// with `$BROWSER` or `xdg-open`.
     OpenExternal,
+    /// The next (`true`) or previous search match of the focused pane's `/` search.
+    Match(bool),
+    /// The console of the selected run (tree), the finding's run (diagnostics) or the shown
+    /// run, at the last lines before it failed, paused.
+    ConsoleAtFailure,
     /// Does nothing: a user keymap binds a key to it to disable a default.
     Nop,
 }
@@ -134,11 +139,12 @@ impl Action {
             Action::Expand | Action::Collapse => Some("expand/collapse: only in the run tree"),
             Action::Column(_) => Some("column: only in the lineage or a compare table of 3+ runs"),
             Action::Jump => Some("jump: only in the lineage or diagnostics"),
-            Action::ToggleWrap | Action::HScroll(_) => {
-                Some("wrap/scroll: only in the records, diagnostics, lineage or a detail view")
-            }
+            Action::ToggleWrap | Action::HScroll(_) => Some(
+                "wrap/scroll: only in the records, console, diagnostics, lineage or a detail view",
+            ),
             Action::Detail => Some("detail: only in the records, diagnostics or lineage"),
             Action::Copy => Some("copy: nothing selected to copy here"),
+            Action::Match(_) => Some("match: only in the console (search with /)"),
             _ => None,
         }
     }
@@ -252,6 +258,8 @@ impl Action {
             "detail" => no_args(Action::Detail),
             "copy" => no_args(Action::Copy),
             "open-external" => no_args(Action::OpenExternal),
+            "match" => Ok(Action::Match(arg(&["next", "prev"])? == "next")),
+            "console-at-failure" => no_args(Action::ConsoleAtFailure),
             "nop" | "none" => no_args(Action::Nop),
             "" => Err("empty command".into()),
             other => Err(format!("unknown command `{other}` (try :help)")),
@@ -358,6 +366,9 @@ impl fmt::Display for Action {
             Action::Detail => write!(f, "detail"),
             Action::Copy => write!(f, "copy"),
             Action::OpenExternal => write!(f, "open-external"),
+            Action::Match(true) => write!(f, "match next"),
+            Action::Match(false) => write!(f, "match prev"),
+            Action::ConsoleAtFailure => write!(f, "console-at-failure"),
             Action::Nop => write!(f, "nop"),
         }
     }

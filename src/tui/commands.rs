@@ -84,7 +84,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         "follow",
         &[],
         "follow",
-        "Follow the newest records (like less +F)",
+        "Follow the newest records or console lines (like less +F)",
     ),
     cmd(
         "chart",
@@ -186,6 +186,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         &[],
         "open-external",
         "Record text in $PAGER, else the report in a browser",
+    ),
+    cmd(
+        "match",
+        &["next", "prev"],
+        "match next|prev",
+        "Go to the next/previous search match",
+    ),
+    cmd(
+        "console-at-failure",
+        &[],
+        "console-at-failure",
+        "The run's console at its last lines before the failure",
     ),
     cmd("nop", &[], "nop", "Nothing (unbinds a key)"),
 ];

@@ -282,6 +282,9 @@ pub enum Intent {
     JumpTo(Ref),
     /// A record was located: select its run and show it in the stream.
     ShowRecord(Ref, u32),
+    /// Show the run's console at the last lines before it failed (at the record's moment,
+    /// when a finding gives one).
+    ConsoleAtFailure(Ref, Option<Ref>),
     Overlay(Overlay),
     /// Copy `text` to the clipboard; `what` names it in the flash ("record ref").
     Copy {

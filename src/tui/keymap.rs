@@ -250,7 +250,12 @@ impl Keymap {
 pub fn markdown_table(km: &Keymap) -> String {
     let mut out = String::from("| where | keys | does |\n|---|---|---|\n");
     let mut layers = vec![Layer::Global];
-    layers.extend(PaneId::cycle().map(Layer::Pane));
+    layers.extend(
+        PaneId::ALL
+            .iter()
+            .filter(|p| !p.is_investigation())
+            .map(|p| Layer::Pane(*p)),
+    );
     layers.push(Layer::Overlay);
     for layer in layers {
         for (keys, desc) in km.help_rows(layer) {

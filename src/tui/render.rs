@@ -57,7 +57,8 @@ fn tabs(active: PaneId, with_side: bool, ctx: &RenderCtx<'_>, r: Rect, buf: &mut
     let mut tabs: Vec<PaneId> = PaneId::cycle()
         .filter(|p| with_side || p.place() != Place::Side)
         .collect();
-    if active.is_investigation() {
+    // A pane opened by its own key (an investigation, the console) shows as the last tab.
+    if !tabs.contains(&active) && active.place() != Place::Side {
         tabs.push(active);
     }
     let spans: Vec<Span<'static>> = tabs

@@ -43,7 +43,8 @@ roles! {
     Line5 = "line5", Better = "better", Worse = "worse", Neutral = "neutral", Best = "best",
     SevInfo = "sev_info", SevWarning = "sev_warning", SevError = "sev_error",
     Anomaly = "anomaly", Missing = "missing", Run0 = "run0", Run1 = "run1", Run2 = "run2",
-    Run3 = "run3", Run4 = "run4", Run5 = "run5",
+    Run3 = "run3", Run4 = "run4", Run5 = "run5", Match = "match", MatchCurrent = "match_current",
+    Stderr = "stderr",
 }
 
 /// The run colours of `palette = "colorblind"`: Okabe and Ito's set (orange, sky blue, bluish
@@ -88,6 +89,8 @@ struct RawTheme {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Theme {
     styles: BTreeMap<Role, Style>,
+    /// False under `NO_COLOR`: text that brings its own colours (a run's console) drops them.
+    colours: bool,
 }
 
 fn colour(v: &toml::Value) -> Result<Color, String> {
@@ -184,6 +187,7 @@ impl Theme {
     pub fn defaults(no_color: bool) -> Theme {
         let mut t = Theme {
             styles: BTreeMap::new(),
+            colours: !no_color,
         };
         let _ = t.patch("assets/theme.toml", DEFAULT_THEME, no_color);
         t
@@ -194,6 +198,11 @@ impl Theme {
         let mut t = Theme::defaults(no_color);
         let errors = t.patch(file, text, no_color);
         (t, errors)
+    }
+
+    /// Whether colours are shown at all (false under `NO_COLOR` or `--no-color`).
+    pub fn colours(&self) -> bool {
+        self.colours
     }
 
     pub fn get(&self, role: Role) -> Style {
@@ -245,6 +254,7 @@ mod tests {
     fn defaults_cover_every_role_and_no_color_drops_colours() {
         let mut t = Theme {
             styles: BTreeMap::new(),
+            colours: true,
         };
         assert!(t.patch("d", DEFAULT_THEME, false).is_empty());
         for r in Role::ALL {

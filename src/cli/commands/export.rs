@@ -71,15 +71,16 @@ pub fn run(ctx: &Ctx, c: ExportCommand) -> anyhow::Result<i32> {
             dest.commit()?;
             if to_file && !ctx.quiet {
                 let msg = format!(
-                    "{}: {} runs, {} entity lines, {} records",
+                    "{}: {} runs, {} entity lines, {} records, {} console lines",
                     p.display(),
                     r.runs,
                     r.entities,
-                    r.records
+                    r.records,
+                    r.console_lines
                 );
                 if ctx.json() {
                     output::json(
-                        &serde_json::json!({"path": p.display().to_string(), "runs": r.runs, "entities": r.entities, "records": r.records}),
+                        &serde_json::json!({"path": p.display().to_string(), "runs": r.runs, "entities": r.entities, "records": r.records, "console_lines": r.console_lines}),
                     );
                 } else {
                     output::line(&msg);

@@ -28,6 +28,11 @@ impl AppState {
                 self.show(PaneId::Stream);
                 self.with(|p, cx| p.stream.show_record(run, seq, cx));
             }
+            Intent::ConsoleAtFailure(run, record) => {
+                self.with(|p, cx| p.tree.select_node(run.clone(), cx));
+                self.show(PaneId::Console);
+                self.with(|p, cx| p.console.show_failure(run, record, cx));
+            }
             Intent::Overlay(o) => self.overlay = Some(o),
             Intent::Copy { what, text } => self.copy(what, &text),
             Intent::External(e) => self.out.push(crate::tui::effect::Effect::External(e)),

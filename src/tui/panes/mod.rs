@@ -224,6 +224,7 @@ panes! {
     Lineage => lineage::LineagePane,
     Project => project::ProjectPane,
     System => system::SystemPane,
+    Console => console::ConsolePane,
 }
 
 impl PaneId {
@@ -244,12 +245,13 @@ impl PaneId {
         self.place() == Place::Investigation
     }
 
-    /// The panes `Tab` cycles through; the investigation panes are opened by their own keys.
+    /// The panes `Tab` cycles through: each place's own pane. Investigation panes, and panes
+    /// shown in another's place (the console in the records'), are opened by their own keys,
+    /// so `Tab` never swaps what a place shows.
     pub fn cycle() -> impl Iterator<Item = PaneId> {
-        PaneId::ALL
-            .iter()
-            .copied()
-            .filter(|p| !p.is_investigation())
+        PaneId::ALL.iter().copied().filter(|p| {
+            !p.is_investigation() && PaneId::ALL.iter().find(|q| q.place() == p.place()) == Some(p)
+        })
     }
 
     /// The number key that focuses it in the default keymap (its position, from 1).

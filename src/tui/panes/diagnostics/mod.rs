@@ -101,6 +101,22 @@ impl DiagnosticsPane {
         }
     }
 
+    /// `C` on a finding: the run's console at the last lines before the finding's record (its
+    /// evidence), else before the run ended.
+    fn console_at_finding(&mut self, cx: &mut Cx<'_>) {
+        let (Some(run), Some(f)) = (self.run.clone(), self.findings.get(self.selected)) else {
+            cx.flash(FlashLevel::Warn, "console-at-failure: no finding selected");
+            return;
+        };
+        let record = f
+            .evidence
+            .iter()
+            .chain(std::iter::once(&f.subject_ref))
+            .filter_map(|t| Ref::parse(t).ok())
+            .find(|r| r.kind() == "record");
+        cx.intent(Intent::ConsoleAtFailure(run, record));
+    }
+
     /// `Enter` on a finding: go to its evidence.
     fn open_evidence(&mut self, cx: &mut Cx<'_>) {
         match self.evidence() {
@@ -145,6 +161,7 @@ impl Pane for DiagnosticsPane {
                     cx.flash(FlashLevel::Warn, SCROLL_WHILE_WRAPPED);
                 }
             }
+            Action::ConsoleAtFailure if focused => self.console_at_finding(cx),
             _ => return false,
         }
         true

@@ -18,7 +18,7 @@ pub use flags::{FLAG_CHUNK, RunFlags, generations};
 pub use rows::{Row, RowKind, selected_index};
 
 use super::{Info, Pane, PaneKind, Place, motion_delta};
-use crate::model::{Ref, Timestamp};
+use crate::model::{Ref, Status, Timestamp};
 use crate::query::run_filter::{ParseError, RunQuery};
 use crate::query::{ProjectNode, RunOutline};
 use crate::tui::action::{Action, Motion, PaneId, SortKey};
@@ -143,6 +143,27 @@ impl TreePane {
             cx.ask(Query::Outline { run });
         }
         cx.intent(Intent::SelectionChanged);
+    }
+
+    /// `C` on a run that failed (or a node inside it): its console at the last lines before
+    /// the failure.
+    fn console_at_failure(&mut self, cx: &mut Cx<'_>) {
+        let Some(run) = cx.shared.selected.as_ref().and_then(|n| n.run_ref()) else {
+            cx.flash(FlashLevel::Warn, "console-at-failure: select a run");
+            return;
+        };
+        let status = cx.shared.catalog.run_info(&run).map(|r| r.run.status);
+        if matches!(status, Some(Status::Failed | Status::Cancelled)) {
+            cx.intent(Intent::ConsoleAtFailure(run, None));
+        } else {
+            cx.flash(
+                FlashLevel::Warn,
+                format!(
+                    "console-at-failure: {} did not fail (9 shows its console)",
+                    crate::sanitize::sanitize(run.as_str())
+                ),
+            );
+        }
     }
 
     fn toggle_node(&mut self, cx: &mut Cx<'_>) {
@@ -387,6 +408,7 @@ impl Pane for TreePane {
                 self.clamp(cx.shared);
             }
             Action::GotoRun(text) => cx.ask(Query::Resolve { text: text.clone() }),
+            Action::ConsoleAtFailure if focused => self.console_at_failure(cx),
             _ => return false,
         }
         true
