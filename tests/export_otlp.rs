@@ -30,6 +30,8 @@ const DEADLINE: Duration = Duration::from_secs(60);
 
 /// The HTTP status to answer the `n`-th request (from 0) to `path`.
 type Rule = Arc<dyn Fn(&str, usize) -> u16 + Send + Sync>;
+/// The body of a 200 answer to `path` (an export response; empty is a full success).
+type Answer = Arc<dyn Fn(&str) -> Vec<u8> + Send + Sync>;
 
 #[derive(Default)]
 struct Got {
@@ -66,14 +68,18 @@ fn always_ok() -> Rule {
 }
 
 fn start_receiver(listener: TcpListener, rule: Rule) -> Receiver {
+    start_answering(listener, rule, Arc::new(|_| Vec::new()))
+}
+
+fn start_answering(listener: TcpListener, rule: Rule, answer: Answer) -> Receiver {
     let addr = listener.local_addr().unwrap();
     let got = Arc::new(Mutex::new(Got::default()));
     let g = got.clone();
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(conn) = conn else { continue };
-            let (g, rule) = (g.clone(), rule.clone());
-            std::thread::spawn(move || serve(conn, &g, &rule));
+            let (g, rule, answer) = (g.clone(), rule.clone(), answer.clone());
+            std::thread::spawn(move || serve(conn, &g, &rule, &answer));
         }
     });
     Receiver { addr, got }
@@ -92,7 +98,7 @@ fn receiver(rule: Rule) -> Receiver {
 }
 
 /// Serves HTTP/1.1 requests on one connection (kept alive) until the client closes it.
-fn serve(conn: TcpStream, got: &Mutex<Got>, rule: &Rule) {
+fn serve(conn: TcpStream, got: &Mutex<Got>, rule: &Rule, answer: &Answer) {
     let mut out = conn.try_clone().unwrap();
     let mut r = BufReader::new(conn);
     loop {
@@ -132,10 +138,18 @@ fn serve(conn: TcpStream, got: &Mutex<Got>, rule: &Rule) {
             }
             status
         };
-        let reply = format!(
-            "HTTP/1.1 {status} X\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n"
-        );
-        if out.write_all(reply.as_bytes()).is_err() {
+        let body = if status == 200 {
+            answer(&path)
+        } else {
+            Vec::new()
+        };
+        let mut reply = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: application/x-protobuf\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        reply.extend_from_slice(&body);
+        if out.write_all(&reply).is_err() {
             return;
         }
     }
@@ -538,6 +552,46 @@ fn a_503_is_retried_and_everything_arrives_exactly_once() {
         err.contains("HTTP 503") && err.contains("retrying"),
         "{err}"
     );
+    assert_all_once(&ws, &r);
+}
+
+#[test]
+fn items_a_collector_rejects_in_a_partial_success_are_reported_not_resent() {
+    use opentelemetry_proto::tonic::collector::logs::v1::{
+        ExportLogsPartialSuccess, ExportLogsServiceResponse,
+    };
+    let ws = Ws::new();
+    ws.ok(&["demo"]);
+    let state = tempfile::tempdir().unwrap();
+    let r = start_answering(
+        TcpListener::bind("127.0.0.1:0").unwrap(),
+        always_ok(),
+        Arc::new(|path| {
+            if path != "/v1/logs" {
+                return Vec::new();
+            }
+            ExportLogsServiceResponse {
+                partial_success: Some(ExportLogsPartialSuccess {
+                    rejected_log_records: 1,
+                    error_message: "too old".into(),
+                }),
+            }
+            .encode_to_vec()
+        }),
+    );
+    let out = run_export(&ws, state.path(), &r.endpoint(), &[]);
+    let text = assert_ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let log_requests = r.got.lock().unwrap().requests["/v1/logs"];
+    assert!(
+        err.contains("rejected 1 of its logs: too old"),
+        "no warning: {err}"
+    );
+    assert!(
+        text.contains(&format!("({log_requests} rejected by the collector)")),
+        "{text}"
+    );
+    // Acknowledged is acknowledged: nothing is sent again.
     assert_all_once(&ws, &r);
 }
 

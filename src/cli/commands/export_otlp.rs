@@ -74,6 +74,21 @@ pub fn run(ctx: &Ctx, ws: &Workspace, a: OtlpArgs) -> anyhow::Result<i32> {
                 otlp::Signal::Logs => "log records",
             }
         )),
+        Progress::Rejected {
+            run,
+            signal,
+            count,
+            message,
+        } if !ctx.quiet => note(&format!(
+            "warning: the collector at {} accepted a batch of {run} but rejected {count} of its {}{}",
+            a.endpoint,
+            signal.as_str(),
+            if message.is_empty() {
+                String::new()
+            } else {
+                format!(": {message}")
+            }
+        )),
         _ => {}
     });
     let (totals, ending) = match result {
@@ -91,6 +106,7 @@ pub fn run(ctx: &Ctx, ws: &Workspace, a: OtlpArgs) -> anyhow::Result<i32> {
             "logs": totals.logs,
             "requests": totals.requests,
             "retries": totals.retries,
+            "rejected": totals.rejected,
         }));
     } else if !ctx.quiet {
         let how = if ending == Ending::Stopped {
@@ -98,8 +114,13 @@ pub fn run(ctx: &Ctx, ws: &Workspace, a: OtlpArgs) -> anyhow::Result<i32> {
         } else {
             "sent"
         };
+        let rejected = if totals.rejected > 0 {
+            format!(" ({} rejected by the collector)", totals.rejected)
+        } else {
+            String::new()
+        };
         output::line(&format!(
-            "{how} to {}: {} runs, {} spans, {} metric points, {} log records in {} requests",
+            "{how} to {}: {} runs, {} spans, {} metric points, {} log records in {} requests{rejected}",
             a.endpoint, totals.runs, totals.spans, totals.points, totals.logs, totals.requests
         ));
     }

@@ -46,6 +46,8 @@ pub struct Totals {
     pub requests: u64,
     /// Attempts that failed and were retried.
     pub retries: u64,
+    /// Items the collector acknowledged but said it rejected (OTLP partial success).
+    pub rejected: u64,
 }
 
 /// Progress for the caller to show.
@@ -58,6 +60,13 @@ pub enum Progress<'a> {
         through_seq: u32,
     },
     Retrying(RetryNotice<'a>),
+    /// The collector acknowledged a batch but rejected `count` of its items.
+    Rejected {
+        run: &'a Ref,
+        signal: Signal,
+        count: i64,
+        message: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,7 +178,16 @@ fn drain(
             totals.retries += retried;
             match delivery {
                 Delivery::Stopped => return Ok(Ending::Stopped),
-                Delivery::Acknowledged { .. } => {
+                Delivery::Acknowledged { answer, .. } => {
+                    if let Some((count, message)) = request::rejected(signal, &answer) {
+                        totals.rejected += count.max(0) as u64;
+                        progress(Progress::Rejected {
+                            run: &st.run,
+                            signal,
+                            count,
+                            message,
+                        });
+                    }
                     st.steps.commit(counts);
                     st.cursor.cursor.set(signal, last);
                     st.cursor.save()?;

@@ -5,9 +5,15 @@
 use super::map;
 use crate::model::{Payload, RecordType, Ref};
 use crate::query::RecordRow;
-use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
-use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
 use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
 use opentelemetry_proto::tonic::logs::v1::{ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::metrics::v1::{
@@ -178,4 +184,32 @@ pub fn encode(
             }
         }
     }
+}
+
+/// Items the collector said it rejected in an acknowledged answer (OTLP partial success), and
+/// its message. Such items must not be sent again (the specification says so: they would be
+/// rejected again), so they are reported, not retried. An answer that is not an export response
+/// (empty, or from a proxy) rejects nothing.
+pub fn rejected(signal: Signal, answer: &[u8]) -> Option<(i64, String)> {
+    let (n, msg) = match signal {
+        Signal::Traces => {
+            let p = ExportTraceServiceResponse::decode(answer)
+                .ok()?
+                .partial_success?;
+            (p.rejected_spans, p.error_message)
+        }
+        Signal::Metrics => {
+            let p = ExportMetricsServiceResponse::decode(answer)
+                .ok()?
+                .partial_success?;
+            (p.rejected_data_points, p.error_message)
+        }
+        Signal::Logs => {
+            let p = ExportLogsServiceResponse::decode(answer)
+                .ok()?
+                .partial_success?;
+            (p.rejected_log_records, p.error_message)
+        }
+    };
+    (n > 0 || !msg.is_empty()).then_some((n, msg))
 }

@@ -33,8 +33,9 @@ impl Default for RetryPolicy {
 /// What became of one request.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Delivery {
-    /// A 2xx came back; `attempts` includes the successful one.
-    Acknowledged { attempts: u32 },
+    /// A 2xx came back; `attempts` includes the successful one; `answer` is its body (an
+    /// export response, which may report a partial success).
+    Acknowledged { attempts: u32, answer: Vec<u8> },
     /// The stop flag was raised while waiting to retry; nothing was acknowledged.
     Stopped,
 }
@@ -115,7 +116,12 @@ impl Transport {
         let mut attempt = 1u32;
         loop {
             let (reason, retry_after) = match self.attempt(&url, body) {
-                Ok(()) => return Ok(Delivery::Acknowledged { attempts: attempt }),
+                Ok(answer) => {
+                    return Ok(Delivery::Acknowledged {
+                        attempts: attempt,
+                        answer,
+                    });
+                }
                 Err(Failure::Final(e)) => return Err(e),
                 Err(Failure::Retryable {
                     reason,
@@ -144,7 +150,7 @@ impl Transport {
         }
     }
 
-    fn attempt(&self, url: &str, body: &[u8]) -> Result<(), Failure> {
+    fn attempt(&self, url: &str, body: &[u8]) -> Result<Vec<u8>, Failure> {
         let resp = self
             .agent
             .post(url)
@@ -161,14 +167,14 @@ impl Transport {
         };
         let status = resp.status().as_u16();
         if (200..300).contains(&status) {
-            // Drain the (small) answer so the connection can be reused.
-            let mut sink = Vec::new();
+            // The (small) answer: read whole, so the connection can be reused.
+            let mut answer = Vec::new();
             let _ = resp
                 .body_mut()
                 .as_reader()
                 .take(64 * 1024)
-                .read_to_end(&mut sink);
-            return Ok(());
+                .read_to_end(&mut answer);
+            return Ok(answer);
         }
         let retry_after = resp
             .headers()
