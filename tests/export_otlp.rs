@@ -436,6 +436,7 @@ fn every_span_point_and_log_arrives_once_with_parent_links_and_resource() {
     // The cursor lives in the state directory, and a second export sends nothing again.
     let cursors: Vec<_> = std::fs::read_dir(state.path().join("contexta/otlp"))
         .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().unwrap() == "json")
         .collect();
     assert_eq!(cursors.len(), ws.json(&["runs"]).as_array().unwrap().len());
     assert!(!ws.root().join("contexta").exists());
@@ -613,9 +614,13 @@ fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
     }
 }
 
-fn terminate(mut child: Child) -> String {
+fn terminate(child: Child) -> String {
+    stop_with(child, rustix::process::Signal::TERM)
+}
+
+fn stop_with(mut child: Child, sig: rustix::process::Signal) -> String {
     let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
-    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    rustix::process::kill_process(pid, sig).unwrap();
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -663,6 +668,14 @@ fn follow_streams_new_points_and_resumes_from_its_cursor_after_a_restart() {
     wait_for("5 points", || r.counts().1 == 5);
     log(5, 8);
     wait_for("8 points", || r.counts().1 == 8);
+    // A second export of the same run to the same collector would send the same batches.
+    let busy = run_export(&ws, state.path(), &r.endpoint(), &[&run]);
+    assert_eq!(busy.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&busy.stderr).contains("another export of"),
+        "{}",
+        String::from_utf8_lossy(&busy.stderr)
+    );
     let out = terminate(child);
     assert!(out.contains("stopped; sent"), "{out}");
     // Written while nobody exports: sent after the restart, and nothing before it again.
@@ -692,4 +705,39 @@ fn follow_streams_new_points_and_resumes_from_its_cursor_after_a_restart() {
         sent.iter().map(|p| p.0).collect::<Vec<_>>(),
         (0..13).collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn ctrl_c_while_waiting_for_a_collector_that_is_down_stops_cleanly_and_loses_nothing() {
+    let ws = Ws::new();
+    ws.ok(&["demo"]);
+    let state = tempfile::tempdir().unwrap();
+    let addr = free_port();
+    let endpoint = format!("http://{addr}");
+    let mut child = export(
+        &ws,
+        state.path(),
+        &endpoint,
+        &["--follow", "--retries", "1000"],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    // Wait until it is retrying (its first retry line), then interrupt it.
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("retrying in") {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "no retry line");
+    }
+    let out = stop_with(child, rustix::process::Signal::INT);
+    assert!(
+        out.contains("stopped; sent") && out.contains("0 spans"),
+        "{out}"
+    );
+    // Nothing was acknowledged, so everything goes once the collector is up.
+    let r = start_receiver(TcpListener::bind(addr).unwrap(), always_ok());
+    assert_ok(&run_export(&ws, state.path(), &endpoint, &[]));
+    assert_all_once(&ws, &r);
 }

@@ -54,10 +54,13 @@ impl Cursor {
     }
 }
 
-/// One cursor file: endpoint + workspace + run.
+/// One cursor file: endpoint + workspace + run, held with an exclusive lock (`<hash>.lock`) for
+/// as long as it is open: two exports of one run to one collector at once would both send the
+/// same batches.
 pub struct CursorFile {
     pub path: PathBuf,
     pub cursor: Cursor,
+    _lock: std::fs::File,
 }
 
 impl CursorFile {
@@ -77,8 +80,32 @@ impl CursorFile {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part.as_bytes());
         }
-        let name = format!("{}.json", hex::encode(&h.finalize()[..16]));
-        let path = state_dir.join("contexta").join("otlp").join(name);
+        let hash = hex::encode(&h.finalize()[..16]);
+        let dir = state_dir.join("contexta").join("otlp");
+        let path = dir.join(format!("{hash}.json"));
+        let lock_path = dir.join(format!("{hash}.lock"));
+        let io = |path: &Path, e: std::io::Error| OtlpError::Cursor {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| io(&lock_path, e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(OtlpError::Busy {
+                    run: run.as_str().to_string(),
+                    endpoint,
+                    lock: lock_path,
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(&lock_path, e)),
+        }
         let fresh = Cursor {
             endpoint,
             workspace,
@@ -111,7 +138,11 @@ impl CursorFile {
                 });
             }
         };
-        Ok(CursorFile { path, cursor })
+        Ok(CursorFile {
+            path,
+            cursor,
+            _lock: lock,
+        })
     }
 
     /// Starts over: everything is sent again (same ids, so a backend that dedupes sees no
@@ -151,17 +182,25 @@ mod tests {
         assert_eq!(c.cursor.get(Signal::Metrics), 0);
         c.cursor.set(Signal::Metrics, 42);
         c.save().unwrap();
+        let path = c.path.clone();
+        drop(c);
         // Same endpoint written without the slash: the same cursor.
         let again = CursorFile::open(d.path(), "http://h:4318", ws, &run).unwrap();
-        assert_eq!(again.path, c.path);
+        assert_eq!(again.path, path);
         assert_eq!(again.cursor.get(Signal::Metrics), 42);
+        // While open, the same cursor cannot be opened a second time.
+        let busy = CursorFile::open(d.path(), "http://h:4318", ws, &run)
+            .err()
+            .unwrap();
+        assert!(busy.to_string().contains("another export"), "{busy}");
+        drop(again);
         // Another endpoint: its own cursor.
         let other = CursorFile::open(d.path(), "http://h:9999", ws, &run).unwrap();
         assert_eq!(other.cursor.get(Signal::Metrics), 0);
-        std::fs::write(&c.path, b"{not json").unwrap();
+        std::fs::write(&path, b"{not json").unwrap();
         let e = CursorFile::open(d.path(), "http://h:4318", ws, &run)
             .err()
             .unwrap();
-        assert!(e.to_string().contains(&c.path.display().to_string()), "{e}");
+        assert!(e.to_string().contains(&path.display().to_string()), "{e}");
     }
 }

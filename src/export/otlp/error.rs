@@ -24,6 +24,15 @@ pub enum OtlpError {
         reason: String,
         body: String,
     },
+    #[error(
+        "another export of {run} to {endpoint} is running (it holds {}); stop it first, or both would send the same batches",
+        lock.display()
+    )]
+    Busy {
+        run: String,
+        endpoint: String,
+        lock: PathBuf,
+    },
     #[error("export cursor {}: {reason}", path.display())]
     Cursor { path: PathBuf, reason: String },
     #[error(
