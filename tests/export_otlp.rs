@@ -741,3 +741,30 @@ fn ctrl_c_while_waiting_for_a_collector_that_is_down_stops_cleanly_and_loses_not
     assert_ok(&run_export(&ws, state.path(), &endpoint, &[]));
     assert_all_once(&ws, &r);
 }
+
+#[test]
+fn follow_without_runs_picks_up_a_run_started_later() {
+    let ws = Ws::new();
+    ws.ok(&["run", "start", "first", "r"]);
+    let state = tempfile::tempdir().unwrap();
+    let r = receiver(always_ok());
+    let child = export(&ws, state.path(), &r.endpoint(), &["--follow"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let later = ws.ok(&["run", "start", "second", "r"]).trim().to_string();
+    ws.ok(&["log", "metric", &later, "loss", "0.5"]);
+    wait_for("the new run's point", || r.counts().1 == 1);
+    let out = terminate(child);
+    assert!(out.contains("2 runs"), "{out}");
+    let g = r.got.lock().unwrap();
+    assert_eq!(
+        attr_text(&g.points[0].0, "contexta.run.ref").as_deref(),
+        Some(later.as_str())
+    );
+    assert_eq!(
+        attr_text(&g.points[0].0, "service.name").as_deref(),
+        Some("second")
+    );
+}

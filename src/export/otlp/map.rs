@@ -21,6 +21,8 @@ fn nanos(t: Timestamp) -> u64 {
 
 /// The run's resource: `service.name` is the project, the run is the service instance, and the
 /// latest environment snapshot gives the host and the git commit (semantic-convention names).
+/// Only what does not change as the run goes on (not its status): backends key series on the
+/// resource, and a run must stay one resource while it is followed.
 pub fn resource(detail: &RunDetail) -> Resource {
     let run = &detail.info.run;
     let mut attributes = vec![
@@ -29,7 +31,6 @@ pub fn resource(detail: &RunDetail) -> Resource {
         text("contexta.project.ref", run.project_ref.as_str()),
         text("contexta.run.ref", run.run_ref.as_str()),
         text("contexta.run.name", &run.name),
-        text("contexta.run.status", run.status.as_str()),
     ];
     if let Some(env) = detail.environments.iter().max_by_key(|e| e.captured_at) {
         attributes.push(text("os.description", &env.platform));
