@@ -271,6 +271,10 @@ fn export(ws: &Ws, state: &Path, endpoint: &str, extra: &[&str]) -> Command {
     args.extend_from_slice(extra);
     let mut c = ws.cmd(&args);
     c.env("XDG_STATE_HOME", state);
+    // The receiver is on 127.0.0.1: a proxy from the caller's environment must not get in.
+    for v in ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"] {
+        c.env_remove(v);
+    }
     c
 }
 
