@@ -772,3 +772,17 @@ fn follow_without_runs_picks_up_a_run_started_later() {
         Some("second")
     );
 }
+
+#[test]
+fn a_run_named_twice_is_exported_once() {
+    let ws = Ws::new();
+    let seg = common::fixture("contexta-py-rag").join("records/segments/segment-000001.jsonl");
+    ws.ok(&["ingest", seg.to_str().unwrap()]);
+    let state = tempfile::tempdir().unwrap();
+    let r = receiver(always_ok());
+    let run = "rag-qa.retriever-v1";
+    assert_ok(&run_export(&ws, state.path(), &r.endpoint(), &[run, run]));
+    let (refs, items) = record_refs(&r);
+    assert!(items > 0);
+    assert_eq!(refs.len(), items);
+}

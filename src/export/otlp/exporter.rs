@@ -13,7 +13,7 @@ use super::transport::{Delivery, RetryNotice, RetryPolicy, Transport};
 use crate::model::Ref;
 use crate::query::{self, Anchor, RecordFilter, RunFilter, Workspace};
 use opentelemetry_proto::tonic::resource::v1::Resource;
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -96,7 +96,8 @@ pub fn export(
     let root = std::fs::canonicalize(ws.root()).unwrap_or_else(|_| ws.root().to_path_buf());
     let batch = opts.batch_size.max(1);
     let mut states: Vec<RunState> = Vec::new();
-    let mut known: HashMap<Ref, ()> = HashMap::new();
+    // A run named twice is exported once (and its cursor, which is locked, opened once).
+    let mut known: HashSet<Ref> = HashSet::new();
     let mut totals = Totals::default();
     loop {
         let runs: Vec<Ref> = if opts.runs.is_empty() {
@@ -108,7 +109,7 @@ pub fn export(
             opts.runs.clone()
         };
         for run in runs {
-            if known.insert(run.clone(), ()).is_some() {
+            if !known.insert(run.clone()) {
                 continue;
             }
             let detail = query::run_detail(ws, &run)?;
