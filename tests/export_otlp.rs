@@ -618,11 +618,22 @@ fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
     }
 }
 
-fn terminate(child: Child) -> String {
+/// A `--follow` export, killed when dropped so a failed assertion leaves nothing running.
+struct Following(Child);
+
+impl Drop for Following {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn terminate(child: Following) -> String {
     stop_with(child, rustix::process::Signal::TERM)
 }
 
-fn stop_with(mut child: Child, sig: rustix::process::Signal) -> String {
+fn stop_with(mut following: Following, sig: rustix::process::Signal) -> String {
+    let child = &mut following.0;
     let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
     rustix::process::kill_process(pid, sig).unwrap();
     let start = Instant::now();
@@ -650,11 +661,13 @@ fn follow_streams_new_points_and_resumes_from_its_cursor_after_a_restart() {
     let state = tempfile::tempdir().unwrap();
     let r = receiver(always_ok());
     let spawn = || {
-        export(&ws, state.path(), &r.endpoint(), &[&run, "--follow"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
+        Following(
+            export(&ws, state.path(), &r.endpoint(), &[&run, "--follow"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
     };
     let log = |from: usize, to: usize| {
         for i in from..to {
@@ -718,18 +731,20 @@ fn ctrl_c_while_waiting_for_a_collector_that_is_down_stops_cleanly_and_loses_not
     let state = tempfile::tempdir().unwrap();
     let addr = free_port();
     let endpoint = format!("http://{addr}");
-    let mut child = export(
-        &ws,
-        state.path(),
-        &endpoint,
-        &["--follow", "--retries", "1000"],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let mut child = Following(
+        export(
+            &ws,
+            state.path(),
+            &endpoint,
+            &["--follow", "--retries", "1000"],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap(),
+    );
     // Wait until it is retrying (its first retry line), then interrupt it.
-    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut err = BufReader::new(child.0.stderr.take().unwrap());
     let mut line = String::new();
     while !line.contains("retrying in") {
         line.clear();
@@ -752,11 +767,13 @@ fn follow_without_runs_picks_up_a_run_started_later() {
     ws.ok(&["run", "start", "first", "r"]);
     let state = tempfile::tempdir().unwrap();
     let r = receiver(always_ok());
-    let child = export(&ws, state.path(), &r.endpoint(), &["--follow"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = Following(
+        export(&ws, state.path(), &r.endpoint(), &["--follow"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let later = ws.ok(&["run", "start", "second", "r"]).trim().to_string();
     ws.ok(&["log", "metric", &later, "loss", "0.5"]);
     wait_for("the new run's point", || r.counts().1 == 1);
