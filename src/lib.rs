@@ -18,6 +18,8 @@
 //!   reference system.
 //! - `watch`: "the workspace changed" signals (notify, with a polling fallback).
 //! - `demo`: a realistic generated workspace and a live writer.
+//! - `export`: the workspace into engines teams already run (OTLP collectors), read through
+//!   `query`.
 //! - `destination`: writing output to a named path without replacing pipes, devices or links.
 //! - `cli`, `tui`: the faces.
 #![forbid(unsafe_code)]
@@ -27,6 +29,7 @@ pub mod capture;
 pub mod cli;
 pub mod demo;
 pub mod destination;
+pub mod export;
 pub mod model;
 pub mod query;
 pub mod recovery;

@@ -35,6 +35,8 @@ fn allowed(module: &str) -> &'static [&'static str] {
         // Recovery reads and writes through the store, and reuses capture's line parser and
         // entity lines so export, replay and import speak exactly what `ingest` speaks.
         "recovery" => &["model", "store", "capture", "recovery"],
+        // Export reads only through query, like reports, and sends what it maps elsewhere.
+        "export" => &["model", "query", "export"],
         "watch" => &["watch"],
         "demo" => &["model", "store", "capture", "demo"],
         "tui" => &[
@@ -63,6 +65,7 @@ fn allowed(module: &str) -> &'static [&'static str] {
             "tui",
             "sanitize",
             "destination",
+            "export",
             "cli",
         ],
         _ => &[],

@@ -151,7 +151,7 @@ pub enum Command {
     Restore(RestoreCommand),
     /// Check the workspace's integrity (exit 3 when something is found).
     Doctor(DoctorArgs),
-    /// Export data: canonical JSONL, or CSV.
+    /// Export data: canonical JSONL, CSV, or OTLP to an OpenTelemetry collector.
     #[command(subcommand)]
     Export(ExportCommand),
     /// Re-apply exported or journaled JSONL without duplicating what is present.
@@ -242,6 +242,33 @@ pub enum ExportCommand {
     /// CSV tables.
     #[command(subcommand)]
     Csv(CsvCommand),
+    /// Send spans, metric points, events and degraded markers to an OpenTelemetry collector
+    /// (OTLP/HTTP, protobuf). Only what the collector has not acknowledged yet is sent: a
+    /// cursor per endpoint and run is kept in $XDG_STATE_HOME/contexta/otlp/.
+    Otlp(OtlpArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct OtlpArgs {
+    /// Runs to export (default: all; with --follow also runs started later).
+    pub runs: Vec<String>,
+    /// The collector's OTLP/HTTP base URL; /v1/traces, /v1/metrics and /v1/logs are added.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: String,
+    /// Keep sending records as they are written, until interrupted (Ctrl-C or SIGTERM).
+    #[arg(long)]
+    pub follow: bool,
+    /// Retries of a failed request (no connection, timeout, HTTP 429/502/503/504), waiting
+    /// 0.5 s, 1 s, 2 s … up to 30 s between them.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub retries: u32,
+    /// Most spans, points or log records in one request.
+    #[arg(long, value_name = "N", default_value_t = crate::export::otlp::DEFAULT_BATCH,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub batch_size: usize,
+    /// Ignore what was sent before and send everything again (same trace and span ids).
+    #[arg(long)]
+    pub from_start: bool,
 }
 
 #[derive(Subcommand, Debug)]

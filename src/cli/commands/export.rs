@@ -1,4 +1,5 @@
-//! `export jsonl [RUN…]` and `export csv runs [filters]`, to a file or stdout.
+//! `export jsonl [RUN…]` and `export csv runs [filters]`, to a file or stdout (`export otlp` is in
+//! `export_otlp`).
 
 use super::super::Ctx;
 use super::super::args::{CsvCommand, ExportCommand};
@@ -54,6 +55,7 @@ fn opt(v: Option<f64>) -> String {
 pub fn run(ctx: &Ctx, c: ExportCommand) -> anyhow::Result<i32> {
     let ws = super::query::open_read(ctx)?;
     match c {
+        ExportCommand::Otlp(a) => super::export_otlp::run(ctx, &ws, a),
         ExportCommand::Jsonl {
             runs,
             output: out,

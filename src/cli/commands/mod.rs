@@ -9,6 +9,7 @@ pub mod compare;
 pub mod diagnose;
 pub mod doctor;
 pub mod export;
+pub mod export_otlp;
 pub mod import;
 pub mod ingest;
 pub mod lineage;
