@@ -159,6 +159,9 @@ pub enum Command {
     /// Import a workspace written by another system.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Fold per-rank (per-node) workspaces into one; merging a source again adds only what is
+    /// new.
+    Merge(MergeArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -429,6 +432,9 @@ pub struct TrendArgs {
     /// A run's step series instead of a trend across runs.
     #[arg(long)]
     pub run: Option<String>,
+    /// With --run: only the points written by this rank of a merged multi-rank run.
+    #[arg(long, requires = "run", value_name = "N")]
+    pub rank: Option<u32>,
     /// The metric's latest value within this stage (default: over the whole run).
     #[arg(long)]
     pub stage: Option<String>,
@@ -789,4 +795,16 @@ pub struct BenchArgs {
         default_value = "tests/fixtures/contexta-py-rag/workspace/.contexta"
     )]
     pub fixture: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Source workspaces (`.contexta` dirs or the folders holding them), read-only; one still
+    /// being written is merged up to its last commit.
+    #[arg(required = true, value_name = "SRC")]
+    pub sources: Vec<PathBuf>,
+    /// The workspace to merge into (created if missing). Default: --workspace, else
+    /// $CONTEXTA_WORKSPACE, else the nearest `.contexta/`, else `./.contexta`.
+    #[arg(long, value_name = "W")]
+    pub into: Option<PathBuf>,
 }

@@ -35,5 +35,6 @@ pub use runs::{
     workspace_tree,
 };
 pub use series::{
-    MetricInfo, downsample, metric_list, missing_metric, missing_metric_across, series,
+    MetricInfo, downsample, metric_list, missing_metric, missing_metric_across, ranks_of, series,
+    series_of_rank,
 };

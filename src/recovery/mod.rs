@@ -15,6 +15,7 @@ mod import_artifacts;
 pub mod import_py;
 mod ledger;
 mod leftovers;
+pub mod merge;
 pub mod replay;
 pub mod restore;
 pub mod resume;

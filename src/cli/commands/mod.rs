@@ -10,6 +10,7 @@ pub mod export;
 pub mod import;
 pub mod ingest;
 pub mod lineage;
+pub mod merge;
 pub mod open;
 pub mod query;
 pub mod report;
