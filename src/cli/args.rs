@@ -242,6 +242,21 @@ pub enum ExportCommand {
     /// CSV tables.
     #[command(subcommand)]
     Csv(CsvCommand),
+    /// A Parquet dataset for DuckDB, Spark, Polars, Trino: one table per family, Hive-partitioned
+    /// by project (and day for records), zstd. Adds files only; `--since` adds what is new.
+    #[cfg(feature = "parquet")]
+    Parquet {
+        /// Runs to export (default: all). (`--where QUERY`, the run query language, will select
+        /// runs here too.)
+        runs: Vec<String>,
+        /// Directory of the dataset (created if missing; never a file or a device).
+        #[arg(long, short, value_name = "DIR")]
+        output: PathBuf,
+        /// Only what changed at or after TIME (RFC 3339): runs touched since, and records past
+        /// what earlier exports into DIR wrote (records recorded since TIME when there are none).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

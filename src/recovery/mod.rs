@@ -16,6 +16,8 @@ pub mod import_py;
 mod ledger;
 mod leftovers;
 pub mod merge;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod replay;
 pub mod restore;
 pub mod resume;
