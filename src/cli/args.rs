@@ -789,7 +789,7 @@ pub enum ArtifactCommand {
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     /// capture | ingest | query | runs | size | all (the core), investigate, explorer, backup,
-    /// import
+    /// import, merge (8 rank processes, merged, then exported to Parquet)
     #[arg(default_value = "all")]
     pub what: String,
     /// Where to build the generated data sets (kept for reuse).
@@ -801,6 +801,9 @@ pub struct BenchArgs {
     /// Runs in the large data sets.
     #[arg(long, default_value_t = 10_000)]
     pub runs: u32,
+    /// Metric points each rank writes in `bench merge`.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub rank_points: u64,
     /// Timed repetitions per figure.
     #[arg(long, default_value_t = 21)]
     pub reps: usize,

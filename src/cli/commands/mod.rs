@@ -2,6 +2,7 @@
 pub mod artifacts;
 pub mod backup;
 pub mod bench;
+pub mod bench_merge;
 pub mod bench_recovery;
 pub mod compare;
 pub mod diagnose;
