@@ -3,6 +3,7 @@
 //! workspace's, SQL's best run per project equals `contexta best`, a series equals `contexta
 //! trend --run`, and a second export with `--since` only adds files.
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
+#![cfg(feature = "parquet")]
 
 mod common;
 use common::*;

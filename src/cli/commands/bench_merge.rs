@@ -12,9 +12,11 @@ use super::bench::{fresh, report};
 use crate::capture::{CommitPolicy, Session};
 use crate::model::*;
 use crate::recovery::merge::merge;
-use crate::store::{Access, DB_FILE, Workspace};
+use crate::store::{Access, Workspace};
 use anyhow::Context;
-use std::path::{Path, PathBuf};
+#[cfg(feature = "parquet")]
+use std::path::Path;
+use std::path::PathBuf;
 use std::time::Instant;
 
 const RANKS: u32 = 8;
@@ -47,6 +49,7 @@ pub fn writer(a: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "parquet")]
 fn dir_bytes(dir: &Path) -> u64 {
     let mut total = 0;
     let mut stack = vec![dir.to_path_buf()];
@@ -161,41 +164,50 @@ pub fn bench_merge(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
     );
 
     #[cfg(feature = "parquet")]
-    {
-        use crate::recovery::parquet::{ParquetOptions, export_parquet};
-        let out = base.join("parquet");
-        let t = Instant::now();
-        let p = export_parquet(
-            &target,
-            &ParquetOptions {
-                output: &out,
-                runs: &[],
-                since: None,
-            },
-            |_| {},
-        )?;
-        let secs = t.elapsed().as_secs_f64();
-        let rows: u64 = p.rows.values().sum();
-        let redb = std::fs::metadata(target_root.join(DB_FILE))?.len();
-        report(
-            ctx,
-            "parquet export",
-            rows as f64 / secs,
-            "rows/s",
-            &format!("{rows} rows, {} files, {secs:.1} s", p.files),
-        );
-        report(
-            ctx,
-            "parquet bytes/point",
-            dir_bytes(&out) as f64 / total as f64,
-            "bytes",
-            &format!(
-                "{} bytes on disk vs the redb file {} bytes ({:.1} bytes/point)",
-                dir_bytes(&out),
-                redb,
-                redb as f64 / total as f64
-            ),
-        );
-    }
+    bench_parquet(ctx, &target, &target_root, &base.join("parquet"), total)?;
+    Ok(())
+}
+
+/// Parquet export of the merged workspace: rows/s, and bytes beside the redb file.
+#[cfg(feature = "parquet")]
+fn bench_parquet(
+    ctx: &Ctx,
+    target: &Workspace,
+    target_root: &Path,
+    out: &Path,
+    total: u64,
+) -> anyhow::Result<()> {
+    use crate::recovery::parquet::{ParquetOptions, export_parquet};
+    let t = Instant::now();
+    let p = export_parquet(
+        target,
+        &ParquetOptions {
+            output: out,
+            runs: &[],
+            since: None,
+        },
+        |_| {},
+    )?;
+    let secs = t.elapsed().as_secs_f64();
+    let rows: u64 = p.rows.values().sum();
+    let redb = std::fs::metadata(target_root.join(crate::store::DB_FILE))?.len();
+    report(
+        ctx,
+        "parquet export",
+        rows as f64 / secs,
+        "rows/s",
+        &format!("{rows} rows, {} files, {secs:.1} s", p.files),
+    );
+    let bytes = dir_bytes(out);
+    report(
+        ctx,
+        "parquet bytes/point",
+        bytes as f64 / total as f64,
+        "bytes",
+        &format!(
+            "{bytes} bytes on disk vs the redb file {redb} bytes ({:.1} bytes/point)",
+            redb as f64 / total as f64
+        ),
+    );
     Ok(())
 }
