@@ -659,3 +659,102 @@ fn copy_objects(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(status: Status, start: i64, end: Option<i64>) -> Run {
+        let mut r = Run::new(Ref::parse("run:p.job").unwrap(), "job", Timestamp(start));
+        r.status = status;
+        r.ended_at = end.map(Timestamp);
+        r
+    }
+
+    #[test]
+    fn the_latest_finished_writer_sets_status_and_end_and_the_earliest_start_stays() {
+        let open = run(Status::Open, 5, None);
+        let done = run(Status::Completed, 9, Some(20));
+        let Outcome::Write(m) = merge_lifecycle(Some(open), done.clone()) else {
+            panic!("a finished copy moves an open one on");
+        };
+        assert_eq!(
+            (m.status, m.started_at, m.ended_at),
+            (Status::Completed, Timestamp(5), Some(Timestamp(20)))
+        );
+        // An open copy never reopens a finished one.
+        let again = merge_lifecycle(Some(m.clone()), run(Status::Open, 9, None));
+        assert!(matches!(again, Outcome::Same));
+        // Two finished copies that disagree: the later end wins, and it is a conflict.
+        let failed = run(Status::Failed, 7, Some(30));
+        let Outcome::Conflict(Some(m), fields) = merge_lifecycle(Some(m), failed) else {
+            panic!("two finished statuses are a conflict");
+        };
+        assert_eq!(fields, vec!["status".to_string()]);
+        assert_eq!(
+            (m.status, m.ended_at),
+            (Status::Failed, Some(Timestamp(30)))
+        );
+    }
+
+    #[test]
+    fn a_declared_copy_replaces_an_inferred_one_without_conflict() {
+        let mut inferred = run(Status::Open, 3, None);
+        inferred.inferred = true;
+        inferred.name = "p.job".into();
+        let mut declared = run(Status::Open, 4, None);
+        declared.params.insert("lr".into(), "0.1".into());
+        let Outcome::Write(m) = merge_lifecycle(Some(inferred), declared) else {
+            panic!("the declared copy is written");
+        };
+        assert!(!m.inferred);
+        assert_eq!(m.name, "job");
+        assert_eq!(m.started_at, Timestamp(3));
+        assert_eq!(m.params["lr"], "0.1");
+    }
+
+    #[test]
+    fn params_unite_and_a_param_with_two_values_is_a_conflict_that_keeps_the_first() {
+        let mut a = run(Status::Open, 1, None);
+        a.params.insert("lr".into(), "0.1".into());
+        let mut b = run(Status::Open, 1, None);
+        b.params.insert("lr".into(), "0.2".into());
+        b.params.insert("seed".into(), "7".into());
+        let Outcome::Conflict(Some(m), fields) = merge_lifecycle(Some(a), b) else {
+            panic!("two values of one param are a conflict");
+        };
+        assert_eq!(fields, vec!["params.lr".to_string()]);
+        assert_eq!(m.params["lr"], "0.1");
+        assert_eq!(m.params["seed"], "7");
+    }
+
+    #[test]
+    fn a_ranked_record_is_renamed_once_and_an_unranked_one_keeps_its_ref() {
+        let rref = Ref::parse("run:p.job").unwrap();
+        let mut m = MetricPayload::new("loss", 1.0, Some(1));
+        m.tags.insert("rank".into(), "3".into());
+        let rec = Record {
+            envelope: Envelope::new(
+                rref.child("record", "seq-1").unwrap(),
+                RecordType::Metric,
+                rref.clone(),
+                "t",
+                Timestamp(1),
+            ),
+            payload: Payload::Metric(m),
+        };
+        let once = with_rank_identity(rec.clone());
+        assert_eq!(
+            once.envelope.record_ref.as_str(),
+            "record:p.job.rank3-seq-1"
+        );
+        let twice = with_rank_identity(once.clone());
+        assert_eq!(twice.envelope.record_ref, once.envelope.record_ref);
+        let mut plain = rec;
+        if let Payload::Metric(m) = &mut plain.payload {
+            m.tags.remove("rank");
+        }
+        let kept = with_rank_identity(plain.clone());
+        assert_eq!(kept.envelope.record_ref, plain.envelope.record_ref);
+    }
+}
