@@ -199,15 +199,36 @@ fn bench_parquet(
         &format!("{rows} rows, {} files, {secs:.1} s", p.files),
     );
     let bytes = dir_bytes(out);
+    // The reference system keeps records as JSON Lines: the same data as `export jsonl` writes
+    // it, counted without touching the disk.
+    let mut jsonl = ByteCount(0);
+    crate::recovery::export::export_jsonl(target, &[], &mut jsonl)?;
     report(
         ctx,
         "parquet bytes/point",
         bytes as f64 / total as f64,
         "bytes",
         &format!(
-            "{bytes} bytes on disk vs the redb file {redb} bytes ({:.1} bytes/point)",
-            redb as f64 / total as f64
+            "{bytes} bytes on disk; the redb file {redb} bytes ({:.1}/point); as JSONL {} bytes ({:.1}/point)",
+            redb as f64 / total as f64,
+            jsonl.0,
+            jsonl.0 as f64 / total as f64
         ),
     );
     Ok(())
+}
+
+/// A writer that only counts.
+#[cfg(feature = "parquet")]
+struct ByteCount(u64);
+
+#[cfg(feature = "parquet")]
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
