@@ -3,7 +3,7 @@
 //! the same time, through the capture API with the rank stamped as the Python client does;
 //! then the 8 workspaces are merged into one and checked (count and sum of every value per
 //! rank, so nothing is lost or doubled), merged again (nothing may change), and the merged
-//! workspace is exported to Parquet (records/s, bytes beside the redb file).
+//! workspace is exported to Parquet (records/s, bytes beside the database file).
 //! One repetition: the data set is large and the figures are wall times of whole steps.
 
 use super::super::Ctx;
@@ -168,7 +168,7 @@ pub fn bench_merge(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Parquet export of the merged workspace: rows/s, and bytes beside the redb file.
+/// Parquet export of the merged workspace: rows/s, and bytes beside the database file.
 #[cfg(feature = "parquet")]
 fn bench_parquet(
     ctx: &Ctx,
@@ -190,7 +190,7 @@ fn bench_parquet(
     )?;
     let secs = t.elapsed().as_secs_f64();
     let rows: u64 = p.rows.values().sum();
-    let redb = std::fs::metadata(target_root.join(crate::store::DB_FILE))?.len();
+    let db_bytes = std::fs::metadata(target_root.join(crate::store::DB_FILE))?.len();
     report(
         ctx,
         "parquet export",
@@ -209,8 +209,8 @@ fn bench_parquet(
         bytes as f64 / total as f64,
         "bytes",
         &format!(
-            "{bytes} bytes on disk; the redb file {redb} bytes ({:.1}/point); as JSONL {} bytes ({:.1}/point)",
-            redb as f64 / total as f64,
+            "{bytes} bytes on disk; the database file {db_bytes} bytes ({:.1}/point); as JSONL {} bytes ({:.1}/point)",
+            db_bytes as f64 / total as f64,
             jsonl.0,
             jsonl.0 as f64 / total as f64
         ),
