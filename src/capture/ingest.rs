@@ -250,6 +250,7 @@ fn validate_op(op: &WriteOp) -> Result<(), ValidationError> {
         WriteOp::Artifact(x) => x.validate(),
         WriteOp::Record(record) | WriteOp::Captured(record) => record.validate(),
         WriteOp::Console(batch) => batch.validate(),
+        WriteOp::MergeCursor { .. } => Ok(()),
     }
 }
 
@@ -268,7 +269,10 @@ pub fn entity_line(op: &WriteOp) -> Option<serde_json::Value> {
         WriteOp::Relation(x) => ("relation", entity_json(x)),
         WriteOp::Provenance(x) => ("provenance", entity_json(x)),
         WriteOp::Artifact(x) => ("artifact", entity_json(x)),
-        WriteOp::Record(_) | WriteOp::Captured(_) | WriteOp::Console(_) => return None,
+        WriteOp::Record(_)
+        | WriteOp::Captured(_)
+        | WriteOp::Console(_)
+        | WriteOp::MergeCursor { .. } => return None,
     };
     v.as_object_mut()?
         .insert("entity".into(), serde_json::Value::String(kind.into()));

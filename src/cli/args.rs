@@ -160,6 +160,9 @@ pub enum Command {
     /// Import a workspace written by another system.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Fold per-rank (per-node) workspaces into one; merging a source again adds only what is
+    /// new.
+    Merge(MergeArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -246,6 +249,21 @@ pub enum ExportCommand {
     /// (OTLP/HTTP, protobuf). Only what the collector has not acknowledged yet is sent: a
     /// cursor per endpoint and run is kept in $XDG_STATE_HOME/contexta/otlp/.
     Otlp(OtlpArgs),
+    /// A Parquet dataset for DuckDB, Spark, Polars, Trino: one table per family, Hive-partitioned
+    /// by project (and day for records), zstd. Adds files only; `--since` adds what is new.
+    #[cfg(feature = "parquet")]
+    Parquet {
+        /// Runs to export (default: all). (`--where QUERY`, the run query language, will select
+        /// runs here too.)
+        runs: Vec<String>,
+        /// Directory of the dataset (created if missing; never a file or a device).
+        #[arg(long, short, value_name = "DIR")]
+        output: PathBuf,
+        /// Only what changed at or after TIME (RFC 3339): runs touched since, and records past
+        /// what earlier exports into DIR wrote (records recorded since TIME when there are none).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -459,6 +477,9 @@ pub struct TrendArgs {
     /// A run's step series instead of a trend across runs.
     #[arg(long)]
     pub run: Option<String>,
+    /// With --run: only the points written by this rank of a merged multi-rank run.
+    #[arg(long, requires = "run", value_name = "N")]
+    pub rank: Option<u32>,
     /// The metric's latest value within this stage (default: over the whole run).
     #[arg(long)]
     pub stage: Option<String>,
@@ -821,7 +842,7 @@ pub enum ArtifactCommand {
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     /// capture | ingest | query | runs | size | all (the core), investigate, explorer, charts,
-    /// long-run, backup, import
+    /// long-run, backup, import, merge (8 rank processes, merged, then exported to Parquet)
     #[arg(default_value = "all")]
     pub what: String,
     /// Where to build the generated data sets (kept for reuse).
@@ -833,6 +854,9 @@ pub struct BenchArgs {
     /// Runs in the large data sets.
     #[arg(long, default_value_t = 10_000)]
     pub runs: u32,
+    /// Metric points each rank writes in `bench merge`.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub rank_points: u64,
     /// Timed repetitions per figure.
     #[arg(long, default_value_t = 21)]
     pub reps: usize,
@@ -842,4 +866,16 @@ pub struct BenchArgs {
         default_value = "tests/fixtures/contexta-py-rag/workspace/.contexta"
     )]
     pub fixture: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Source workspaces (`.contexta` dirs or the folders holding them), read-only; one still
+    /// being written is merged up to its last commit.
+    #[arg(required = true, value_name = "SRC")]
+    pub sources: Vec<PathBuf>,
+    /// The workspace to merge into (created if missing). Default: --workspace, else
+    /// $CONTEXTA_WORKSPACE, else the nearest `.contexta/`, else `./.contexta`.
+    #[arg(long, value_name = "W")]
+    pub into: Option<PathBuf>,
 }

@@ -309,5 +309,6 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Export(c)) => commands::export::run(&ctx, c),
         Some(Command::Recover(c)) => commands::import::recover(&ctx, c),
         Some(Command::Import(c)) => commands::import::import(&ctx, c),
+        Some(Command::Merge(a)) => commands::merge::run(&ctx, &a),
     }
 }

@@ -466,6 +466,26 @@ fn field_of_serde(prefix: &str, e: &serde_json::Error) -> ValidationError {
 }
 
 impl Record {
+    /// The rank of a distributed job that wrote this record: the `rank` tag the capture API
+    /// stamps (metric tags, or `attributes.tags` of the other payloads), when it is a plain
+    /// number. `contexta merge` keeps ranks apart by it.
+    pub fn rank(&self) -> Option<u32> {
+        fn in_tags(attributes: &JsonMap) -> Option<String> {
+            match attributes.0.get("tags")?.get("rank")? {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            }
+        }
+        let tag = match &self.payload {
+            Payload::Metric(m) => m.tags.get("rank").cloned(),
+            Payload::Event(e) => in_tags(&e.attributes),
+            Payload::Span(s) => in_tags(&s.attributes),
+            Payload::Degraded(d) => in_tags(&d.attributes),
+        }?;
+        tag.trim().parse().ok()
+    }
+
     /// Reads canonical record JSON (`{"envelope","payload"}`), strictly, then validates.
     pub fn from_json(value: serde_json::Value) -> Result<Record, RecordError> {
         let serde_json::Value::Object(mut obj) = value else {

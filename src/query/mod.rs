@@ -39,5 +39,8 @@ pub use runs::{
     ProjectNode, RunDetail, RunFilter, RunSort, latest_metrics, list_run_rows, list_runs,
     run_detail, run_status, workspace_tree,
 };
-pub use series::{MetricInfo, metric_list, missing_metric, missing_metric_across, series};
+pub use series::{
+    MetricInfo, metric_list, missing_metric, missing_metric_across, ranks_of, series,
+    series_of_rank,
+};
 pub use system::{SystemChart, SystemCharts, resource_use, system_charts};

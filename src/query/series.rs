@@ -1,7 +1,7 @@
 //! Metric keys with their summaries and series, and downsampling to a screen's width.
 
 use super::resolve::QueryError;
-use crate::model::Ref;
+use crate::model::{Payload, Ref};
 use crate::store::{MetricSummary, Point, ReadSnapshot, Workspace};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -110,4 +110,58 @@ pub fn series(ws: &Workspace, run: &Ref, key: &str) -> Result<Vec<Point>, QueryE
         pts.sort_by_key(|p| (p.step, p.seq));
     }
     Ok(pts)
+}
+
+/// One key's points written by one rank of a merged multi-rank run, in step order. A point's
+/// step is its `step` tag, else its index among that rank's points (the step the rank's own
+/// workspace gave it). Read from the records, so it costs a pass over the run.
+pub fn series_of_rank(
+    ws: &Workspace,
+    run: &Ref,
+    key: &str,
+    rank: u32,
+) -> Result<Vec<Point>, QueryError> {
+    let rows = ws
+        .read()?
+        .records_in(run, 1, u32::MAX, false, usize::MAX, |r| {
+            matches!(&r.payload, Payload::Metric(m) if m.metric_key == key)
+                && r.rank() == Some(rank)
+        })?;
+    let mut pts: Vec<Point> = rows
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, row)| match &row.record.payload {
+            Payload::Metric(m) => Some(Point {
+                step: m
+                    .tags
+                    .get("step")
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(i as i64),
+                value: m.value,
+                seq: row.seq,
+                at: row.record.envelope.observed_at.0,
+            }),
+            _ => None,
+        })
+        .collect();
+    if pts.windows(2).any(|w| w[0].step > w[1].step) {
+        pts.sort_by_key(|p| (p.step, p.seq));
+    }
+    Ok(pts)
+}
+
+/// The ranks that wrote `key` in `run` (empty for a run written by one process without a rank).
+pub fn ranks_of(ws: &Workspace, run: &Ref, key: &str) -> Result<Vec<u32>, QueryError> {
+    let mut ranks = std::collections::BTreeSet::new();
+    // `keep` never keeps, so the walk covers the whole run and returns nothing.
+    ws.read()?.records_in(run, 1, u32::MAX, false, 1, |r| {
+        if let Payload::Metric(m) = &r.payload
+            && m.metric_key == key
+            && let Some(rank) = r.rank()
+        {
+            ranks.insert(rank);
+        }
+        false
+    })?;
+    Ok(ranks.into_iter().collect())
 }

@@ -15,6 +15,9 @@ mod import_artifacts;
 pub mod import_py;
 mod ledger;
 mod leftovers;
+pub mod merge;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod replay;
 pub mod restore;
 pub mod resume;

@@ -569,6 +569,16 @@ impl<'w> ReadSnapshot<'w> {
         super::ref_index::lookup(&refs, spans.as_ref(), rid, token)
     }
 
+    /// The last seq of `run` in source workspace `source` that `contexta merge` has merged here.
+    pub fn merge_cursor(&self, source: &str, run: &Ref) -> Result<Option<u32>, StoreError> {
+        let t = match self.txn.open_table(MERGE_CURSORS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(t.get((source, run.as_str()))?.map(|v| v.value()))
+    }
+
     /// (seq of the repeat, seq of the first record with that ref) for each duplicate ref.
     pub fn duplicates(&self, run: &Ref) -> Result<Vec<(u32, u32)>, StoreError> {
         let Some(rid) = self.id_of(run.as_str())? else {

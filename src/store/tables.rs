@@ -84,3 +84,9 @@ pub(crate) const DUPLICATES: TableDefinition<(u32, u32), u32> = TableDefinition:
 /// Added after schema 1 shipped: created by the first writer that opens an older file, and a
 /// reader that does not find it reads no console.
 pub(crate) const CONSOLE: TableDefinition<(u32, u32), &[u8]> = TableDefinition::new("console");
+/// (source workspace id, run ref) → last seq of that source run merged into this workspace
+/// (`contexta merge`). Written in the transaction that appends the records, so an interrupted
+/// merge resumes exactly. Added after schema 2: created by the first merge; a reader that does
+/// not find it has merged nothing.
+pub(crate) const MERGE_CURSORS: TableDefinition<(&str, &str), u32> =
+    TableDefinition::new("merge_cursors");

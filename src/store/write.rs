@@ -34,6 +34,12 @@ pub enum WriteOp {
     Captured(Record),
     /// New or redrawn console lines of a wrapped command (not records; `store/console.rs`).
     Console(ConsoleBatch),
+    /// `contexta merge`: records of `run` up to `seq` in source workspace `source` are merged.
+    MergeCursor {
+        source: String,
+        run: Ref,
+        seq: u32,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -92,6 +98,7 @@ impl Workspace {
             }
             w.finish()?
         };
+        put_merge_cursors(&txn, ops)?;
         txn.commit()?;
         if let Ok(mut cache) = self.names.write() {
             for (name, id) in fresh {
@@ -100,6 +107,22 @@ impl Workspace {
         }
         Ok(info)
     }
+}
+
+/// Merge cursors go in the same transaction as the records they count (`MERGE_CURSORS`).
+fn put_merge_cursors(txn: &WriteTransaction, ops: &[WriteOp]) -> Result<(), StoreError> {
+    let mut cursors = ops.iter().filter_map(|op| match op {
+        WriteOp::MergeCursor { source, run, seq } => Some((source, run, *seq)),
+        _ => None,
+    });
+    let Some(first) = cursors.next() else {
+        return Ok(());
+    };
+    let mut t = txn.open_table(MERGE_CURSORS)?;
+    for (source, run, seq) in std::iter::once(first).chain(cursors) {
+        t.insert((source.as_str(), run.as_str()), seq)?;
+    }
+    Ok(())
 }
 
 type Bytes = &'static [u8];
@@ -372,6 +395,8 @@ impl<'a, 't> Writer<'a, 't> {
                 self.append(record, false)?
             }
             WriteOp::Captured(record) => self.append(record, true)?,
+            // Written by `Workspace::apply` once the writer's tables are closed.
+            WriteOp::MergeCursor { .. } => {}
             WriteOp::Console(batch) => {
                 batch.validate().map_err(Self::invalid)?;
                 let Some(first) = batch.lines.first() else {

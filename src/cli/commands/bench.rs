@@ -847,6 +847,8 @@ fn bench_explorer(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
 /// What `bench` can measure (the argument's values).
 const BENCHES: &[&str] = &[
     "all",
+    "merge",
+    "merge-writer",
     "capture",
     "size",
     "ingest",
@@ -883,6 +885,14 @@ pub fn run(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<i32> {
     }
     if a.what == "investigate" {
         bench_investigate(ctx, a)?;
+        return Ok(0);
+    }
+    if a.what == "merge" {
+        super::bench_merge::bench_merge(ctx, a)?;
+        return Ok(0);
+    }
+    if a.what == "merge-writer" {
+        super::bench_merge::writer(a)?;
         return Ok(0);
     }
     let all = a.what == "all";

@@ -90,6 +90,12 @@ pub fn run(ctx: &Ctx, c: ExportCommand) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
+        #[cfg(feature = "parquet")]
+        ExportCommand::Parquet {
+            runs,
+            output: out,
+            since,
+        } => parquet(ctx, &ws, &runs, &out, since.as_deref()),
         ExportCommand::Csv(CsvCommand::Compare {
             left,
             right,
@@ -264,4 +270,61 @@ pub fn run(ctx: &Ctx, c: ExportCommand) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
+}
+
+#[cfg(feature = "parquet")]
+fn parquet(
+    ctx: &Ctx,
+    ws: &crate::store::Workspace,
+    runs: &[String],
+    out: &Path,
+    since: Option<&str>,
+) -> anyhow::Result<i32> {
+    use crate::recovery::parquet::{ParquetOptions, export_parquet};
+    let refs = runs
+        .iter()
+        .map(|r| query::resolve_run(ws, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let since = since
+        .map(|s| {
+            crate::model::Timestamp::parse(s)
+                .map_err(|e| super::super::UsageError(format!("--since: {e}")))
+        })
+        .transpose()?;
+    let mut bar = super::super::progress::Bar::new(ctx.quiet);
+    let report = export_parquet(
+        ws,
+        &ParquetOptions {
+            output: out,
+            runs: &refs,
+            since,
+        },
+        |p| bar.update(p),
+    );
+    bar.clear();
+    let report = report.with_context(|| format!("exporting to {}", out.display()))?;
+    if ctx.json() {
+        output::json(&serde_json::to_value(&report)?);
+    } else if !ctx.quiet {
+        let rows: Vec<String> = report
+            .rows
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(f, n)| format!("{n} {f}"))
+            .collect();
+        output::line(&format!(
+            "{}: export {}, {} runs, {} files, {} bytes ({})",
+            out.display(),
+            report.export_id,
+            report.runs,
+            report.files,
+            report.bytes,
+            if rows.is_empty() {
+                "no new rows".to_string()
+            } else {
+                rows.join(", ")
+            }
+        ));
+    }
+    Ok(0)
 }

@@ -12,14 +12,34 @@ pub fn trend(ctx: &Ctx, a: &TrendArgs) -> anyhow::Result<i32> {
     let ws = open_read(ctx)?;
     if let Some(run) = &a.run {
         let r = query::resolve_run(&ws, run)?;
-        let pts = query::series(&ws, &r, &a.key)?;
+        let pts = match a.rank {
+            Some(rank) => query::series_of_rank(&ws, &r, &a.key, rank)?,
+            None => query::series(&ws, &r, &a.key)?,
+        };
         if pts.is_empty() {
+            if let Some(rank) = a.rank {
+                let ranks = query::ranks_of(&ws, &r, &a.key)?;
+                if !ranks.is_empty() || !query::series(&ws, &r, &a.key)?.is_empty() {
+                    let have: Vec<String> = ranks.iter().map(u32::to_string).collect();
+                    return Err(anyhow::anyhow!(
+                        "rank {rank} wrote no `{}` in run {r} (ranks that did: {})",
+                        a.key,
+                        if have.is_empty() {
+                            "none".into()
+                        } else {
+                            have.join(", ")
+                        }
+                    ));
+                }
+            }
             return Err(query::missing_metric(&ws, &r, &a.key, None).into());
         }
         if ctx.json() {
-            output::json(
-                &serde_json::json!({"run": r.as_str(), "key": a.key, "points": pts.iter().map(|p| serde_json::json!({"step": p.step, "value": p.value, "observed_at": Timestamp(p.at).to_string()})).collect::<Vec<_>>()}),
-            );
+            let mut v = serde_json::json!({"run": r.as_str(), "key": a.key, "points": pts.iter().map(|p| serde_json::json!({"step": p.step, "value": p.value, "observed_at": Timestamp(p.at).to_string()})).collect::<Vec<_>>()});
+            if let (Some(rank), Some(o)) = (a.rank, v.as_object_mut()) {
+                o.insert("rank".into(), rank.into());
+            }
+            output::json(&v);
         } else {
             let rows: Vec<Vec<String>> = pts
                 .iter()

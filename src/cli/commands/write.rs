@@ -11,7 +11,19 @@ use crate::store::{Access, Workspace, WriteOp};
 
 fn session(ctx: &Ctx) -> anyhow::Result<Session> {
     let root = ctx.root_or_here()?;
-    Ok(Session::open(&root)?)
+    let mut s = Session::open(&root)?;
+    if let Some(rank) = rank_from_env() {
+        s.set_record_tag("rank", &rank)?;
+    }
+    Ok(s)
+}
+
+/// The rank of this process in a distributed job (`CONTEXTA_RANK`, else `RANK` as torchrun
+/// sets it), stamped on every record so `contexta merge` keeps ranks apart.
+pub(crate) fn rank_from_env() -> Option<String> {
+    ["CONTEXTA_RANK", "RANK"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
 }
 
 /// A record or artifact built from the command's own arguments failed validation: the value
