@@ -340,8 +340,12 @@ fn system_metrics_are_sampled_with_plausible_values() {
             .map(|p| p.value)
             .collect()
     };
-    wait_until("five CPU samples", 60, || {
-        points("system.proc.cpu-percent").len() >= 5
+    // A busy loop shows: an idle tree reads about 0 %. On a loaded machine the loop gets only
+    // its share of a core, so wait for a sample that clearly is not idle rather than expect
+    // a fixed share in the first few.
+    wait_until("five CPU samples, one of them busy", 60, || {
+        let cpu = points("system.proc.cpu-percent");
+        cpu.len() >= 5 && cpu.iter().any(|v| *v > 5.0)
     });
     std::fs::write(dir.join("stop"), "").unwrap();
     assert_eq!(child.wait().unwrap().code(), Some(0));
@@ -352,7 +356,6 @@ fn system_metrics_are_sampled_with_plausible_values() {
         cpu.iter().all(|v| (0.0..=100.0 * cores + 5.0).contains(v)),
         "{cpu:?}"
     );
-    assert!(cpu.iter().any(|v| *v > 20.0), "a busy loop shows: {cpu:?}");
     let rss = points("system.proc.rss-mb");
     assert!(rss.iter().all(|v| *v > 0.0 && *v < 1024.0), "{rss:?}");
     let count = points("system.proc.count");

@@ -532,6 +532,30 @@ mod tests {
         assert_eq!(capture(&refs, 80, 24), ["start", "training 100%", "done"]);
     }
 
+    /// A command that clears its screen (`clear`, `\e[2J`) keeps every line it printed, in
+    /// order, however the output is split and drained.
+    #[test]
+    fn clearing_the_screen_loses_no_printed_line() {
+        let before: String = (0..53).map(|i| format!("line {i}\r\n")).collect();
+        let after = "\x1b[2J\x1b[Hafter 1\r\nafter 2\r\n";
+        let whole = format!("{before}{after}");
+        for chunks in [
+            vec![before.as_bytes(), after.as_bytes()],
+            vec![whole.as_bytes()],
+        ] {
+            let got = capture(&chunks, 40, 24);
+            let text: Vec<&str> = got
+                .iter()
+                .map(String::as_str)
+                .filter(|l| !l.is_empty())
+                .collect();
+            let mut want: Vec<String> = (0..53).map(|i| format!("line {i}")).collect();
+            want.push("after 1".into());
+            want.push("after 2".into());
+            assert_eq!(text, want);
+        }
+    }
+
     #[test]
     fn lines_that_scroll_off_are_kept_in_order() {
         let text: String = (0..100).map(|i| format!("line {i}\r\n")).collect();
