@@ -8,10 +8,11 @@
 
 mod common;
 
+use common::tmux::{Tmux, have_tmux, shell_quote};
+
 use contexta::capture::Session;
 use contexta::model::Level;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -19,100 +20,10 @@ const DEADLINE: Duration = Duration::from_secs(30);
 const LONG: &str = "START of a long message that no screen shows whole: the loader retried \
     shard 17 after a timeout and continued from step 4,200 with the same seed END";
 
-fn have_tmux() -> bool {
-    let present = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    common::tool_or_skip(present, "tmux", "apt-get install tmux")
-}
-
-/// A tmux server of our own (its own socket), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn new(tag: &str) -> Tmux {
-        Tmux {
-            socket: format!("contexta-test-{tag}-{}", std::process::id()),
-        }
-    }
-
-    fn cmd(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .env("TERM", "xterm-256color")
-            .env_remove("TMUX")
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn start(&self) {
-        self.cmd(&[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "120",
-            "-y",
-            "36",
-            "sh",
-        ]);
-        self.cmd(&["set", "-g", "set-clipboard", "on"]);
-    }
-
-    fn type_line(&self, line: &str) {
-        self.cmd(&["send-keys", "-t", "t", "-l", line]);
-        self.cmd(&["send-keys", "-t", "t", "Enter"]);
-    }
-
-    fn keys(&self, keys: &str) {
-        self.cmd(&["send-keys", "-t", "t", keys]);
-    }
-
-    fn screen(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-t", "t"])
-    }
-
-    fn alternate_on(&self) -> bool {
-        self.cmd(&["display-message", "-p", "-t", "t", "#{alternate_on}"])
-            .trim()
-            == "1"
-    }
-
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "timed out waiting for {what}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-    }
-}
-
-fn quote(p: &Path) -> String {
-    format!("'{}'", p.display().to_string().replace('\'', "'\\''"))
+/// A 120×36 window whose tmux takes OSC 52 into its buffer.
+fn start(t: &Tmux) {
+    t.start_sized(120, 36);
+    t.cmd(&["set", "-g", "set-clipboard", "on"]);
 }
 
 /// Waits until `path` holds text that `ok` accepts; returns it.
@@ -157,8 +68,8 @@ fn launch(t: &Tmux, env: &str, root: &Path) {
     let bin = env!("CARGO_BIN_EXE_contexta");
     t.type_line(&format!(
         "{env} {} --workspace {} tui; echo EXIT=$?",
-        quote(Path::new(bin)),
-        quote(root)
+        shell_quote(Path::new(bin)),
+        shell_quote(root)
     ));
     t.wait_for("the explorer", |s| {
         s.contains("Records") && s.contains("START of")
@@ -173,7 +84,7 @@ fn y_sets_the_tmux_buffer_through_osc52() {
     let dir = tempfile::tempdir().unwrap();
     let root = workspace(dir.path());
     let t = Tmux::new("osc52");
-    t.start();
+    start(&t);
     launch(&t, "", &root);
     t.keys("3");
     t.keys("y");
@@ -203,10 +114,10 @@ fn o_pages_the_record_and_the_terminal_comes_back_even_when_the_pager_fails() {
     let dir = tempfile::tempdir().unwrap();
     let root = workspace(dir.path());
     let out = dir.path().join("paged.txt");
-    let pager = script(dir.path(), "pager", &format!("cat > {}", quote(&out)));
+    let pager = script(dir.path(), "pager", &format!("cat > {}", shell_quote(&out)));
     let t = Tmux::new("pager");
-    t.start();
-    launch(&t, &format!("PAGER={}", quote(&pager)), &root);
+    start(&t);
+    launch(&t, &format!("PAGER={}", shell_quote(&pager)), &root);
     t.keys("3");
     t.keys("o");
     let paged = wait_file(&out, "the pager's input", |s| s.contains("END"));
@@ -248,11 +159,11 @@ fn o_after_r_opens_the_report_with_the_browser() {
     let browser = script(
         dir.path(),
         "browser",
-        &format!("printf '%s' \"$1\" > {}", quote(&out)),
+        &format!("printf '%s' \"$1\" > {}", shell_quote(&out)),
     );
     let t = Tmux::new("browser");
-    t.start();
-    launch(&t, &format!("BROWSER={}", quote(&browser)), &root);
+    start(&t);
+    launch(&t, &format!("BROWSER={}", shell_quote(&browser)), &root);
     t.keys("R");
     t.wait_for("the report", |s| s.contains("report written"));
     t.keys("o");

@@ -4,42 +4,19 @@
 //! per generation, and `/` matches runs by their artifacts. Effects run inline on the demo.
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
+mod common;
+
+use common::headless::{demo, start};
+
 use contexta::model::*;
 use contexta::store::{Access, Workspace};
 use contexta::tui::action::{Action, PaneId};
 use contexta::tui::app::{AppState, Load, Msg};
 use contexta::tui::effect::{Effect, Query};
-use contexta::tui::headless::{HeadlessOptions, drive, frame_text, settle};
+use contexta::tui::headless::{frame_text, settle};
 use contexta::tui::panes::{compare, stream, tree};
 use contexta::tui::theme::Theme;
 use contexta::tui::worker::Executor;
-use std::path::{Path, PathBuf};
-
-fn now() -> Timestamp {
-    Timestamp::parse("2026-11-23T12:00:00Z").unwrap()
-}
-
-fn demo() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join(".contexta");
-    let ws = Workspace::open(&root, Access::Write).unwrap();
-    contexta::demo::generate(&ws, Timestamp::parse("2026-11-20T09:00:00Z").unwrap(), 42).unwrap();
-    (dir, root)
-}
-
-fn start(root: &Path, keys: &str, w: u16, h: u16) -> (AppState, Executor) {
-    drive(
-        root,
-        &HeadlessOptions {
-            width: w,
-            height: h,
-            keys,
-            now: now(),
-            label: Some("test".into()),
-        },
-    )
-    .unwrap()
-}
 
 fn act(app: &mut AppState, exec: &mut Executor, a: Action) {
     let fx = app.update(Msg::Action(a));

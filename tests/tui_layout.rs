@@ -4,28 +4,19 @@
 //! and markers explained. Effects run inline on temporary workspaces (no threads, no sleeps).
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
+mod common;
+
+use common::headless::{demo, keys, now};
+
 use contexta::capture::Session;
 use contexta::model::*;
-use contexta::store::{Access, Workspace};
 use contexta::tui::action::PaneId;
 use contexta::tui::app::{AppState, Load};
-use contexta::tui::headless::{HeadlessOptions, drive, frame_text, parse_script, settle};
+use contexta::tui::headless::{HeadlessOptions, drive, frame_text};
 use contexta::tui::layout::Mode;
 use contexta::tui::theme::Theme;
 use contexta::tui::worker::Executor;
-use std::path::{Path, PathBuf};
-
-fn now() -> Timestamp {
-    Timestamp::parse("2026-11-23T12:00:00Z").unwrap()
-}
-
-fn demo() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join(".contexta");
-    let ws = Workspace::open(&root, Access::Write).unwrap();
-    contexta::demo::generate(&ws, Timestamp::parse("2026-11-20T09:00:00Z").unwrap(), 42).unwrap();
-    (dir, root)
-}
+use std::path::Path;
 
 fn start(root: &Path, w: u16, h: u16, keys: &str) -> (AppState, Executor) {
     drive(
@@ -39,13 +30,6 @@ fn start(root: &Path, w: u16, h: u16, keys: &str) -> (AppState, Executor) {
         },
     )
     .unwrap()
-}
-
-fn keys(app: &mut AppState, exec: &mut Executor, script: &str) {
-    for msg in parse_script(script).unwrap() {
-        let fx = app.update(msg);
-        settle(app, exec, fx);
-    }
 }
 
 fn frame(app: &AppState) -> String {

@@ -4,20 +4,18 @@
 //! copies through OSC 52 (the exact bytes the terminal gets); `o` asks for a pager or a browser.
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
+mod common;
+
+use common::headless::{demo, keys, start};
+
 use contexta::capture::Session;
 use contexta::model::*;
-use contexta::store::{Access, Workspace};
 use contexta::tui::app::{AppState, Msg, Overlay};
 use contexta::tui::clipboard::osc52;
 use contexta::tui::context::External;
-use contexta::tui::headless::{HeadlessOptions, drive, frame_text, parse_script, settle};
+use contexta::tui::headless::frame_text;
 use contexta::tui::theme::Theme;
-use contexta::tui::worker::Executor;
-use std::path::{Path, PathBuf};
-
-fn now() -> Timestamp {
-    Timestamp::parse("2026-11-23T12:00:00Z").unwrap()
-}
+use std::path::PathBuf;
 
 /// A message far wider than any screen, with a distinct start and end.
 pub const LONG: &str = "START of a long message: the data loader retried shard 17 of 64 after a timeout; \
@@ -36,35 +34,6 @@ fn workspace_with_a_long_message() -> (tempfile::TempDir, PathBuf) {
     drop(run);
     drop(session);
     (dir, root)
-}
-
-fn demo() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join(".contexta");
-    let ws = Workspace::open(&root, Access::Write).unwrap();
-    contexta::demo::generate(&ws, Timestamp::parse("2026-11-20T09:00:00Z").unwrap(), 42).unwrap();
-    (dir, root)
-}
-
-fn start(root: &Path, keys: &str, w: u16, h: u16) -> (AppState, Executor) {
-    drive(
-        root,
-        &HeadlessOptions {
-            width: w,
-            height: h,
-            keys,
-            now: now(),
-            label: Some("test".into()),
-        },
-    )
-    .unwrap()
-}
-
-fn keys(app: &mut AppState, exec: &mut Executor, script: &str) {
-    for msg in parse_script(script).unwrap() {
-        let fx = app.update(msg);
-        settle(app, exec, fx);
-    }
 }
 
 fn screen(app: &AppState) -> String {

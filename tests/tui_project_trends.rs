@@ -4,43 +4,13 @@
 //! `Enter` opens that run. Effects run inline on the demo workspace.
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
-use contexta::model::*;
-use contexta::store::{Access, Workspace};
+mod common;
+
+use common::headless::{demo, keys, start};
+
 use contexta::tui::action::PaneId;
-use contexta::tui::app::AppState;
-use contexta::tui::headless::{HeadlessOptions, drive, frame_text, parse_script, settle};
+use contexta::tui::headless::frame_text;
 use contexta::tui::theme::Theme;
-use contexta::tui::worker::Executor;
-use std::path::{Path, PathBuf};
-
-fn demo() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join(".contexta");
-    let ws = Workspace::open(&root, Access::Write).unwrap();
-    contexta::demo::generate(&ws, Timestamp::parse("2026-11-20T09:00:00Z").unwrap(), 42).unwrap();
-    (dir, root)
-}
-
-fn start(root: &Path, keys: &str, w: u16, h: u16) -> (AppState, Executor) {
-    drive(
-        root,
-        &HeadlessOptions {
-            width: w,
-            height: h,
-            keys,
-            now: Timestamp::parse("2026-11-23T12:00:00Z").unwrap(),
-            label: Some("test".into()),
-        },
-    )
-    .unwrap()
-}
-
-fn keys(app: &mut AppState, exec: &mut Executor, script: &str) {
-    for msg in parse_script(script).unwrap() {
-        let fx = app.update(msg);
-        settle(app, exec, fx);
-    }
-}
 
 fn bars(line: &str) -> usize {
     line.chars().filter(|c| ('▁'..='█').contains(c)).count()

@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::tmux::{Tmux, have_tmux, shell_quote};
+
 use contexta::capture::Session;
 use contexta::model::Level;
 use std::path::{Path, PathBuf};
@@ -15,110 +17,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 const DEADLINE: Duration = Duration::from_secs(30);
-
-fn have_tmux() -> bool {
-    let present = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    common::tool_or_skip(present, "tmux", "apt-get install tmux")
-}
-
-/// A tmux server of our own (its own socket), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn new(tag: &str) -> Tmux {
-        Tmux {
-            socket: format!("contexta-test-{tag}-{}", std::process::id()),
-        }
-    }
-
-    fn cmd(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .env("TERM", "xterm-256color")
-            // Saved views go to a scratch state directory, never the user's home.
-            .env(
-                "XDG_STATE_HOME",
-                std::env::temp_dir().join("contexta-test-state"),
-            )
-            .env_remove("TMUX")
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// A 160×48 window running a plain `sh` (no line editing, so `stty` shows what the
-    /// explorer left behind).
-    fn start(&self) {
-        self.start_sized(160, 48);
-    }
-
-    fn start_sized(&self, w: u16, h: u16) {
-        let (w, h) = (w.to_string(), h.to_string());
-        self.cmd(&["new-session", "-d", "-s", "t", "-x", &w, "-y", &h, "sh"]);
-    }
-
-    /// Resizes the window, as a user dragging the terminal does (the explorer gets SIGWINCH).
-    fn resize(&self, w: u16, h: u16) {
-        let (w, h) = (w.to_string(), h.to_string());
-        self.cmd(&["resize-window", "-t", "t", "-x", &w, "-y", &h]);
-    }
-
-    fn type_line(&self, line: &str) {
-        self.cmd(&["send-keys", "-t", "t", "-l", line]);
-        self.cmd(&["send-keys", "-t", "t", "Enter"]);
-    }
-
-    fn keys(&self, keys: &str) {
-        self.cmd(&["send-keys", "-t", "t", keys]);
-    }
-
-    fn screen(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-t", "t"])
-    }
-
-    /// The screen with its colours as escapes (tmux keeps how each colour was given).
-    fn screen_escaped(&self) -> String {
-        self.cmd(&["capture-pane", "-e", "-p", "-t", "t"])
-    }
-
-    fn alternate_on(&self) -> bool {
-        self.cmd(&["display-message", "-p", "-t", "t", "#{alternate_on}"])
-            .trim()
-            == "1"
-    }
-
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "timed out waiting for {what}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-    }
-}
 
 /// Writes `tick N` events to `live.writer` every 100 ms until stopped; returns the last N.
 fn writer(root: PathBuf, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
@@ -144,10 +42,6 @@ fn highest_tick(screen: &str) -> u64 {
         .filter_map(|s| s.get(..4)?.parse().ok())
         .max()
         .unwrap_or(0)
-}
-
-fn shell_quote(p: &Path) -> String {
-    format!("'{}'", p.display().to_string().replace('\'', "'\\''"))
 }
 
 fn assert_restored(t: &Tmux) {

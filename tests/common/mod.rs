@@ -1,6 +1,7 @@
 //! Helpers for tests that drive the real binary.
 #![allow(dead_code)]
 
+pub mod headless;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};

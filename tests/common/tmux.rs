@@ -47,6 +47,29 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// A 160×48 window running a plain `sh` (no line editing, so `stty` shows what the
+    /// explorer left behind).
+    pub fn start(&self) {
+        self.start_sized(160, 48);
+    }
+
+    /// Resizes the window, as a user dragging the terminal does (the explorer gets SIGWINCH).
+    pub fn resize(&self, w: u16, h: u16) {
+        let (w, h) = (w.to_string(), h.to_string());
+        self.cmd(&["resize-window", "-t", "t", "-x", &w, "-y", &h]);
+    }
+
+    /// The screen with its colours as escapes (tmux keeps how each colour was given).
+    pub fn screen_escaped(&self) -> String {
+        self.cmd(&["capture-pane", "-e", "-p", "-t", "t"])
+    }
+
+    pub fn alternate_on(&self) -> bool {
+        self.cmd(&["display-message", "-p", "-t", "t", "#{alternate_on}"])
+            .trim()
+            == "1"
+    }
+
     /// A `w`×`h` window running a plain `sh`.
     pub fn start_sized(&self, w: u16, h: u16) {
         let (w, h) = (w.to_string(), h.to_string());
