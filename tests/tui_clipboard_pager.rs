@@ -131,6 +131,10 @@ fn o_pages_the_record_and_the_terminal_comes_back_even_when_the_pager_fails() {
     t.keys("d");
     t.wait_for("the detail view", |s| s.contains("y copies, o pages"));
     t.keys("Escape");
+    // Sent at once, Escape and q reach the explorer as one Alt-q: wait for the close first.
+    t.wait_for("the detail view to close", |s| {
+        !s.contains("y copies, o pages")
+    });
     t.keys("q");
     t.wait_for("the shell", |s| s.contains("EXIT=0"));
     assert!(!t.alternate_on());
