@@ -600,7 +600,9 @@ fn in_a_terminal_keys_reach_the_command_ctrl_c_is_its_sigint_and_the_terminal_is
     t.wait_for("got hello");
     t.cmd(&["send-keys", "-t", "t", "C-c"]);
     t.wait_for("exited with code 5");
-    t.type_line("echo status=$?; stty -a > stty.txt; echo saved");
+    // `sa""ved` prints `saved`, which the typed line itself does not show: waiting for it
+    // waits for stty to have written its file.
+    t.type_line("echo status=$?; stty -a > stty.txt; echo sa\"\"ved");
     t.wait_for("status=5");
     wait_until("stty output", 30, || dir.join("stty.txt").exists());
     t.wait_for("saved");
