@@ -25,14 +25,16 @@ fn has_duckdb() -> bool {
     )
 }
 
-/// Runs `sql` in DuckDB over the dataset in `dir` (each family a view) and returns its rows.
+/// Runs `sql` in DuckDB over the dataset in `dir` (each family written a view) and returns its
+/// rows.
 fn duck(dir: &Path, sql: &str) -> Vec<Vec<Value>> {
     let script = r#"
-import duckdb, json, sys
+import duckdb, json, os, sys
 d, sql = sys.argv[1], sys.argv[2]
 con = duckdb.connect()
 for f in ["runs","stages","metrics","events","spans","degraded","artifacts","relations"]:
-    con.execute(f"create view {f} as select * from read_parquet('{d}/{f}/**/*.parquet', hive_partitioning=true, union_by_name=true)")
+    if os.path.isdir(f"{d}/{f}"):
+        con.execute(f"create view {f} as select * from read_parquet('{d}/{f}/**/*.parquet', hive_partitioning=true, union_by_name=true)")
 print(json.dumps(con.execute(sql).fetchall(), default=str))
 "#;
     let out = std::process::Command::new("python3")
@@ -218,6 +220,108 @@ fn a_second_export_with_since_adds_only_new_files_and_no_row_twice() {
     let since = Timestamp::now().to_string();
     let report = export(&w, &out, &["--since", &since]);
     assert_eq!(report["rows"]["metrics"], 0, "{report}");
+}
+
+/// The refs of the workspace's runs whose status is `status`, sorted.
+fn runs_with_status(root: &Path, status: Status) -> Vec<String> {
+    let ws = Workspace::open(root, Access::Read).unwrap();
+    let mut refs: Vec<String> = ws
+        .read()
+        .unwrap()
+        .all_runs()
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.status == status)
+        .map(|r| r.run_ref.to_string())
+        .collect();
+    refs.sort();
+    refs
+}
+
+/// The distinct runs of a family in the dataset, sorted.
+fn runs_in(dir: &Path, family: &str) -> Vec<String> {
+    duck(
+        dir,
+        &format!("select distinct run from {family} order by run"),
+    )
+    .into_iter()
+    .map(|row| row[0].as_str().unwrap().to_string())
+    .collect()
+}
+
+#[test]
+fn where_selects_the_runs_to_export_and_adds_to_the_runs_named() {
+    if !has_duckdb() {
+        return;
+    }
+    let w = Ws::new();
+    w.ok(&["demo"]);
+    let failed = runs_with_status(&w.root(), Status::Failed);
+    let total = workspace_counts(&w.root())["runs"] as usize;
+    assert!(
+        !failed.is_empty() && failed.len() < total,
+        "the demo needs failed and other runs: {failed:?} of {total}"
+    );
+    let out = w.dir.path().join("failed");
+    let report = export(&w, &out, &["--where", "status = failed"]);
+    assert_eq!(report["runs"], failed.len() as u64, "{report}");
+    assert_eq!(runs_in(&out, "runs"), failed);
+    assert_eq!(count(&out, "runs"), failed.len() as u64);
+    let metric_runs = runs_in(&out, "metrics");
+    assert!(!metric_runs.is_empty());
+    assert!(
+        metric_runs.iter().all(|r| failed.contains(r)),
+        "metrics of a run --where did not match: {metric_runs:?}"
+    );
+
+    // A run named beside --where is exported too: either selects.
+    let named = "run:mnist-classifier.baseline";
+    assert!(!failed.iter().any(|r| r == named));
+    let out = w.dir.path().join("either");
+    export(&w, &out, &[named, "--where", "status = failed"]);
+    let mut want = failed.clone();
+    want.push(named.to_string());
+    want.sort();
+    assert_eq!(runs_in(&out, "runs"), want);
+}
+
+#[test]
+fn a_where_that_does_not_parse_exits_2_with_a_caret_and_writes_nothing() {
+    let w = Ws::new();
+    w.ok(&["demo"]);
+    let out_dir = w.dir.path().join("lake");
+    let out = w.run(&[
+        "export",
+        "parquet",
+        "--output",
+        out_dir.to_str().unwrap(),
+        "--where",
+        "status = failed and",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("--where: column 20: expected a field"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("  status = failed and\n                     ^\n"),
+        "{err}"
+    );
+    assert!(!out_dir.exists(), "a usage error wrote the dataset");
+
+    // A query that matches no run exports nothing (not every run).
+    let out = w.run(&[
+        "export",
+        "parquet",
+        "--output",
+        out_dir.to_str().unwrap(),
+        "--where",
+        "name = no-such-run",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no matches for --where"));
+    assert!(!out_dir.exists(), "an empty match wrote a dataset");
 }
 
 fn parquet_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {

@@ -253,12 +253,15 @@ pub enum ExportCommand {
     /// by project (and day for records), zstd. Adds files only; `--since` adds what is new.
     #[cfg(feature = "parquet")]
     Parquet {
-        /// Runs to export (default: all). (`--where QUERY`, the run query language, will select
-        /// runs here too.)
+        /// Runs to export (default: all; with --where, these and the runs it matches).
         runs: Vec<String>,
         /// Directory of the dataset (created if missing; never a file or a device).
         #[arg(long, short, value_name = "DIR")]
         output: PathBuf,
+        /// Export the runs matching this run query (and any RUN named), e.g. `status = failed`
+        /// (the language of `contexta runs --where`; see `contexta runs --help`).
+        #[arg(long = "where", value_name = "QUERY")]
+        where_: Option<String>,
         /// Only what changed at or after TIME (RFC 3339): runs touched since, and records past
         /// what earlier exports into DIR wrote (records recorded since TIME when there are none).
         #[arg(long, value_name = "TIME")]

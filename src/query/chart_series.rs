@@ -195,6 +195,28 @@ pub fn series_lines(
     Ok(out)
 }
 
+/// The chart lines of `lines` as `series_lines` gives them, except those of `split.0`: only
+/// the points rank `split.1` wrote (a merged multi-rank run split by rank). A rank's series
+/// is read from the records (chunk summaries mix the ranks).
+pub fn series_lines_split(
+    ws: &Workspace,
+    lines: &[(Ref, String)],
+    ask: &ChartAsk,
+    split: &(Ref, u32),
+) -> Result<Vec<SeriesLine>, QueryError> {
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        let (run, key) = line;
+        if run == &split.0 {
+            let pts = super::series::series_of_rank(ws, run, key, split.1)?;
+            out.push(chart_line(run.clone(), key.clone(), &pts, ask));
+        } else {
+            out.extend(series_lines(ws, std::slice::from_ref(line), ask)?);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

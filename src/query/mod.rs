@@ -19,7 +19,9 @@ mod series;
 mod series_overview;
 mod system;
 pub use anomaly::{AnomalyScorer, DEFAULT_ANOMALY_THRESHOLD, Scored};
-pub use chart_series::{ChartAsk, SeriesLine, XBy, chart_line, min_max_columns, series_lines};
+pub use chart_series::{
+    ChartAsk, SeriesLine, XBy, chart_line, min_max_columns, series_lines, series_lines_split,
+};
 pub use compare::{PairComparison, compare_runs, compare_two_runs};
 pub use diagnose::{Diagnosis, diagnose_run};
 pub use explorer::*;
@@ -40,7 +42,7 @@ pub use runs::{
     run_detail, run_status, workspace_tree,
 };
 pub use series::{
-    MetricInfo, metric_list, missing_metric, missing_metric_across, ranks_of, series,
+    MetricInfo, metric_list, missing_metric, missing_metric_across, ranks_of, run_ranks, series,
     series_of_rank,
 };
 pub use system::{SystemChart, SystemCharts, resource_use, system_charts};

@@ -165,3 +165,19 @@ pub fn ranks_of(ws: &Workspace, run: &Ref, key: &str) -> Result<Vec<u32>, QueryE
     })?;
     Ok(ranks.into_iter().collect())
 }
+
+/// The ranks that wrote any metric of `run`, in order (empty for a run written by one process
+/// without a rank). One pass over the run's records.
+pub fn run_ranks(ws: &Workspace, run: &Ref) -> Result<Vec<u32>, QueryError> {
+    let mut ranks = std::collections::BTreeSet::new();
+    // `keep` never keeps, so the walk covers the whole run and returns nothing.
+    ws.read()?.records_in(run, 1, u32::MAX, false, 1, |r| {
+        if matches!(&r.payload, Payload::Metric(_))
+            && let Some(rank) = r.rank()
+        {
+            ranks.insert(rank);
+        }
+        false
+    })?;
+    Ok(ranks.into_iter().collect())
+}

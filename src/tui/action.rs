@@ -67,6 +67,8 @@ pub enum Action {
     Smooth,
     LogScale,
     XAxis,
+    /// The full-size chart's rank split: all ranks, rank 0, rank 1 … (a merged run).
+    Rank,
     Zoom(Zoom),
     /// The chart cursor one column left (`false`) or right (`true`); on the grid, the selection.
     Cursor(bool),
@@ -221,6 +223,7 @@ impl Action {
             "smooth" => no_args(Action::Smooth),
             "log" => no_args(Action::LogScale),
             "xaxis" => no_args(Action::XAxis),
+            "rank" => no_args(Action::Rank),
             "zoom" => Ok(Action::Zoom(match arg(&["in", "out", "reset"])?.as_str() {
                 "in" => Zoom::In,
                 "out" => Zoom::Out,
@@ -330,6 +333,7 @@ impl fmt::Display for Action {
             Action::Smooth => write!(f, "smooth"),
             Action::LogScale => write!(f, "log"),
             Action::XAxis => write!(f, "xaxis"),
+            Action::Rank => write!(f, "rank"),
             Action::Zoom(Zoom::In) => write!(f, "zoom in"),
             Action::Zoom(Zoom::Out) => write!(f, "zoom out"),
             Action::Zoom(Zoom::Reset) => write!(f, "zoom reset"),

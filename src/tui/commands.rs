@@ -96,6 +96,12 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd("log", &[], "log", "Toggle log scale"),
     cmd("xaxis", &[], "xaxis", "Toggle step / time on the x axis"),
     cmd(
+        "rank",
+        &[],
+        "rank",
+        "Split a merged run's chart by rank: all, rank 0, rank 1 …",
+    ),
+    cmd(
         "zoom",
         &["in", "out", "reset"],
         "zoom in|out|reset",

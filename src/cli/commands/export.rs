@@ -94,8 +94,9 @@ pub fn run(ctx: &Ctx, c: ExportCommand) -> anyhow::Result<i32> {
         ExportCommand::Parquet {
             runs,
             output: out,
+            where_,
             since,
-        } => parquet(ctx, &ws, &runs, &out, since.as_deref()),
+        } => parquet(ctx, &ws, &runs, where_.as_deref(), &out, since.as_deref()),
         ExportCommand::Csv(CsvCommand::Compare {
             left,
             right,
@@ -277,20 +278,43 @@ fn parquet(
     ctx: &Ctx,
     ws: &crate::store::Workspace,
     runs: &[String],
+    where_: Option<&str>,
     out: &Path,
     since: Option<&str>,
 ) -> anyhow::Result<i32> {
     use crate::recovery::parquet::{ParquetOptions, export_parquet};
-    let refs = runs
-        .iter()
-        .map(|r| query::resolve_run(ws, r))
-        .collect::<Result<Vec<_>, _>>()?;
+    // Both are checked before anything is read: a usage error exits 2 with nothing written.
+    let selection = where_.map(super::query::parse_where).transpose()?;
     let since = since
         .map(|s| {
             crate::model::Timestamp::parse(s)
                 .map_err(|e| super::super::UsageError(format!("--since: {e}")))
         })
         .transpose()?;
+    let mut refs = runs
+        .iter()
+        .map(|r| query::resolve_run(ws, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(q) = selection {
+        let filter = query::RunFilter {
+            query: Some(q),
+            ..Default::default()
+        };
+        for row in query::list_run_rows(ws, &filter)? {
+            if !refs.contains(&row.run_ref) {
+                refs.push(row.run_ref);
+            }
+        }
+        if refs.is_empty() {
+            // An empty selection means "every run" to the exporter: never export all of them
+            // because a query matched none.
+            eprintln!(
+                "no matches for --where `{}`: nothing exported",
+                crate::sanitize::sanitize(where_.unwrap_or_default())
+            );
+            return Ok(0);
+        }
+    }
     let mut bar = super::super::progress::Bar::new(ctx.quiet);
     let report = export_parquet(
         ws,

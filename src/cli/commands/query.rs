@@ -68,7 +68,7 @@ pub(crate) fn run_filter(a: &RunsArgs) -> anyhow::Result<RunFilter> {
 }
 
 /// `--where`'s query, or a usage error with the query and a caret under the column.
-fn parse_where(text: &str) -> anyhow::Result<query::run_filter::RunQuery> {
+pub(crate) fn parse_where(text: &str) -> anyhow::Result<query::run_filter::RunQuery> {
     query::run_filter::RunQuery::parse(text).map_err(|e| {
         // The caret counts the characters the terminal shows: the query as sanitized.
         let before: String = text.chars().take(e.column.saturating_sub(1)).collect();

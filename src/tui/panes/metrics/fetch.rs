@@ -12,9 +12,17 @@ impl Fetch for MetricsPane {
         match q {
             Query::Keys { run } => query::metric_list(ws, run).map(Loaded::Keys),
             Query::Grid { lines, ask } => query::series_lines(ws, lines, ask).map(Loaded::Grid),
-            Query::Series { lines, ask } => {
-                query::series_lines(ws, lines, ask).map(Loaded::Series)
-            }
+            Query::Series {
+                lines,
+                ask,
+                rank: None,
+            } => query::series_lines(ws, lines, ask).map(Loaded::Series),
+            Query::Series {
+                lines,
+                ask,
+                rank: Some(split),
+            } => query::series_lines_split(ws, lines, ask, split).map(Loaded::Series),
+            Query::Ranks { run } => query::run_ranks(ws, run).map(Loaded::Ranks),
         }
     }
 }

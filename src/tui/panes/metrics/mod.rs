@@ -3,7 +3,8 @@
 //! selection (`grid.rs`). `Enter` opens the selected key (or the pinned keys) full size with
 //! the same keys of marked runs overlaid; there `h`/`l` move a cursor that reads out step, time
 //! and values, `[`/`]` zoom the x range around it, `H`/`L` pan and `=` shows all (`cursor.rs`);
-//! `Esc` goes back to the grid. The `/` filter takes a glob or a regex (`keys.rs`). Series
+//! `Esc` goes back to the grid; `r` splits a merged multi-rank run's chart by rank (all ranks,
+//! rank 0, rank 1 …; the ranks are read once per run, on the first press). The `/` filter takes a glob or a regex (`keys.rs`). Series
 //! arrive cut to the range and reduced to min and max per braille column by the worker, so
 //! drawing costs the screen's width, never the series' length.
 //!
@@ -64,6 +65,12 @@ pub struct MetricsPane {
     /// The keys were asked again because the workspace changed: when their summaries come
     /// back unchanged, the charts on screen are still right and nothing is read again.
     pub live_check: bool,
+    /// The rank the full-size chart shows of the shown run; `None`: every rank's points.
+    pub rank: Option<u32>,
+    /// The ranks that wrote the shown run's metrics; `None` until asked (the first `r`).
+    pub ranks: Option<Vec<u32>>,
+    /// `r` was pressed before the ranks were read: step once they arrive.
+    pub rank_pending: bool,
 }
 
 /// What the cursor reads out: the x under it and each line's nearest point.
@@ -223,6 +230,30 @@ impl MetricsPane {
         Some(Readout { x, values })
     }
 
+    /// The split after `rank`: all ranks → the first → … → the last → all ranks.
+    pub fn next_rank(rank: Option<u32>, ranks: &[u32]) -> Option<u32> {
+        match rank {
+            None => ranks.first().copied(),
+            Some(r) => ranks.iter().copied().find(|x| *x > r),
+        }
+    }
+
+    /// Steps the rank split with the ranks known, or says the run has none.
+    fn step_rank(&mut self, cx: &mut Cx<'_>) {
+        let Some(ranks) = &self.ranks else { return };
+        if ranks.is_empty() {
+            cx.flash(
+                crate::tui::context::FlashLevel::Info,
+                "this run has no ranks",
+            );
+            return;
+        }
+        self.rank = Self::next_rank(self.rank, ranks);
+        // Ranks may cover different steps: the range and cursor were for the other series.
+        self.view = XView::default();
+        self.load_series(cx);
+    }
+
     fn ask(&self, columns: usize, range: Option<(f64, f64)>) -> ChartAsk {
         ChartAsk {
             by: self.x_by,
@@ -242,11 +273,14 @@ pub enum Query {
         lines: Vec<(Ref, String)>,
         ask: ChartAsk,
     },
-    /// The full-size chart's lines.
+    /// The full-size chart's lines; with `rank`, that run's lines hold that rank's points.
     Series {
         lines: Vec<(Ref, String)>,
         ask: ChartAsk,
+        rank: Option<(Ref, u32)>,
     },
+    /// The ranks that wrote the run's metrics.
+    Ranks { run: Ref },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -254,6 +288,7 @@ pub enum Loaded {
     Keys(Vec<MetricInfo>),
     Grid(Vec<SeriesLine>),
     Series(Vec<SeriesLine>),
+    Ranks(Vec<u32>),
 }
 
 /// The full-size plot's width in cells, y labels left out: what one `h`/`l` steps through.
@@ -321,6 +356,7 @@ impl MetricsPane {
                 cx.ask(Query::Series {
                     lines,
                     ask: self.ask(grid::plot_columns(inner.w), self.view.range),
+                    rank: self.run.clone().zip(self.rank),
                 });
             }
         }
@@ -434,6 +470,15 @@ impl Pane for MetricsPane {
                 }
             }
             Action::Pan(_) => self.full_only(cx, "pan"),
+            Action::Rank if full => match (&self.ranks, &self.run) {
+                (Some(_), _) => self.step_rank(cx),
+                (None, Some(run)) => {
+                    self.rank_pending = true;
+                    cx.ask(Query::Ranks { run: run.clone() });
+                }
+                (None, None) => {}
+            },
+            Action::Rank => self.full_only(cx, "rank split"),
             _ => return false,
         }
         true
@@ -480,6 +525,7 @@ impl Pane for MetricsPane {
             "keys" => self.load = failed,
             "grid" => self.grid_load = failed,
             "series" => self.series_load = failed,
+            "ranks" => self.rank_pending = false,
             _ => {}
         }
     }
@@ -501,6 +547,7 @@ impl PaneKind for MetricsPane {
             Query::Keys { .. } => Lane::new(Priority::View, "keys"),
             Query::Grid { .. } => Lane::new(Priority::View, "grid"),
             Query::Series { .. } => Lane::new(Priority::Detail, "series"),
+            Query::Ranks { .. } => Lane::new(Priority::Input, "ranks"),
         }
     }
 
@@ -524,6 +571,12 @@ impl PaneKind for MetricsPane {
             Loaded::Grid(lines) => {
                 self.grid = lines;
                 self.grid_load = Load::Ready;
+            }
+            Loaded::Ranks(ranks) => {
+                self.ranks = Some(ranks);
+                if std::mem::take(&mut self.rank_pending) {
+                    self.step_rank(cx);
+                }
             }
             Loaded::Series(lines) => {
                 self.series = lines;

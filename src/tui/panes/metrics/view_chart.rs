@@ -73,6 +73,11 @@ pub(super) fn render_full(
 ) {
     let t = ctx.theme;
     let mut opts = Vec::new();
+    match (state.rank, &state.ranks) {
+        (Some(r), _) => opts.push(format!("rank {r}")),
+        (None, Some(ranks)) if !ranks.is_empty() => opts.push("all ranks".into()),
+        _ => {}
+    }
     match state.smoothing {
         Smoothing::Off => {}
         s => opts.push(format!("ema {}", s.alpha().unwrap_or_default())),
