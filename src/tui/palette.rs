@@ -112,7 +112,7 @@ impl<W: Write> Palette<W> {
             self.inner.write_all(BEGIN_SYNC)?;
         }
         match self.depth {
-            Depth::Full => self.inner.write_all(&bytes)?,
+            Depth::Full => self.inner.write_all(&shorter_bright_colours(&bytes))?,
             Depth::Ansi16 => self.inner.write_all(&to_16_colours(&bytes))?,
         }
         if sync {
@@ -242,7 +242,7 @@ fn sgr(c: u8, fg: bool) -> String {
 }
 
 /// Rewrites the parameters of one SGR sequence (`38;5;9;1` → `91;1`).
-fn sgr_16(params: &str) -> String {
+fn sgr_16(params: &str, bright_only: bool) -> String {
     let p: Vec<&str> = params.split(';').collect();
     let mut out: Vec<String> = Vec::with_capacity(p.len());
     let mut i = 0;
@@ -251,12 +251,13 @@ fn sgr_16(params: &str) -> String {
         if (fg || p[i] == "48")
             && p.get(i + 1) == Some(&"5")
             && let Some(n) = p.get(i + 2).and_then(|n| n.parse::<u8>().ok())
+            && (!bright_only || (8..=15).contains(&n))
         {
             out.push(sgr(index_to_16(n), fg));
             i += 3;
             continue;
         }
-        if (fg || p[i] == "48") && p.get(i + 1) == Some(&"2") {
+        if !bright_only && (fg || p[i] == "48") && p.get(i + 1) == Some(&"2") {
             let c = |k: usize| p.get(i + k).and_then(|v| v.parse::<u8>().ok());
             if let (Some(r), Some(g), Some(b)) = (c(2), c(3), c(4)) {
                 out.push(sgr(nearest((r, g, b)), fg));
@@ -272,6 +273,17 @@ fn sgr_16(params: &str) -> String {
 
 /// Every SGR sequence (`ESC [ … m`) in `bytes` with its colours in 16-colour form.
 pub fn to_16_colours(bytes: &[u8]) -> Vec<u8> {
+    rewrite_colours(bytes, false)
+}
+
+/// The bright ANSI colours written as 256-colour indexes 8–15 (`38;5;14`) in their shorter,
+/// identical 16-colour form (`96`); nothing else changes. Indexes 0–7 stay as written: a
+/// terminal that shows bold as bright would brighten `1;31` but not `1;38;5;1`.
+pub fn shorter_bright_colours(bytes: &[u8]) -> Vec<u8> {
+    rewrite_colours(bytes, true)
+}
+
+fn rewrite_colours(bytes: &[u8], bright_only: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -286,7 +298,7 @@ pub fn to_16_colours(bytes: &[u8]) -> Vec<u8> {
                 && let Ok(params) = std::str::from_utf8(&bytes[start..end])
             {
                 out.extend_from_slice(b"\x1b[");
-                out.extend_from_slice(sgr_16(params).as_bytes());
+                out.extend_from_slice(sgr_16(params, bright_only).as_bytes());
                 out.push(b'm');
                 i = end + 1;
                 continue;
@@ -326,9 +338,9 @@ mod tests {
         p.flush().unwrap();
         assert_eq!(p.inner, b"\x1b[91mX");
         let mut full = Palette::new(Vec::new(), Depth::Full);
-        full.write_all(b"\x1b[38;5;9mX").unwrap();
+        full.write_all(b"\x1b[38;5;196mX").unwrap();
         full.flush().unwrap();
-        assert_eq!(full.inner, b"\x1b[38;5;9mX");
+        assert_eq!(full.inner, b"\x1b[38;5;196mX");
     }
 
     #[test]
@@ -361,6 +373,18 @@ mod tests {
         p.write_all(b"\x1b]52;c;aGk=\x07").unwrap();
         p.flush().unwrap();
         assert_eq!(p.inner, b"\x1b]52;c;aGk=\x07");
+    }
+
+    #[test]
+    fn bright_colours_get_their_short_form_and_nothing_else_changes() {
+        let t = |s: &str| String::from_utf8(shorter_bright_colours(s.as_bytes())).unwrap();
+        assert_eq!(t("\x1b[38;5;14;49m"), "\x1b[96;49m");
+        assert_eq!(t("\x1b[38;5;15;48;5;10mx"), "\x1b[97;102mx");
+        assert_eq!(t("\x1b[1;38;5;1m"), "\x1b[1;38;5;1m");
+        assert_eq!(
+            t("\x1b[38;5;196m\x1b[48;2;1;2;3m"),
+            "\x1b[38;5;196m\x1b[48;2;1;2;3m"
+        );
     }
 
     #[test]
