@@ -21,6 +21,10 @@ trap cleanup EXIT
 
 ws="$tmp/.contexta"
 "$bin" --workspace "$ws" demo >/dev/null
+# A wrapped command, for the console and system panes: coloured output, host samples.
+"$bin" --workspace "$ws" run --project shell-jobs --name wrapped-train --system-interval 200ms -- \
+  sh -c 'for i in $(seq 1 25); do printf "epoch %2d  loss \033[33m0.%02d\033[0m  acc 0.%02d\n" "$i" "$((99 - 3 * i))" "$((60 + i))"; sleep 0.12; done; printf "\033[32mtraining done\033[0m\n"' \
+  >/dev/null 2>&1
 # A live training run keeps writing while we take the pictures.
 "$bin" --workspace "$ws" demo --live --duration 60 >/dev/null 2>&1 &
 writer=$!
@@ -69,6 +73,8 @@ for _ in $(seq 24); do tmux -L "$sock" send-keys -t shot l; done
 wait_for "│ step"
 shoot metrics-chart "contexta — train-loss of two marked runs overlaid, the cursor reading out step, time and values"
 tmux -L "$sock" send-keys -t shot Escape
+# Back on the grid before the next key: an Escape followed at once by `c` reads as Alt-c.
+wait_for "open the selected chart full size"
 
 tmux -L "$sock" send-keys -t shot c
 wait_for "overlaid"
@@ -101,4 +107,16 @@ wait_for "1 Runs  2 Overview"
 tmux -L "$sock" send-keys -t shot 4
 wait_for "Metrics "
 shoot single-80x24 "contexta at 80x24 — one pane at a time, tabs name the keys"
+
+# The console and system panes of the wrapped command, back at 160x48.
+tmux -L "$sock" resize-window -t shot -x 160 -y 48
+wait_for "2 Overview"
+tmux -L "$sock" send-keys -t shot 1 ':' 'run' Space 'wrapped-train' Enter
+wait_for "shell-jobs.wrapped-train"
+tmux -L "$sock" send-keys -t shot 9
+wait_for "training done"
+shoot console "contexta — the console of a wrapped command, colours kept"
+tmux -L "$sock" send-keys -t shot 0
+wait_for "samples"
+shoot system "contexta — host CPU and memory sampled while the command ran"
 tmux -L "$sock" send-keys -t shot q q

@@ -28,6 +28,7 @@ pub mod jobs;
 pub mod key;
 pub mod keymap;
 pub mod layout;
+mod motion;
 pub mod palette;
 pub mod panes;
 pub mod render;

@@ -12,7 +12,7 @@
 
 use super::app::{AppState, FlashLevel, Msg};
 use super::effect::{Effect, External, Job};
-use super::palette::Palette;
+use super::palette::{FrameGate, Palette};
 use super::view::RenderCtx;
 use super::{
     TuiOptions, config, event, external, jobs, render, saved_views as views, terminal, worker,
@@ -45,6 +45,7 @@ pub fn run(root: &Path, opts: &TuiOptions) -> anyhow::Result<()> {
     let guard = terminal::TerminalGuard::enter(opts.mouse).context("preparing the terminal")?;
     // A 16-colour terminal gets 16-colour escapes (crossterm writes 256-colour ones).
     let out = Palette::new(std::io::stdout(), config::colour_depth());
+    let frames = out.frames();
     let mut term = Terminal::new(CrosstermBackend::new(out))?;
     let size = term.size()?;
     let mut app = AppState::new(
@@ -77,7 +78,7 @@ pub fn run(root: &Path, opts: &TuiOptions) -> anyhow::Result<()> {
     let panic_after_frame = std::env::var_os("CONTEXTA_TEST_PANIC_AFTER_FRAME").is_some();
     loop {
         if dirty && last_frame.is_none_or(|t| t.elapsed() >= FRAME) {
-            draw(&mut term, &app, &cfg.theme)?;
+            draw(&mut term, &frames, &app, &cfg.theme)?;
             last_frame = Some(Instant::now());
             dirty = false;
             if panic_after_frame {
@@ -276,6 +277,7 @@ impl InputGate {
 
 fn draw(
     term: &mut Terminal<CrosstermBackend<Palette<std::io::Stdout>>>,
+    frames: &FrameGate,
     app: &AppState,
     theme: &super::theme::Theme,
 ) -> anyhow::Result<()> {
@@ -284,14 +286,19 @@ fn draw(
         keymap: &app.keymap,
         now: app.shared.now,
     };
-    terminal::begin_frame()?;
-    let result = term.draw(|f| {
-        let area = f.area();
-        if let Some(pos) = render::draw(app, &ctx, area, f.buffer_mut()) {
-            f.set_cursor_position(pos);
-        }
-    });
-    terminal::end_frame()?;
+    frames.begin();
+    let mut columns = 0;
+    let result = term
+        .draw(|f| {
+            let area = f.area();
+            columns = area.width;
+            if let Some(pos) = render::draw(app, &ctx, area, f.buffer_mut()) {
+                f.set_cursor_position(pos);
+            }
+        })
+        .map(|_| ());
+    frames.end(columns);
+    ratatui::backend::Backend::flush(term.backend_mut())?;
     result?;
     Ok(())
 }

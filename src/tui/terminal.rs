@@ -1,14 +1,14 @@
 //! The terminal guard: raw mode, alternate screen and (optionally) mouse capture on entry, and
 //! their undoing on every way out — `Drop` (quit and errors), a panic hook that restores before
 //! the panic message prints, and SIGTERM/SIGHUP turned into a normal quit by `signals`.
-//! Frames are written inside a synchronized update (DEC 2026) so terminals never show half one.
+//! Frames are written inside a synchronized update (DEC 2026, see `palette`); leaving ends one.
 //!
 //! Never draws content and never reads state.
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::terminal::{
-    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
-    disable_raw_mode, enable_raw_mode,
+    EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
+    enable_raw_mode,
 };
 use crossterm::{cursor, execute};
 use std::io::{Write, stdout};
@@ -86,14 +86,6 @@ fn install_panic_hook() {
         restore();
         previous(info);
     }));
-}
-
-pub fn begin_frame() -> std::io::Result<()> {
-    execute!(stdout(), BeginSynchronizedUpdate)
-}
-
-pub fn end_frame() -> std::io::Result<()> {
-    execute!(stdout(), EndSynchronizedUpdate)
 }
 
 /// Sends `quit` once on SIGTERM or SIGHUP (an SSH connection that drops), so the main loop
