@@ -39,56 +39,47 @@ impl PaneView for LineagePane {
         area: Rect,
         buf: &mut Buffer,
     ) {
-        render(self, focused, ctx, area, buf)
-    }
-}
-
-fn render(
-    state: &LineagePane,
-    focused: bool,
-    ctx: &RenderCtx<'_>,
-    area: Rect,
-    buf: &mut Buffer,
-) {
-    let t = ctx.theme;
-    let mut title = vec![title_span("Lineage", focused, ctx)];
-    if let Some(g) = &state.graph {
-        title.push(Span::styled(
-            format!("{} nodes {} edges ", g.nodes.len(), g.edges.len()),
-            t.get(Role::Dim),
-        ));
-    }
-    if let Some(b) = badge(state.view.wrap, state.view.hscroll) {
-        title.push(Span::styled(b, t.get(Role::Key)));
-    }
-    let inner = frame(title, focused, ctx, area, buf);
-    if inner.width < 3 || inner.height == 0 {
-        return;
-    }
-    let Some(g) = &state.graph else {
-        let load = match &state.load {
-            Load::Ready => Load::Loading,
-            l => l.clone(),
+        let state = self;
+        let t = ctx.theme;
+        let mut title = vec![title_span("Lineage", focused, ctx)];
+        if let Some(g) = &state.graph {
+            title.push(Span::styled(
+                format!("{} nodes {} edges ", g.nodes.len(), g.edges.len()),
+                t.get(Role::Dim),
+            ));
+        }
+        if let Some(b) = badge(state.view.wrap, state.view.hscroll) {
+            title.push(Span::styled(b, t.get(Role::Key)));
+        }
+        let inner = frame(title, focused, ctx, area, buf);
+        if inner.width < 3 || inner.height == 0 {
+            return;
+        }
+        let Some(g) = &state.graph else {
+            let load = match &state.load {
+                Load::Ready => Load::Loading,
+                l => l.clone(),
+            };
+            not_ready(&load, None, ctx, inner, buf);
+            return;
         };
-        not_ready(&load, None, ctx, inner, buf);
-        return;
-    };
-    if not_ready(&state.load, None, ctx, inner, buf) {
-        return;
+        if not_ready(&state.load, None, ctx, inner, buf) {
+            return;
+        }
+        let col_w = inner.width / 3;
+        let (up, down) = state.sides();
+        let left = Rect::new(inner.x, inner.y, col_w, inner.height);
+        let mid = Rect::new(inner.x + col_w, inner.y, col_w, inner.height);
+        let right = Rect::new(
+            inner.x + 2 * col_w,
+            inner.y,
+            inner.width - 2 * col_w,
+            inner.height,
+        );
+        side(g, &up, Side::Up, state, focused, ctx, left, buf);
+        centre(g, state, up.len(), down.len(), ctx, mid, buf);
+        side(g, &down, Side::Down, state, focused, ctx, right, buf);
     }
-    let col_w = inner.width / 3;
-    let (up, down) = state.sides();
-    let left = Rect::new(inner.x, inner.y, col_w, inner.height);
-    let mid = Rect::new(inner.x + col_w, inner.y, col_w, inner.height);
-    let right = Rect::new(
-        inner.x + 2 * col_w,
-        inner.y,
-        inner.width - 2 * col_w,
-        inner.height,
-    );
-    side(g, &up, Side::Up, state, focused, ctx, left, buf);
-    centre(g, state, up.len(), down.len(), ctx, mid, buf);
-    side(g, &down, Side::Down, state, focused, ctx, right, buf);
 }
 
 fn centre(

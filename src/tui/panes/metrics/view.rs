@@ -28,52 +28,42 @@ impl PaneView for MetricsPane {
         area: Rect,
         buf: &mut Buffer,
     ) {
-        render(self, shared, focused, ctx, area, buf)
-    }
-}
-
-fn render(
-    state: &MetricsPane,
-    shared: &Shared,
-    focused: bool,
-    ctx: &RenderCtx<'_>,
-    area: Rect,
-    buf: &mut Buffer,
-) {
-    let mut title = vec![title_span("Metrics", focused, ctx)];
-    if !state.keys.is_empty() {
-        title.push(Span::styled(
-            format!("{} keys ", state.keys.len()),
-            ctx.theme.get(Role::Dim),
-        ));
-    }
-    if !state.filter.is_empty() {
-        title.push(Span::styled(
-            format!("/{} ", clean(&fit(&state.filter, 16))),
-            ctx.theme.get(Role::Key),
-        ));
-    }
-    let inner = frame(title, focused, ctx, area, buf);
-    if inner.width == 0 || inner.height == 0 {
-        return;
-    }
-    let keys = state.visible_keys();
-    let empty = if state.keys.is_empty() {
-        Some("this run has no metrics yet")
-    } else if let Some(e) = state.matcher.error() {
-        Some(e)
-    } else if keys.is_empty() {
-        Some("no metric matches the filter (Esc clears it; ? says how to write one)")
-    } else {
-        None
-    };
-    if not_ready(&state.load, empty, ctx, inner, buf) {
-        return;
-    }
-    let inner = Area::new(inner.x, inner.y, inner.width, inner.height);
-    match state.mode {
-        Mode::Grid => render_grid(state, shared, focused, ctx, inner, buf),
-        Mode::Full => render_full(state, shared, ctx, inner, buf),
+        let state = self;
+        let mut title = vec![title_span("Metrics", focused, ctx)];
+        if !state.keys.is_empty() {
+            title.push(Span::styled(
+                format!("{} keys ", state.keys.len()),
+                ctx.theme.get(Role::Dim),
+            ));
+        }
+        if !state.filter.is_empty() {
+            title.push(Span::styled(
+                format!("/{} ", clean(&fit(&state.filter, 16))),
+                ctx.theme.get(Role::Key),
+            ));
+        }
+        let inner = frame(title, focused, ctx, area, buf);
+        if inner.width == 0 || inner.height == 0 {
+            return;
+        }
+        let keys = state.visible_keys();
+        let empty = if state.keys.is_empty() {
+            Some("this run has no metrics yet")
+        } else if let Some(e) = state.matcher.error() {
+            Some(e)
+        } else if keys.is_empty() {
+            Some("no metric matches the filter (Esc clears it; ? says how to write one)")
+        } else {
+            None
+        };
+        if not_ready(&state.load, empty, ctx, inner, buf) {
+            return;
+        }
+        let inner = Area::new(inner.x, inner.y, inner.width, inner.height);
+        match state.mode {
+            Mode::Grid => render_grid(state, shared, focused, ctx, inner, buf),
+            Mode::Full => render_full(state, shared, ctx, inner, buf),
+        }
     }
 }
 

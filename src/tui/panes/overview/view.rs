@@ -28,61 +28,52 @@ impl PaneView for OverviewPane {
         area: Rect,
         buf: &mut Buffer,
     ) {
-        render(self, focused, ctx, area, buf)
-    }
-}
-
-fn render(
-    state: &OverviewPane,
-    focused: bool,
-    ctx: &RenderCtx<'_>,
-    area: Rect,
-    buf: &mut Buffer,
-) {
-    let mut title = vec![title_span("Overview", focused, ctx)];
-    if let Some(d) = &state.detail {
-        title.push(Span::styled(
-            format!("{} ", clean(&fit_end(d.info.run.run_ref.value(), 40))),
-            ctx.theme.get(Role::Dim),
-        ));
-    }
-    let inner = frame(title, focused, ctx, area, buf);
-    if inner.width == 0 || inner.height == 0 {
-        return;
-    }
-    let Some(d) = &state.detail else {
-        let load = match &state.load {
-            Load::Ready => Load::Loading,
-            other => other.clone(),
+        let state = self;
+        let mut title = vec![title_span("Overview", focused, ctx)];
+        if let Some(d) = &state.detail {
+            title.push(Span::styled(
+                format!("{} ", clean(&fit_end(d.info.run.run_ref.value(), 40))),
+                ctx.theme.get(Role::Dim),
+            ));
+        }
+        let inner = frame(title, focused, ctx, area, buf);
+        if inner.width == 0 || inner.height == 0 {
+            return;
+        }
+        let Some(d) = &state.detail else {
+            let load = match &state.load {
+                Load::Ready => Load::Loading,
+                other => other.clone(),
+            };
+            not_ready(&load, None, ctx, inner, buf);
+            return;
         };
-        not_ready(&load, None, ctx, inner, buf);
-        return;
-    };
-    if let Load::Failed(_) = state.load {
-        not_ready(&state.load, None, ctx, inner, buf);
-        return;
+        if let Load::Failed(_) = state.load {
+            not_ready(&state.load, None, ctx, inner, buf);
+            return;
+        }
+        if inner.height <= HEADER_ROWS {
+            header(d, ctx).render(inner, buf);
+            return;
+        }
+        let verified = state.verified.get(&d.info.run.run_ref);
+        let (lines, hl) = lines(
+            d,
+            verified,
+            state.highlight.as_ref(),
+            inner.width as usize,
+            ctx,
+        );
+        let mut scroll = state.scroll.min(lines.len().saturating_sub(1));
+        // A highlighted artifact (a jump from a finding) is scrolled into view.
+        if let Some(i) = hl
+            && i >= scroll + inner.height as usize
+        {
+            scroll = i + 1 - inner.height as usize;
+        }
+        let scroll = scroll as u16;
+        Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
     }
-    if inner.height <= HEADER_ROWS {
-        header(d, ctx).render(inner, buf);
-        return;
-    }
-    let verified = state.verified.get(&d.info.run.run_ref);
-    let (lines, hl) = lines(
-        d,
-        verified,
-        state.highlight.as_ref(),
-        inner.width as usize,
-        ctx,
-    );
-    let mut scroll = state.scroll.min(lines.len().saturating_sub(1));
-    // A highlighted artifact (a jump from a finding) is scrolled into view.
-    if let Some(i) = hl
-        && i >= scroll + inner.height as usize
-    {
-        scroll = i + 1 - inner.height as usize;
-    }
-    let scroll = scroll as u16;
-    Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
 }
 
 /// An overview this short (the stacked layout's header) is one line about the run.

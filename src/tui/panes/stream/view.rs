@@ -30,109 +30,100 @@ impl PaneView for StreamPane {
         area: Rect,
         buf: &mut Buffer,
     ) {
-        render(self, focused, ctx, area, buf)
-    }
-}
-
-fn render(
-    state: &StreamPane,
-    focused: bool,
-    ctx: &RenderCtx<'_>,
-    area: Rect,
-    buf: &mut Buffer,
-) {
-    let t = ctx.theme;
-    let mut title = vec![title_span("Records", focused, ctx)];
-    if state.run.is_some() {
-        if state.follow {
-            title.push(Span::styled("● following ", t.get(Role::Live)));
-        } else if state.new_while_paused() > 0 {
+        let state = self;
+        let t = ctx.theme;
+        let mut title = vec![title_span("Records", focused, ctx)];
+        if state.run.is_some() {
+            if state.follow {
+                title.push(Span::styled("● following ", t.get(Role::Live)));
+            } else if state.new_while_paused() > 0 {
+                title.push(Span::styled(
+                    format!(
+                        "‖ paused, {} new (F follows) ",
+                        count(state.new_while_paused())
+                    ),
+                    t.get(Role::Stale),
+                ));
+            } else {
+                title.push(Span::styled("‖ paused (F follows) ", t.get(Role::Stale)));
+            }
             title.push(Span::styled(
-                format!(
-                    "‖ paused, {} new (F follows) ",
-                    count(state.new_while_paused())
-                ),
-                t.get(Role::Stale),
+                format!("{} total ", count(state.total)),
+                t.get(Role::Dim),
             ));
+        }
+        if let Some(b) = badge(state.view.wrap, state.view.hscroll) {
+            title.push(Span::styled(b, t.get(Role::Key)));
+        }
+        if !state.filter_text.is_empty() {
+            title.push(Span::styled(
+                format!("/{} ", clean(&fit(&state.filter_text, 30))),
+                t.get(Role::Key),
+            ));
+        }
+        let inner = frame(title, focused, ctx, area, buf);
+        if inner.width == 0 || inner.height == 0 {
+            return;
+        }
+        let empty = if !state.rows.is_empty() {
+            None
+        } else if state.filter.is_empty() {
+            Some("no records in this run yet")
         } else {
-            title.push(Span::styled("‖ paused (F follows) ", t.get(Role::Stale)));
+            Some("no record matches the filter (Esc clears it)")
+        };
+        if not_ready(&state.load, empty, ctx, inner, buf) {
+            return;
         }
-        title.push(Span::styled(
-            format!("{} total ", count(state.total)),
-            t.get(Role::Dim),
-        ));
-    }
-    if let Some(b) = badge(state.view.wrap, state.view.hscroll) {
-        title.push(Span::styled(b, t.get(Role::Key)));
-    }
-    if !state.filter_text.is_empty() {
-        title.push(Span::styled(
-            format!("/{} ", clean(&fit(&state.filter_text, 30))),
-            t.get(Role::Key),
-        ));
-    }
-    let inner = frame(title, focused, ctx, area, buf);
-    if inner.width == 0 || inner.height == 0 {
-        return;
-    }
-    let empty = if !state.rows.is_empty() {
-        None
-    } else if state.filter.is_empty() {
-        Some("no records in this run yet")
-    } else {
-        Some("no record matches the filter (Esc clears it)")
-    };
-    if not_ready(&state.load, empty, ctx, inner, buf) {
-        return;
-    }
-    let selected = state.selected_index();
-    let width = inner.width as usize;
-    let height = inner.height as usize;
-    let shown = |row: &crate::query::RecordRow| record_lines(&row.record, width, state.view, ctx);
-    // Wrapped rows take several lines: start late enough that the selection shows whole.
-    let mut start = state.offset.min(state.rows.len().saturating_sub(1));
-    if state.view.wrap
-        && let Some(sel) = selected
-    {
-        let tall: Vec<usize> = state
-            .rows
-            .iter()
-            .take(sel + 1)
-            .skip(start)
-            .map(|r| shown(r).len())
-            .collect();
-        let mut total: usize = tall.iter().sum();
-        let mut i = 0;
-        while start < sel && total > height {
-            total -= tall[i];
-            i += 1;
-            start += 1;
+        let selected = state.selected_index();
+        let width = inner.width as usize;
+        let height = inner.height as usize;
+        let shown = |row: &crate::query::RecordRow| record_lines(&row.record, width, state.view, ctx);
+        // Wrapped rows take several lines: start late enough that the selection shows whole.
+        let mut start = state.offset.min(state.rows.len().saturating_sub(1));
+        if state.view.wrap
+            && let Some(sel) = selected
+        {
+            let tall: Vec<usize> = state
+                .rows
+                .iter()
+                .take(sel + 1)
+                .skip(start)
+                .map(|r| shown(r).len())
+                .collect();
+            let mut total: usize = tall.iter().sum();
+            let mut i = 0;
+            while start < sel && total > height {
+                total -= tall[i];
+                i += 1;
+                start += 1;
+            }
         }
-    }
-    let mut y = inner.y;
-    let bottom = inner.y + inner.height;
-    for (i, row) in state.rows.iter().enumerate().skip(start) {
-        if y >= bottom {
-            break;
-        }
-        let mut st = Style::default();
-        if state.fresh.get(&row.seq).is_some_and(|t| *t > ctx.now) {
-            st = t.get(Role::Fresh);
-        }
-        if Some(i) == selected {
-            st = st.patch(t.selection(focused));
-        }
-        for line in shown(row) {
+        let mut y = inner.y;
+        let bottom = inner.y + inner.height;
+        for (i, row) in state.rows.iter().enumerate().skip(start) {
             if y >= bottom {
                 break;
             }
-            let line_area = Rect::new(inner.x, y, inner.width, 1);
-            buf.set_style(line_area, st);
-            line.style(st).render(line_area, buf);
-            y += 1;
+            let mut st = Style::default();
+            if state.fresh.get(&row.seq).is_some_and(|t| *t > ctx.now) {
+                st = t.get(Role::Fresh);
+            }
+            if Some(i) == selected {
+                st = st.patch(t.selection(focused));
+            }
+            for line in shown(row) {
+                if y >= bottom {
+                    break;
+                }
+                let line_area = Rect::new(inner.x, y, inner.width, 1);
+                buf.set_style(line_area, st);
+                line.style(st).render(line_area, buf);
+                y += 1;
+            }
         }
+        let _ = height;
     }
-    let _ = height;
 }
 
 fn level_role(level: Level) -> Role {

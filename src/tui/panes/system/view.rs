@@ -36,63 +36,60 @@ impl PaneView for SystemPane {
         area: Rect,
         buf: &mut Buffer,
     ) {
-        render(self, focused, ctx, area, buf)
-    }
-}
-
-fn render(state: &SystemPane, focused: bool, ctx: &RenderCtx<'_>, area: Rect, buf: &mut Buffer) {
-    let t = ctx.theme;
-    let mut title = vec![title_span("System", focused, ctx)];
-    let d = &state.data;
-    if !d.charts.is_empty() {
-        title.push(Span::styled(
-            format!(
-                "{} · {} samples ",
-                format_duration(d.span_s),
-                count(d.samples)
-            ),
-            t.get(Role::Dim),
-        ));
-    }
-    let inner = frame(title, focused, ctx, area, buf);
-    if inner.width == 0 || inner.height == 0 {
-        return;
-    }
-    let empty = d.charts.is_empty().then_some(NO_SYSTEM_METRICS);
-    if not_ready(&state.load, empty, ctx, inner, buf) {
-        return;
-    }
-    let grid_area = Area::new(inner.x, inner.y, inner.width, inner.height);
-    let (cols, rows, w) = grid(grid_area);
-    let first = state.top_row * cols;
-    for (i, chart) in d.charts.iter().enumerate().skip(first).take(cols * rows) {
-        let slot = i - first;
-        let (col, row) = ((slot % cols) as u16, (slot / cols) as u16);
-        let y = inner.y + row * CHART_H;
-        let h = CHART_H.min(inner.y + inner.height - y);
-        // A column between charts, except after the last.
-        let cw = if col as usize + 1 == cols {
-            inner.width - col * w
-        } else {
-            w - 1
-        };
-        one_chart(chart, d.span_s, ctx, rect(Area::new(inner.x + col * w, y, cw, h)), buf);
-    }
-    // More charts below or above: say so on the frame's bottom edge.
-    let total_rows = d.charts.len().div_ceil(cols);
-    if total_rows > rows {
-        let hint = format!(
-            " charts {}–{} of {} · j/k ",
-            first + 1,
-            (first + cols * rows).min(d.charts.len()),
-            d.charts.len()
-        );
-        let hw = hint.chars().count() as u16;
-        if area.width > hw + 4 {
-            Line::from(Span::styled(hint, t.get(Role::Dim))).render(
-                Rect::new(area.x + area.width - hw - 2, area.y + area.height - 1, hw, 1),
-                buf,
+        let state = self;
+        let t = ctx.theme;
+        let mut title = vec![title_span("System", focused, ctx)];
+        let d = &state.data;
+        if !d.charts.is_empty() {
+            title.push(Span::styled(
+                format!(
+                    "{} · {} samples ",
+                    format_duration(d.span_s),
+                    count(d.samples)
+                ),
+                t.get(Role::Dim),
+            ));
+        }
+        let inner = frame(title, focused, ctx, area, buf);
+        if inner.width == 0 || inner.height == 0 {
+            return;
+        }
+        let empty = d.charts.is_empty().then_some(NO_SYSTEM_METRICS);
+        if not_ready(&state.load, empty, ctx, inner, buf) {
+            return;
+        }
+        let grid_area = Area::new(inner.x, inner.y, inner.width, inner.height);
+        let (cols, rows, w) = grid(grid_area);
+        let first = state.top_row * cols;
+        for (i, chart) in d.charts.iter().enumerate().skip(first).take(cols * rows) {
+            let slot = i - first;
+            let (col, row) = ((slot % cols) as u16, (slot / cols) as u16);
+            let y = inner.y + row * CHART_H;
+            let h = CHART_H.min(inner.y + inner.height - y);
+            // A column between charts, except after the last.
+            let cw = if col as usize + 1 == cols {
+                inner.width - col * w
+            } else {
+                w - 1
+            };
+            one_chart(chart, d.span_s, ctx, rect(Area::new(inner.x + col * w, y, cw, h)), buf);
+        }
+        // More charts below or above: say so on the frame's bottom edge.
+        let total_rows = d.charts.len().div_ceil(cols);
+        if total_rows > rows {
+            let hint = format!(
+                " charts {}–{} of {} · j/k ",
+                first + 1,
+                (first + cols * rows).min(d.charts.len()),
+                d.charts.len()
             );
+            let hw = hint.chars().count() as u16;
+            if area.width > hw + 4 {
+                Line::from(Span::styled(hint, t.get(Role::Dim))).render(
+                    Rect::new(area.x + area.width - hw - 2, area.y + area.height - 1, hw, 1),
+                    buf,
+                );
+            }
         }
     }
 }

@@ -48,77 +48,67 @@ impl PaneView for TreePane {
         area: Rect,
         buf: &mut Buffer,
     ) {
-        render(self, shared, focused, ctx, area, buf)
-    }
-}
-
-fn render(
-    state: &TreePane,
-    shared: &Shared,
-    focused: bool,
-    ctx: &RenderCtx<'_>,
-    area: Rect,
-    buf: &mut Buffer,
-) {
-    let mut title = vec![title_span("Runs", focused, ctx)];
-    let sort = match state.sort {
-        TreeSort::Start => "newest",
-        TreeSort::Name => "name",
-    };
-    title.push(Span::styled(format!("{sort} "), ctx.theme.get(Role::Dim)));
-    if !state.filter.is_empty() {
-        title.push(Span::styled(
-            format!("/{} ", clean(&fit(&state.filter, 16))),
-            ctx.theme.get(Role::Key),
-        ));
-    }
-    if !shared.marks.is_empty() {
-        title.push(Span::styled(
-            format!("{} marked ", shared.marks.len()),
-            ctx.theme.get(Role::Mark),
-        ));
-    }
-    let inner = frame(title, focused, ctx, area, buf);
-    if inner.width == 0 || inner.height == 0 {
-        return;
-    }
-    let rows = state.rows(&shared.catalog);
-    let empty = if shared.catalog.projects.is_empty() {
-        Some("no projects yet: runs appear here as soon as something writes to the workspace".into())
-    } else if let Err(e) = &state.query {
-        Some(format!("query: {e} (Esc clears it)"))
-    } else if rows.is_empty() && state.awaiting_metrics() {
-        Some("reading the runs' metrics…".into())
-    } else if rows.is_empty() {
-        Some(format!("no matches for {} (Esc clears it)", state.filter))
-    } else {
-        None
-    };
-    // The filter is user text: cleaned before it reaches the terminal.
-    let empty = empty.map(|t: String| clean(&t));
-    if not_ready(&state.load, empty.as_deref(), ctx, inner, buf) {
-        return;
-    }
-    let selected = selected_index(&rows, shared.selected.as_ref());
-    let list_h = list_rows(inner.height as usize);
-    if list_h < inner.height as usize {
-        let y = inner.y + inner.height - 1;
-        legend(state, shared, &rows, inner.width as usize, ctx)
-            .render(Rect::new(inner.x, y, inner.width, 1), buf);
-    }
-    for (i, row) in rows.iter().enumerate().skip(state.offset).take(list_h) {
-        let y = inner.y + (i - state.offset) as u16;
-        let line = row_line(state, shared, row, inner.width as usize, ctx);
-        let line_area = Rect::new(inner.x, y, inner.width, 1);
-        let mut st = Style::default();
-        if state.fresh.get(&row.node).is_some_and(|t| *t > ctx.now) {
-            st = ctx.theme.get(Role::Fresh);
+        let state = self;
+        let mut title = vec![title_span("Runs", focused, ctx)];
+        let sort = match state.sort {
+            TreeSort::Start => "newest",
+            TreeSort::Name => "name",
+        };
+        title.push(Span::styled(format!("{sort} "), ctx.theme.get(Role::Dim)));
+        if !state.filter.is_empty() {
+            title.push(Span::styled(
+                format!("/{} ", clean(&fit(&state.filter, 16))),
+                ctx.theme.get(Role::Key),
+            ));
         }
-        if Some(i) == selected {
-            st = st.patch(ctx.theme.selection(focused));
+        if !shared.marks.is_empty() {
+            title.push(Span::styled(
+                format!("{} marked ", shared.marks.len()),
+                ctx.theme.get(Role::Mark),
+            ));
         }
-        buf.set_style(line_area, st);
-        line.style(st).render(line_area, buf);
+        let inner = frame(title, focused, ctx, area, buf);
+        if inner.width == 0 || inner.height == 0 {
+            return;
+        }
+        let rows = state.rows(&shared.catalog);
+        let empty = if shared.catalog.projects.is_empty() {
+            Some("no projects yet: runs appear here as soon as something writes to the workspace".into())
+        } else if let Err(e) = &state.query {
+            Some(format!("query: {e} (Esc clears it)"))
+        } else if rows.is_empty() && state.awaiting_metrics() {
+            Some("reading the runs' metrics…".into())
+        } else if rows.is_empty() {
+            Some(format!("no matches for {} (Esc clears it)", state.filter))
+        } else {
+            None
+        };
+        // The filter is user text: cleaned before it reaches the terminal.
+        let empty = empty.map(|t: String| clean(&t));
+        if not_ready(&state.load, empty.as_deref(), ctx, inner, buf) {
+            return;
+        }
+        let selected = selected_index(&rows, shared.selected.as_ref());
+        let list_h = list_rows(inner.height as usize);
+        if list_h < inner.height as usize {
+            let y = inner.y + inner.height - 1;
+            legend(state, shared, &rows, inner.width as usize, ctx)
+                .render(Rect::new(inner.x, y, inner.width, 1), buf);
+        }
+        for (i, row) in rows.iter().enumerate().skip(state.offset).take(list_h) {
+            let y = inner.y + (i - state.offset) as u16;
+            let line = row_line(state, shared, row, inner.width as usize, ctx);
+            let line_area = Rect::new(inner.x, y, inner.width, 1);
+            let mut st = Style::default();
+            if state.fresh.get(&row.node).is_some_and(|t| *t > ctx.now) {
+                st = ctx.theme.get(Role::Fresh);
+            }
+            if Some(i) == selected {
+                st = st.patch(ctx.theme.selection(focused));
+            }
+            buf.set_style(line_area, st);
+            line.style(st).render(line_area, buf);
+        }
     }
 }
 
