@@ -660,3 +660,86 @@ fn a_backup_carries_the_console_and_its_restore_reads_it() {
     let texts: Vec<&str> = v.lines.iter().map(|l| l.text.as_str()).collect();
     assert_eq!(texts, ["kept", "also"]);
 }
+
+/// The committer as the bottleneck: another process holds the workspace's write lock while the
+/// command prints more lines than the old in-flight bound (48 batches of 4096) held. The
+/// command must be held back, as by a slow terminal, and every line stored once the lock goes.
+#[test]
+fn a_committer_held_back_slows_the_command_and_loses_no_line() {
+    use std::io::Read;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const N: usize = 250_000;
+    let ws = init();
+    let dir = ws.dir.path().to_path_buf();
+    let script =
+        format!("echo ready; while [ ! -e go ]; do sleep 0.02; done; seq 1 {N}; touch done");
+    let mut child = wrapped(&ws, &["--project", "p", "--name", "held"], &script)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // What the command has shown so far (bytes), read as a terminal would.
+    let shown = Arc::new(AtomicUsize::new(0));
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = {
+        let shown = shown.clone();
+        std::thread::spawn(move || {
+            let mut all = Vec::new();
+            let mut buf = [0u8; 64 * 1024];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                all.extend_from_slice(&buf[..n]);
+                shown.store(all.len(), Ordering::SeqCst);
+            }
+            all
+        })
+    };
+    wait_until("the command to start", 60, || {
+        shown.load(Ordering::SeqCst) > 0
+    });
+
+    let holder = Workspace::open(&ws.root(), Access::Write).unwrap();
+    let mut finished_while_held = false;
+    holder
+        .write_stream(|_| {
+            std::fs::write(dir.join("go"), b"").unwrap();
+            // Held until the command finished (it ran free: the old behaviour) or its output
+            // stopped advancing for a second (it is held back).
+            let deadline = Instant::now() + Duration::from_secs(120);
+            let (mut last, mut since) = (0, Instant::now());
+            loop {
+                if dir.join("done").exists() {
+                    finished_while_held = true;
+                    return Ok::<(), contexta::store::StoreError>(());
+                }
+                let now = shown.load(Ordering::SeqCst);
+                if now != last {
+                    (last, since) = (now, Instant::now());
+                } else if since.elapsed() >= Duration::from_secs(1) {
+                    return Ok(());
+                }
+                assert!(Instant::now() < deadline, "neither finished nor held back");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+        .unwrap();
+    drop(holder);
+    assert!(
+        !finished_while_held,
+        "the command ran to its end while none of its lines could be stored"
+    );
+    let status = child.wait().unwrap();
+    let shown_text = reader.join().unwrap();
+    assert!(status.success());
+    assert!(String::from_utf8_lossy(&shown_text).contains(&format!("\n{N}\r\n")));
+
+    let run = only_run(&ws);
+    let lines = console_text(&ws, &run);
+    let mut want = vec!["ready".to_string()];
+    want.extend((1..=N).map(|i| i.to_string()));
+    assert_eq!(lines.len(), want.len(), "every line stored");
+    assert_eq!(lines, want);
+}

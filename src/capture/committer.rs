@@ -37,6 +37,11 @@ struct State {
     flush_done: u64,
     closed: bool,
     last_error: Option<String>,
+    /// Producers waiting for the buffer to shrink (`wait_for_room`): commit as soon as allowed.
+    waiting: usize,
+    /// Ops taken out of `buf` by the commit under way (still in memory; put back if another
+    /// process holds the write lock).
+    committing: usize,
 }
 
 struct Shared {
@@ -45,6 +50,8 @@ struct Shared {
     wake: Condvar,
     /// Wakes flushers when a flush completed.
     done: Condvar,
+    /// Wakes producers waiting for room when a commit finished.
+    room: Condvar,
 }
 
 impl Shared {
@@ -66,6 +73,7 @@ impl Committer {
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
             done: Condvar::new(),
+            room: Condvar::new(),
         });
         let s = shared.clone();
         let thread = std::thread::Builder::new()
@@ -137,10 +145,34 @@ impl Committer {
         self.shared.lock().last_error.clone()
     }
 
-    /// Ops buffered and not yet committed: a producer that can outpace the disk (a wrapped
-    /// command's console) reads it to keep our memory bounded.
-    pub fn backlog(&self) -> usize {
-        self.shared.lock().buf.len()
+    /// Waits until fewer than `limit` ops are in flight (buffered or being committed), having
+    /// the committer commit as soon as its minimum gap allows meanwhile: a producer that can
+    /// outpace the disk (a wrapped command's console) holds our memory to `limit` ops by
+    /// slowing down, as a slow terminal would, instead of losing anything. Returns false if the
+    /// committer has stopped (nothing would make room).
+    pub fn wait_for_room(&self, limit: usize) -> bool {
+        let mut st = self.shared.lock();
+        if st.buf.len() + st.committing < limit {
+            return true;
+        }
+        st.waiting += 1;
+        self.shared.wake.notify_one();
+        let room = loop {
+            if st.buf.len() + st.committing < limit {
+                break true;
+            }
+            if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
+                break false;
+            }
+            st = self
+                .shared
+                .room
+                .wait_timeout(st, Duration::from_millis(200))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        };
+        st.waiting -= 1;
+        room
     }
 }
 
@@ -170,7 +202,7 @@ fn run(ws: Arc<Workspace>, policy: CommitPolicy, shared: Arc<Shared>) {
         let now = Instant::now();
         let due = if urgent {
             now
-        } else if st.buf.len() >= policy.max_batch {
+        } else if st.buf.len() >= policy.max_batch || st.waiting > 0 {
             last_commit + policy.min_gap
         } else {
             let oldest = st.oldest.unwrap_or(now);
@@ -188,6 +220,7 @@ fn run(ws: Arc<Workspace>, policy: CommitPolicy, shared: Arc<Shared>) {
         st.oldest = None;
         let ticket = st.flush_requested;
         let closing = st.closed;
+        st.committing = batch.len();
         drop(st);
 
         let result: Result<bool, StoreError> = if batch.is_empty() {
@@ -204,6 +237,8 @@ fn run(ws: Arc<Workspace>, policy: CommitPolicy, shared: Arc<Shared>) {
         }
 
         st = shared.lock();
+        st.committing = 0;
+        shared.room.notify_all();
         match result {
             Ok(true) => {}
             Ok(false) => {

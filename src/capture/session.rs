@@ -122,9 +122,10 @@ impl Session {
         self.core.committer.last_error()
     }
 
-    /// Ops buffered and not yet committed (see `Committer::backlog`).
-    pub(crate) fn backlog(&self) -> usize {
-        self.core.committer.backlog()
+    /// Waits until fewer than `limit` ops are buffered (see `Committer::wait_for_room`); false
+    /// if the committer has stopped.
+    pub(crate) fn wait_for_room(&self, limit: usize) -> bool {
+        self.core.committer.wait_for_room(limit)
     }
 
     pub(crate) fn send(&self, op: WriteOp) {

@@ -1,9 +1,11 @@
 //! Moving the command's output: every read goes first to our own stdout/stderr, unchanged (the
 //! user sees what they would see without us), then into console capture. Captured lines are
 //! drained every `TICK` (and sooner in a burst) and handed to the session's committer in
-//! batches. If the committer falls far behind (another process holding the workspace's write
-//! lock for long), lines are dropped and counted rather than held without bound or slowing the
-//! command; the run then gets a `console.dropped_lines` marker.
+//! batches. If the committer falls behind (the command prints faster than we store, or another
+//! process holds the workspace's write lock), the pump waits for it before reading more, so
+//! the command's writes block as they would on a slow terminal: every line is stored and our
+//! memory stays bounded. Only if the committer has stopped are lines dropped and counted; the
+//! run then gets a `console.dropped_lines` marker.
 
 use super::super::console::{ConsoleCapture, LineCounter};
 use super::super::session::Session;
@@ -22,9 +24,10 @@ use std::time::{Duration, Instant};
 const TICK: Duration = Duration::from_millis(50);
 /// Lines per stored batch (one committer op).
 const BATCH_LINES: usize = 4096;
-/// Committer ops waiting beyond which console lines are dropped (each op is at most
-/// `BATCH_LINES` lines: this bounds our memory to a few tens of MB in the worst case).
-const MAX_BACKLOG: usize = 48;
+/// Committer ops in flight (buffered or being committed) at which the pump waits for the
+/// committer (each op is at most `BATCH_LINES` lines): a million short lines otherwise pile up
+/// faster than they are stored.
+const MAX_BACKLOG: usize = 16;
 /// Output is handed to console capture in pieces of about this size (or sooner, at each
 /// `TICK`): the emulator then sees long runs of lines whole, which it can skip (see
 /// `ConsoleCapture::feed_text`), instead of one terminal read (at most 4 KiB from a pty) at a
@@ -66,7 +69,7 @@ impl<'s> ConsoleSink<'s> {
         let mut lines = lines.into_iter().peekable();
         while lines.peek().is_some() {
             let part: Vec<ConsoleLine> = lines.by_ref().take(BATCH_LINES).collect();
-            if self.session.backlog() > MAX_BACKLOG {
+            if !self.session.wait_for_room(MAX_BACKLOG) {
                 self.dropped.fetch_add(part.len() as u64, Ordering::Relaxed);
                 continue;
             }
@@ -85,7 +88,7 @@ impl<'s> ConsoleSink<'s> {
             .next()
     }
 
-    /// Lines not stored because the committer was too far behind.
+    /// Lines not stored because the committer had stopped.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
