@@ -811,37 +811,44 @@ fn bench_explorer(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
         "ms",
         "one page up, 200 presses",
     );
-    let out = std::process::Command::new("/usr/bin/time")
-        .arg("-f")
-        .arg("%M")
-        .arg(&exe)
-        .arg("--workspace")
-        .arg(&root)
-        .args([
-            "tui",
-            "--headless",
-            "160x48",
-            "--keys",
-            "3 <PageUp> <PageUp> 4 1 j j j",
-        ])
-        .stdout(std::process::Stdio::null())
-        .output();
-    if let Ok(o) = out {
-        let kb: f64 = String::from_utf8_lossy(&o.stderr)
-            .trim()
-            .lines()
-            .last()
-            .and_then(|l| l.trim().parse().ok())
-            .unwrap_or(f64::NAN);
+    if let Ok((_, mb)) = headless_peak(&root, "160x48", "3 <PageUp> <PageUp> 4 1 j j j") {
         report(
             ctx,
             "explorer peak memory",
-            kb / 1024.0,
+            mb,
             "MB",
             "max RSS of a headless session (open, page, switch panes)",
         );
     }
     Ok(())
+}
+
+/// Wall time (ms) and peak RSS (MB, `/usr/bin/time`) of one headless explorer process on
+/// `root` at `size` (`160x48`) fed `keys`.
+pub(super) fn headless_peak(root: &Path, size: &str, keys: &str) -> anyhow::Result<(f64, f64)> {
+    let t = Instant::now();
+    let out = std::process::Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("%M")
+        .arg(std::env::current_exe()?)
+        .arg("--workspace")
+        .arg(root)
+        .args(["tui", "--headless", size, "--keys", keys])
+        .stdout(std::process::Stdio::null())
+        .output()?;
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    anyhow::ensure!(
+        out.status.success(),
+        "headless explorer failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kb: f64 = String::from_utf8_lossy(&out.stderr)
+        .trim()
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(f64::NAN);
+    Ok((ms, kb / 1024.0))
 }
 
 /// What `bench` can measure (the argument's values).

@@ -180,24 +180,11 @@ pub(super) fn bench_charts(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
         ),
     );
 
-    let out = std::process::Command::new("/usr/bin/time")
-        .arg("-f")
-        .arg("%M")
-        .args(headless_process(&root).get_program().to_str())
-        .args(headless_process(&root).get_args())
-        .stdout(std::process::Stdio::null())
-        .output();
-    if let Ok(o) = out {
-        let kb: f64 = String::from_utf8_lossy(&o.stderr)
-            .trim()
-            .lines()
-            .last()
-            .and_then(|l| l.trim().parse().ok())
-            .unwrap_or(f64::NAN);
+    if let Ok((_, mb)) = super::bench::headless_peak(&root, &format!("{WIDTH}x{HEIGHT}"), SETUP) {
         report(
             ctx,
             "chart grid peak memory",
-            kb / 1024.0,
+            mb,
             "MB",
             "max RSS of the headless process that opens the grid of 20 charts × 50,000 points",
         );

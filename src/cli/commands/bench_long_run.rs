@@ -97,38 +97,9 @@ fn dataset(a: &BenchArgs, steps: u64) -> anyhow::Result<PathBuf> {
 }
 
 /// Wall time (ms) and peak RSS (MB) of a headless session that opens the run's records and
-/// its metrics pane, with `/usr/bin/time` measuring the whole process.
+/// its metrics pane.
 fn session(root: &Path) -> anyhow::Result<(f64, f64)> {
-    let exe = std::env::current_exe()?;
-    let t = Instant::now();
-    let out = std::process::Command::new("/usr/bin/time")
-        .arg("-f")
-        .arg("%M")
-        .arg(&exe)
-        .arg("--workspace")
-        .arg(root)
-        .args([
-            "tui",
-            "--headless",
-            "160x48",
-            "--keys",
-            "3 <PageUp> <PageUp> 4 j j 1",
-        ])
-        .stdout(std::process::Stdio::null())
-        .output()?;
-    let ms = t.elapsed().as_secs_f64() * 1e3;
-    anyhow::ensure!(
-        out.status.success(),
-        "headless explorer failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let kb: f64 = String::from_utf8_lossy(&out.stderr)
-        .trim()
-        .lines()
-        .last()
-        .and_then(|l| l.trim().parse().ok())
-        .unwrap_or(f64::NAN);
-    Ok((ms, kb / 1024.0))
+    super::bench::headless_peak(root, "160x48", "3 <PageUp> <PageUp> 4 j j 1")
 }
 
 pub fn bench_long_run(ctx: &Ctx, a: &BenchArgs) -> anyhow::Result<()> {
