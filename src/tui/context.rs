@@ -383,6 +383,26 @@ impl<'a> Cx<'a> {
         self.intents.push(intent);
     }
 
+    /// `C`: the console of `run` at its last lines before the failure, or a flash that it did
+    /// not fail (the tree and every other pane ask the same way).
+    pub fn console_at_failure(&mut self, run: Ref) {
+        let status = self.shared.catalog.run_info(&run).map(|r| r.run.status);
+        if matches!(
+            status,
+            Some(crate::model::Status::Failed | crate::model::Status::Cancelled)
+        ) {
+            self.intent(Intent::ConsoleAtFailure(run, None));
+        } else {
+            self.flash(
+                FlashLevel::Warn,
+                format!(
+                    "console-at-failure: {} did not fail (9 shows its console)",
+                    sanitize(run.as_str())
+                ),
+            );
+        }
+    }
+
     pub fn into_intents(self) -> Vec<Intent> {
         self.intents
     }

@@ -17,10 +17,10 @@ pub use search::{SEARCH_LIMIT, Search};
 pub use window::REDRAW_TAIL;
 
 use super::{Info, Pane, PaneKind, Place, motion_delta};
-use crate::model::{ConsoleLine, Ref, Status};
+use crate::model::{ConsoleLine, Ref};
 use crate::query::console::{ConsoleView, FailurePoint};
 use crate::tui::action::{Action, Motion, PaneId};
-use crate::tui::context::{Cx, FlashLevel, Intent, Load, Shared};
+use crate::tui::context::{Cx, FlashLevel, Load, Shared};
 use crate::tui::effect::{Lane, Priority};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -169,18 +169,7 @@ impl ConsolePane {
             cx.flash(FlashLevel::Warn, "console-at-failure: select a run first");
             return;
         };
-        let status = cx.shared.catalog.run_info(&run).map(|r| r.run.status);
-        if matches!(status, Some(Status::Failed | Status::Cancelled)) {
-            cx.intent(Intent::ConsoleAtFailure(run, None));
-        } else {
-            cx.flash(
-                FlashLevel::Warn,
-                format!(
-                    "console-at-failure: {} did not fail (9 shows its console)",
-                    crate::sanitize::sanitize(run.as_str())
-                ),
-            );
-        }
+        cx.console_at_failure(run);
     }
 
     fn step_match(&mut self, forward: bool, cx: &mut Cx<'_>) {

@@ -18,7 +18,7 @@ pub use flags::{FLAG_CHUNK, RunFlags, generations};
 pub use rows::{Row, RowKind, selected_index};
 
 use super::{Info, Pane, PaneKind, Place, motion_delta};
-use crate::model::{Ref, Status, Timestamp};
+use crate::model::{Ref, Timestamp};
 use crate::query::run_filter::{ParseError, RunQuery};
 use crate::query::{ProjectNode, RunOutline};
 use crate::tui::action::{Action, Motion, PaneId, SortKey};
@@ -152,18 +152,7 @@ impl TreePane {
             cx.flash(FlashLevel::Warn, "console-at-failure: select a run");
             return;
         };
-        let status = cx.shared.catalog.run_info(&run).map(|r| r.run.status);
-        if matches!(status, Some(Status::Failed | Status::Cancelled)) {
-            cx.intent(Intent::ConsoleAtFailure(run, None));
-        } else {
-            cx.flash(
-                FlashLevel::Warn,
-                format!(
-                    "console-at-failure: {} did not fail (9 shows its console)",
-                    crate::sanitize::sanitize(run.as_str())
-                ),
-            );
-        }
+        cx.console_at_failure(run);
     }
 
     fn toggle_node(&mut self, cx: &mut Cx<'_>) {
