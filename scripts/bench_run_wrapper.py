@@ -3,20 +3,22 @@
 
 1. A child printing N short lines (default 1,000,000; `seq -f 'line %g' 1 N`), once bare and once
    under `contexta run`, alternately, REPS times each. Both write to a pty whose other side this
-   script drains, like a terminal would. Prints the median wall time of each, their ratio
+   script drains, like a terminal would, and which is their controlling terminal, as a shell's
+   is (so `contexta run` puts it in raw mode, as it does for a user). Prints the median wall time of each, their ratio
    (median of the pairwise ratios), and the median peak RSS of the contexta process (wait4's
    ru_maxrss: the largest of it and what it waited for; `seq` itself stays under 2 MB).
    Each wrapped run is checked: its console must hold all N lines. Also the CPU time (user +
    system, wait4) of each, whose difference is what wrapping costs in CPU, a figure that other
    work on the machine disturbs far less than wall time; and `script(1)`, a pty relay that
    stores nothing, on the same harness, for what the second terminal hop alone costs.
-2. `contexta run -- sleep S` at the default --system-interval (2 s): the wrapper's own CPU time
-   (user + system, from wait4, minus the child's) over S, as a share of one core: the cost of
-   sampling and of idling beside a quiet command.
+2. `contexta run -- sleep S+5` at the default --system-interval (2 s): the wrapper's own CPU
+   time (user + system of all its threads, from /proc/PID/stat) over S seconds, from 3 s after
+   it started (start-up, provenance and the final commit are left out), as a share of one core:
+   the cost of sampling and of idling beside a quiet command.
 
 usage: scripts/bench_run_wrapper.py path/to/contexta [N] [REPS] [S]
 """
-import os, pty, select, shutil, statistics, subprocess, sys, tempfile, time
+import fcntl, os, pty, select, shutil, statistics, subprocess, sys, tempfile, termios, time
 
 exe = os.path.abspath(sys.argv[1])
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
@@ -25,13 +27,22 @@ idle_s = float(sys.argv[4]) if len(sys.argv) > 4 else 20.0
 child = ["seq", "-f", "line %g", "1", str(n)]
 
 
-def in_pty(argv):
-    """Runs argv on a fresh pty, drains it; returns (wall s, rusage, bytes read)."""
+def cpu_seconds(pid):
+    """User + system time of all of pid's threads so far (not its children's)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def in_pty(argv, window=None):
+    """Runs argv on a fresh pty, drains it; returns (wall s, rusage, bytes read, CPU seconds
+    of argv's own process over `window`, a (start s, length s) pair, or None)."""
     master, slave = pty.openpty()
     t0 = time.perf_counter()
     pid = os.fork()
     if pid == 0:
         os.setsid()
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
         for fd in (0, 1, 2):
             os.dup2(slave, fd)
         os.close(master)
@@ -39,8 +50,16 @@ def in_pty(argv):
         os.execvp(argv[0], argv)
     os.close(slave)
     got = 0
+    marks = [] if window else None
     while True:
-        r, _, _ = select.select([master], [], [], 1.0)
+        wait = 1.0
+        if window and len(marks) < 2:
+            due = t0 + window[0] + (window[1] if marks else 0)
+            if time.perf_counter() >= due:
+                marks.append(cpu_seconds(pid))
+                continue
+            wait = min(wait, due - time.perf_counter())
+        r, _, _ = select.select([master], [], [], max(wait, 0))
         if r:
             try:
                 chunk = os.read(master, 1 << 16)
@@ -54,7 +73,7 @@ def in_pty(argv):
     os.close(master)
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{argv} failed with {status}")
-    return wall, usage, got
+    return wall, usage, got, (marks[1] - marks[0] if marks and len(marks) == 2 else None)
 
 
 tmp = tempfile.mkdtemp(prefix="bench-run-wrapper-")
@@ -64,13 +83,13 @@ try:
     script = shutil.which("script")
     for i in range(reps):
         ws = os.path.join(tmp, f"ws{i}")
-        w_bare, u_bare, _ = in_pty(child)
+        w_bare, u_bare, _, _ = in_pty(child)
         cpu_bare.append(u_bare.ru_utime + u_bare.ru_stime)
         if script:
-            w_relay, _, _ = in_pty([script, "-qfec", " ".join(f"'{a}'" for a in child), "/dev/null"])
+            w_relay, _, _, _ = in_pty([script, "-qfec", " ".join(f"'{a}'" for a in child), "/dev/null"])
             relay.append(w_relay)
             relay_ratios.append(w_relay / w_bare)
-        w_wrap, usage, _ = in_pty(
+        w_wrap, usage, _, _ = in_pty(
             [exe, "--workspace", ws, "--quiet", "run", "--project", "bench", "--name", "lines", "--"]
             + child
         )
@@ -97,12 +116,12 @@ try:
         print(f"  script(1)       {statistics.median(relay):.3f} s  ({statistics.median(relay_ratios):.3f}x bare, pairwise)")
 
     ws = os.path.join(tmp, "idle")
-    wall, usage, _ = in_pty(
+    _, _, _, cpu = in_pty(
         [exe, "--workspace", ws, "--quiet", "run", "--project", "bench", "--name", "idle", "--",
-         "sleep", str(idle_s)]
+         "sleep", str(idle_s + 5)],
+        window=(3.0, idle_s),
     )
-    cpu = usage.ru_utime + usage.ru_stime
-    print(f"idle beside `sleep {idle_s:g}` at the default 2 s interval: "
-          f"{cpu:.3f} s CPU in {wall:.1f} s = {100 * cpu / wall:.2f} % of a core")
+    print(f"beside `sleep` at the default 2 s interval, from 3 s to {3 + idle_s:g} s: "
+          f"{cpu:.3f} s CPU in {idle_s:g} s = {100 * cpu / idle_s:.2f} % of a core")
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
