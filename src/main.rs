@@ -49,10 +49,28 @@ unsafe impl GlobalAlloc for Counting {
     }
 }
 
+/// Option numbers of mimalloc 3 (`mi_option_e` in its `mimalloc.h`); libmimalloc-sys names
+/// only some of them, and these two moved between major versions.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+const MI_OPTION_ARENA_PURGE_MULT: libmimalloc_sys::mi_option_t = 24;
+
+/// Freed memory is returned to the OS at once (purge delay 0 for pages and for arenas).
+fn release_promptly() {
+    // SAFETY: mi_version and mi_option_set read and write mimalloc's option table, integers only;
+    // the option numbers are checked against the major version they belong to.
+    unsafe {
+        if libmimalloc_sys::mi_version() / 10_000 == 3 {
+            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+            libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_PURGE_MULT, 0);
+        }
+    }
+}
+
 fn main() {
     contexta::cli::alloc_probe::install(
         |on| COUNTING.store(on, Ordering::Relaxed),
         || ALLOCATED.load(Ordering::Relaxed),
+        release_promptly,
     );
     std::process::exit(contexta::cli::main());
 }

@@ -85,6 +85,7 @@ fn say(ctx: &Ctx, text: &str) {
 }
 
 pub fn run(ctx: &Ctx, a: WrapArgs) -> anyhow::Result<i32> {
+    crate::cli::alloc_probe::release_freed_memory_promptly();
     let Some((program, args)) = a.command.split_first() else {
         return Err(UsageError(
             "give a command after `--` (contexta run [OPTIONS] -- CMD [ARGS]...), or use run start|finish|show".into(),
