@@ -419,6 +419,59 @@ printf '\033[31mred\033[0m \033[?1049h\033[5;5Hhidden\033[?1049l done\n'
 }
 
 #[test]
+fn a_process_left_holding_the_terminal_does_not_keep_us_waiting() {
+    // The command exits at once; a child of it that ignores SIGHUP keeps its terminal (or its
+    // pipes) open for 20 s. The pumps sleep until something happens, so the command's exit must
+    // be what wakes them: we finish soon after it, with everything it printed stored.
+    for (name, pipe) in [("pty", false), ("pipes", true)] {
+        let ws = init();
+        let mut args = vec!["--project", "p", "--name", name];
+        if pipe {
+            args.push("--pipe");
+        }
+        let started = Instant::now();
+        let out = wrapped(
+            &ws,
+            &args,
+            "(trap '' HUP; exec sleep 20) & echo left-behind",
+        )
+        .output()
+        .unwrap();
+        let took = started.elapsed();
+        assert_eq!(code(&out), 0, "{name}");
+        assert!(
+            took < Duration::from_secs(10),
+            "{name}: we waited {took:?} for a process the command left behind"
+        );
+        let run = Ref::parse(&format!("run:p.{name}")).unwrap();
+        assert_eq!(console_text(&ws, &run), ["left-behind"], "{name}");
+        assert_eq!(status_of(&ws, &run), "completed", "{name}");
+    }
+}
+
+#[test]
+fn a_line_still_being_written_is_stored_while_the_command_is_quiet() {
+    // A progress line with no newline yet, then silence: capture must not wait for more output
+    // to hand it over; the finished line then replaces it.
+    let ws = init();
+    let dir = ws.dir.path();
+    let script = "printf 'loading 50%%'; touch printed; \
+                  while [ ! -e go ]; do sleep 0.05; done; printf '\\rloading 100%%\\n'";
+    let mut child = spawn_quiet(wrapped(&ws, &["--project", "p", "--name", "bar"], script));
+    let run = Ref::parse("run:p.bar").unwrap();
+    wait_until("the unfinished line to be stored", 30, || {
+        dir.join("printed").exists()
+            && Workspace::open(&ws.root(), Access::Read)
+                .ok()
+                .and_then(|w| query::console::lines(&w, &run, 0..u32::MAX).ok())
+                .is_some_and(|c| c.lines.iter().any(|l| l.text == "loading 50%"))
+    });
+    std::fs::write(dir.join("go"), "").unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(console_text(&ws, &run), ["loading 100%"]);
+}
+
+#[test]
 fn pipe_mode_keeps_stdout_and_stderr_apart() {
     let ws = init();
     let out = wrapped(

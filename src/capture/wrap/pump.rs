@@ -113,19 +113,44 @@ impl<'s> ConsoleSink<'s> {
 }
 
 /// Shared between the pumps and whoever watches the child and the terminal.
-#[derive(Default)]
 pub struct PumpControl {
     exited: AtomicBool,
     resize: Mutex<Option<(u16, u16)>>,
+    /// A pipe whose writing end is closed when the command exits: its reading end then polls
+    /// as ready, and stays so, which wakes every pump waiting on a quiet command (a pump
+    /// otherwise sleeps until the command prints: no wake-ups while nothing happens).
+    exit_read: Option<std::io::PipeReader>,
+    exit_write: Mutex<Option<std::io::PipeWriter>>,
+}
+
+impl Default for PumpControl {
+    fn default() -> Self {
+        let (exit_read, exit_write) = match std::io::pipe() {
+            Ok((r, w)) => (Some(r), Some(w)),
+            // Without the pipe, pumps look at the exit flag every `TICK` instead.
+            Err(_) => (None, None),
+        };
+        PumpControl {
+            exited: AtomicBool::new(false),
+            resize: Mutex::new(None),
+            exit_read,
+            exit_write: Mutex::new(exit_write),
+        }
+    }
 }
 
 impl PumpControl {
     /// The command has exited: stop once its output has gone quiet.
     pub fn child_exited(&self) {
         self.exited.store(true, Ordering::SeqCst);
+        self.exit_write
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
     }
 
-    /// The terminal is now `cols` × `rows`; the virtual terminal follows.
+    /// The terminal is now `cols` × `rows`; the virtual terminal follows before it takes in
+    /// the next output (nothing needs to happen before the command prints again).
     pub fn resized(&self, cols: u16, rows: u16) {
         *self.resize.lock().unwrap_or_else(|e| e.into_inner()) = Some((cols, rows));
     }
@@ -139,8 +164,38 @@ impl PumpControl {
     }
 }
 
+/// Waits until `source` can be read or `timeout` (`None`: no limit) passes; also returns, with
+/// false, when the command exits while we wait. `Err` when `source` cannot be polled.
+fn wait_readable<S: AsFd>(
+    source: &S,
+    ctl: &PumpControl,
+    timeout: Option<Duration>,
+) -> Result<bool, ()> {
+    let exit_pipe = ctl.exit_read.as_ref().filter(|_| !ctl.has_exited());
+    // Without an exit pipe a quiet command is looked at every `TICK`.
+    let timeout = match (timeout, exit_pipe) {
+        (None, None) => Some(TICK),
+        (t, _) => t,
+    };
+    let ts = timeout.map(|t| rustix::event::Timespec {
+        tv_sec: t.as_secs() as i64,
+        tv_nsec: i64::from(t.subsec_nanos()),
+    });
+    let mut fds = Vec::with_capacity(2);
+    fds.push(PollFd::new(source, PollFlags::IN));
+    if let Some(p) = exit_pipe {
+        fds.push(PollFd::new(p, PollFlags::IN));
+    }
+    match poll(&mut fds, ts.as_ref()) {
+        Ok(_) => Ok(!fds[0].revents().is_empty()),
+        Err(Errno::INTR) => Ok(false),
+        Err(_) => Err(()),
+    }
+}
+
 /// Reads `source` until end of file (or until the command has exited and `source` stayed quiet
-/// for `LINGER`), copying each read to `out` and capturing it.
+/// for `LINGER`), copying each read to `out` and capturing it. Sleeps while the command is quiet
+/// and nothing captured waits to be handed over.
 fn pump<S: Read + AsFd, W: Write>(
     mut source: S,
     out: &mut W,
@@ -153,28 +208,38 @@ fn pump<S: Read + AsFd, W: Write>(
     let mut buf = vec![0u8; 64 * 1024];
     // Read but not yet fed to capture.
     let mut unfed: Vec<u8> = Vec::with_capacity(FEED_BYTES + buf.len());
+    // Whether capture has taken in output (or a resize) since lines were last drained.
+    let mut undrained = false;
     let feed = |cap: &mut Option<ConsoleCapture>, unfed: &mut Vec<u8>| {
         if !unfed.is_empty() {
             sink.guarded(cap, |c| c.feed(unfed));
             unfed.clear();
+            true
+        } else {
+            false
         }
     };
     let mut out_open = true;
     let mut last_drain = Instant::now();
     let mut quiet_since: Option<Instant> = None;
-    let tick = rustix::event::Timespec {
-        tv_sec: 0,
-        tv_nsec: TICK.as_nanos() as i64,
-    };
     loop {
-        let ready = {
-            let mut fds = [PollFd::new(&source, PollFlags::IN)];
-            match poll(&mut fds, Some(&tick)) {
-                Ok(n) => n > 0,
-                Err(Errno::INTR) => false,
-                Err(_) => break,
-            }
+        let timeout = if !unfed.is_empty() || undrained {
+            Some(TICK.saturating_sub(last_drain.elapsed()))
+        } else if ctl.has_exited() {
+            let since = *quiet_since.get_or_insert_with(Instant::now);
+            Some(LINGER.saturating_sub(since.elapsed()))
+        } else {
+            None
         };
+        let Ok(ready) = wait_readable(&source, ctl, timeout) else {
+            break;
+        };
+        if follow_resize && let Some((cols, rows)) = ctl.take_resize() {
+            // What was printed before the resize was laid out at the old size.
+            feed(&mut cap, &mut unfed);
+            sink.guarded(&mut cap, |c| c.resize(cols, rows));
+            undrained = true;
+        }
         if ready {
             quiet_since = None;
             match source.read(&mut buf) {
@@ -186,7 +251,7 @@ fn pump<S: Read + AsFd, W: Write>(
                     }
                     unfed.extend_from_slice(&buf[..n]);
                     if unfed.len() >= FEED_BYTES {
-                        feed(&mut cap, &mut unfed);
+                        undrained |= feed(&mut cap, &mut unfed);
                     }
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -194,23 +259,20 @@ fn pump<S: Read + AsFd, W: Write>(
                 // EIO: every process holding the terminal side has gone.
                 Err(_) => break,
             }
-        } else if ctl.has_exited() {
-            let since = *quiet_since.get_or_insert_with(Instant::now);
-            if since.elapsed() >= LINGER {
-                break;
-            }
-        }
-        if follow_resize && let Some((cols, rows)) = ctl.take_resize() {
-            // What was printed before the resize was laid out at the old size.
-            feed(&mut cap, &mut unfed);
-            sink.guarded(&mut cap, |c| c.resize(cols, rows));
+        } else if ctl.has_exited()
+            && unfed.is_empty()
+            && !undrained
+            && quiet_since.is_some_and(|t| t.elapsed() >= LINGER)
+        {
+            break;
         }
         let burst = cap
             .as_ref()
             .is_some_and(|c| c.pending_lines() >= BATCH_LINES);
-        if last_drain.elapsed() >= TICK || burst {
+        if (last_drain.elapsed() >= TICK || burst) && (undrained || !unfed.is_empty()) {
             feed(&mut cap, &mut unfed);
             sink.guarded(&mut cap, |c| sink.drain(c, false));
+            undrained = false;
             last_drain = Instant::now();
         }
     }
