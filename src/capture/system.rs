@@ -41,7 +41,7 @@ impl SystemSampler {
             last: Instant::now(),
         };
         if let Some(sys) = s.sys.as_mut() {
-            refresh_processes(sys);
+            refresh_processes(sys, s.root);
             sys.refresh_cpu_usage();
         }
         s
@@ -58,10 +58,10 @@ impl SystemSampler {
         self.last = now;
         let mut out = Vec::with_capacity(16);
         if let Some(sys) = self.sys.as_mut() {
-            refresh_processes(sys);
+            let tree = refresh_processes(sys, self.root);
             sys.refresh_cpu_usage();
             sys.refresh_memory();
-            let (cpu, rss, count) = tree_usage(sys, self.root);
+            let (cpu, rss, count) = tree_usage(sys, &tree);
             if count > 0 {
                 out.push(("system.proc.cpu-percent".into(), cpu));
                 out.push(("system.proc.rss-mb".into(), rss as f64 / MIB));
@@ -117,42 +117,88 @@ impl SystemSampler {
     }
 }
 
-fn refresh_processes(sys: &mut System) {
-    sys.refresh_processes_specifics(
-        ProcessesToUpdate::All,
-        true,
-        ProcessRefreshKind::nothing().with_cpu().with_memory(),
-    );
+/// The command's tree as `/proc/PID/task/TID/children` lists it (every thread's children: a
+/// process can start another from any thread), root first; `None` where the kernel does not
+/// list children (built without CONFIG_PROC_CHILDREN, or not Linux). An exited root gives an
+/// empty tree.
+fn tree_from_proc(root: Pid) -> Option<Vec<Pid>> {
+    let root_children = format!("/proc/{root}/task/{root}/children");
+    match std::fs::metadata(&root_children) {
+        Ok(_) => {}
+        Err(_) if std::fs::metadata(format!("/proc/{root}")).is_err() => return Some(Vec::new()),
+        Err(_) => return None,
+    }
+    let mut tree = vec![root];
+    let mut seen: HashSet<Pid> = HashSet::from([root]);
+    let mut i = 0;
+    while let Some(&pid) = tree.get(i) {
+        i += 1;
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let Ok(kids) = std::fs::read_to_string(task.path().join("children")) else {
+                continue;
+            };
+            for kid in kids.split_ascii_whitespace() {
+                if let Ok(n) = kid.parse::<u32>()
+                    && seen.insert(Pid::from_u32(n))
+                {
+                    tree.push(Pid::from_u32(n));
+                }
+            }
+        }
+    }
+    Some(tree)
 }
 
-/// CPU % (of one core), resident bytes and process count of `root` and its descendants.
-fn tree_usage(sys: &System, root: Pid) -> (f64, u64, usize) {
-    let procs = sys.processes();
+/// Refreshes CPU and memory of the command's tree only, where the kernel lists children (a
+/// busy host has thousands of processes and threads, and reading all of them every interval was
+/// most of the sampler's cost); else of every process. Returns the tree.
+fn refresh_processes(sys: &mut System, root: Pid) -> Vec<Pid> {
+    let what = ProcessRefreshKind::nothing()
+        .with_cpu()
+        .with_memory()
+        .without_tasks();
+    if let Some(tree) = tree_from_proc(root) {
+        sys.refresh_processes_specifics(ProcessesToUpdate::Some(&tree), true, what);
+        return tree;
+    }
+    sys.refresh_processes_specifics(ProcessesToUpdate::All, true, what);
+    tree_of(sys, root)
+}
+
+/// `root` and its descendants, from the parents sysinfo read.
+fn tree_of(sys: &System, root: Pid) -> Vec<Pid> {
     let mut children: HashMap<Pid, Vec<Pid>> = HashMap::new();
-    for (pid, p) in procs {
-        // Threads are listed with their process on Linux; count processes only.
-        if p.thread_kind().is_some() {
-            continue;
-        }
+    for (pid, p) in sys.processes() {
         if let Some(parent) = p.parent() {
             children.entry(parent).or_default().push(*pid);
         }
     }
-    let (mut cpu, mut rss, mut count) = (0.0, 0u64, 0usize);
+    let mut tree = Vec::new();
     let mut stack = vec![root];
     let mut seen = HashSet::new();
     while let Some(pid) = stack.pop() {
         if !seen.insert(pid) {
             continue;
         }
-        if let Some(p) = procs.get(&pid) {
-            cpu += f64::from(p.cpu_usage());
-            rss += p.memory();
-            count += 1;
-        }
+        tree.push(pid);
         if let Some(c) = children.get(&pid) {
             stack.extend(c);
         }
+    }
+    tree
+}
+
+/// CPU % (of one core), resident bytes and process count of the processes in `tree` that are
+/// still there.
+fn tree_usage(sys: &System, tree: &[Pid]) -> (f64, u64, usize) {
+    let (mut cpu, mut rss, mut count) = (0.0, 0u64, 0usize);
+    for p in tree.iter().filter_map(|pid| sys.process(*pid)) {
+        cpu += f64::from(p.cpu_usage());
+        rss += p.memory();
+        count += 1;
     }
     (cpu, rss, count)
 }
@@ -188,5 +234,45 @@ mod tests {
         for k in ["system.disk.read-mb-per-s", "system.net.recv-mb-per-s"] {
             assert!(m[k] >= 0.0, "{k}");
         }
+    }
+
+    #[test]
+    fn the_tree_holds_children_and_grandchildren_started_from_any_thread() {
+        // Test threads are not the process's main thread: children they start are listed under
+        // their own task, which a main-thread-only walk would miss.
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "sleep 30 & wait"])
+            .spawn()
+            .unwrap();
+        let me = Pid::from_u32(std::process::id());
+        let kid = Pid::from_u32(child.id());
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        let (tree, all) = loop {
+            let mut sys = System::new().unwrap();
+            let tree = refresh_processes(&mut sys, me);
+            sys.refresh_processes_specifics(
+                ProcessesToUpdate::All,
+                true,
+                ProcessRefreshKind::nothing().without_tasks(),
+            );
+            let all = tree_of(&sys, me);
+            // The grandchild (`sleep`) exists once `sh` has forked it.
+            if tree.len() >= 3 || Instant::now() > deadline {
+                break (tree, all);
+            }
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(tree[0], me);
+        assert!(tree.contains(&kid), "{tree:?}");
+        assert!(tree.len() >= 3, "no grandchild in {tree:?}");
+        // Where the kernel lists children, the walk agrees with parents read from every process.
+        let (mut a, mut b) = (tree.clone(), all);
+        a.sort();
+        b.sort();
+        for pid in &a {
+            assert!(b.contains(pid), "{pid:?} of {a:?} not in {b:?}");
+        }
+        assert!(tree_from_proc(Pid::from_u32(u32::MAX - 1)).is_some_and(|t| t.is_empty()));
     }
 }
