@@ -26,33 +26,41 @@ pub(crate) struct StoredChunk {
     lines: Vec<(ConsoleStream, i64, String)>,
 }
 
-/// Chunks touched by one write transaction, written back when it finishes.
+/// The chunk each run is writing in this transaction. Lines come in order, so a chunk is written
+/// to the table as soon as a run's lines move past it, and a transaction holds one chunk a run
+/// instead of every chunk it touched (a wrapped command's burst commits 65,000 lines at once).
+/// A line redrawn in a chunk already written reads it back from the transaction.
 #[derive(Default)]
 pub(crate) struct ConsoleWrites {
-    chunks: HashMap<(u32, u32), StoredChunk>,
+    open: HashMap<u32, (u32, StoredChunk)>,
 }
+
+type WriteTable<'t> = Table<'t, (u32, u32), &'static [u8]>;
 
 impl ConsoleWrites {
     pub fn put(
         &mut self,
-        table: &Table<'_, (u32, u32), &'static [u8]>,
+        table: &mut WriteTable<'_>,
         run: u32,
         line: &ConsoleLine,
     ) -> Result<(), StoreError> {
-        let key = (run, line.line / CONSOLE_CHUNK);
-        let chunk = match self.chunks.entry(key) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                let stored = match table.get(key)? {
+        let no = line.line / CONSOLE_CHUNK;
+        let chunk = match self.open.remove(&run) {
+            Some((open_no, chunk)) if open_no == no => chunk,
+            other => {
+                if let Some((open_no, chunk)) = other {
+                    table.insert((run, open_no), encode(&chunk)?.as_slice())?;
+                }
+                match table.get((run, no))? {
                     Some(bytes) => decode(bytes.value(), "console chunk")?,
                     None => StoredChunk {
                         base: line.at.0,
-                        lines: Vec::new(),
+                        lines: Vec::with_capacity(CONSOLE_CHUNK as usize),
                     },
-                };
-                v.insert(stored)
+                }
             }
         };
+        let (_, chunk) = self.open.entry(run).or_insert((no, chunk));
         let slot = (line.line % CONSOLE_CHUNK) as usize;
         let entry = (line.stream, line.at.0 - chunk.base, line.text.clone());
         if slot < chunk.lines.len() {
@@ -69,12 +77,9 @@ impl ConsoleWrites {
         Ok(())
     }
 
-    pub fn finish(
-        self,
-        table: &mut Table<'_, (u32, u32), &'static [u8]>,
-    ) -> Result<(), StoreError> {
-        for (key, chunk) in self.chunks {
-            table.insert(key, encode(&chunk)?.as_slice())?;
+    pub fn finish(self, table: &mut WriteTable<'_>) -> Result<(), StoreError> {
+        for (run, (no, chunk)) in self.open {
+            table.insert((run, no), encode(&chunk)?.as_slice())?;
         }
         Ok(())
     }

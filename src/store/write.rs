@@ -404,7 +404,7 @@ impl<'a, 't> Writer<'a, 't> {
                 };
                 let run = self.ensure_run(&batch.run_ref, first.at)?;
                 for line in &batch.lines {
-                    self.console_writes.put(&self.console, run, line)?;
+                    self.console_writes.put(&mut self.console, run, line)?;
                 }
                 // Console output is activity: the run's last commit moves (stale_run reads it).
                 if let Some(st) = self.run_cache.get_mut(&run) {
