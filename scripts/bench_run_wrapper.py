@@ -11,6 +11,9 @@
    system, wait4) of each, whose difference is what wrapping costs in CPU, a figure that other
    work on the machine disturbs far less than wall time; and `script(1)`, a pty relay that
    stores nothing, on the same harness, for what the second terminal hop alone costs.
+   Then the same three in a real terminal emulator, a tmux pane of 160x48 (a user's terminal,
+   which parses and keeps what it is sent, where the harness above only drains): wall time from
+   starting the pane's command to its end, REPS times each, alternately.
 2. `contexta run -- sleep S+5` at the default --system-interval (2 s): the wrapper's own CPU
    time (user + system of all its threads, from /proc/PID/stat) over S seconds, from 3 s after
    it started (start-up, provenance and the final commit are left out), as a share of one core:
@@ -18,13 +21,25 @@
 
 usage: scripts/bench_run_wrapper.py path/to/contexta [N] [REPS] [S]
 """
-import fcntl, os, pty, select, shutil, statistics, subprocess, sys, tempfile, termios, time
+import fcntl, os, pty, select, shlex, shutil, statistics, subprocess, sys, tempfile, termios, time
 
 exe = os.path.abspath(sys.argv[1])
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
 reps = int(sys.argv[3]) if len(sys.argv) > 3 else 7
 idle_s = float(sys.argv[4]) if len(sys.argv) > 4 else 20.0
 child = ["seq", "-f", "line %g", "1", str(n)]
+
+
+def in_tmux(argv):
+    """Wall seconds of argv run in a fresh tmux server's 160x48 pane."""
+    sock = f"bench-run-wrapper-{os.getpid()}"
+    cmd = " ".join(shlex.quote(a) for a in argv) + f"; tmux -L {sock} wait -S done"
+    t0 = time.perf_counter()
+    subprocess.run(["tmux", "-L", sock, "new", "-d", "-x", "160", "-y", "48", cmd], check=True)
+    subprocess.run(["tmux", "-L", sock, "wait", "done"], check=True)
+    wall = time.perf_counter() - t0
+    subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+    return wall
 
 
 def cpu_seconds(pid):
@@ -114,6 +129,25 @@ try:
     print(f"  CPU (user+sys)  bare {cb:.3f} s, wrapped {cw:.3f} s: ours {cw - cb:.3f} s = {(cw - cb) / n * 1e6:.2f} us a line")
     if relay:
         print(f"  script(1)       {statistics.median(relay):.3f} s  ({statistics.median(relay_ratios):.3f}x bare, pairwise)")
+
+    if shutil.which("tmux"):
+        t_bare, t_wrap, t_relay = [], [], []
+        for i in range(reps):
+            ws = os.path.join(tmp, f"tmux{i}")
+            t_bare.append(in_tmux(child))
+            t_wrap.append(in_tmux(
+                [exe, "--workspace", ws, "--quiet", "run", "--project", "bench", "--name", "lines",
+                 "--"] + child))
+            if script:
+                t_relay.append(in_tmux([script, "-qfec", " ".join(f"'{a}'" for a in child),
+                                        "/dev/null"]))
+            shutil.rmtree(ws, ignore_errors=True)
+        mb = statistics.median(t_bare)
+        line = (f"in a tmux pane (160x48): bare {mb:.3f} s, contexta run "
+                f"{statistics.median(t_wrap):.3f} s ({statistics.median(t_wrap) / mb:.3f}x)")
+        if t_relay:
+            line += f", script(1) {statistics.median(t_relay):.3f} s ({statistics.median(t_relay) / mb:.3f}x)"
+        print(line)
 
     ws = os.path.join(tmp, "idle")
     _, _, _, cpu = in_pty(
