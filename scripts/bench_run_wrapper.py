@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`contexta run -- CMD` against CMD alone, in a pseudo-terminal as a user would run them.
 
-1. A child printing N short lines (default 1,000,000; `seq -f 'line %g' 1 N`), once bare and once
+1. A child printing N short lines (default 1,000,000), first `seq -f 'line %g' 1 N` (the fastest
+   printer there is), then a Python loop of `print('line', i)`, each once bare and once
    under `contexta run`, alternately, REPS times each. Both write to a pty whose other side this
    script drains, like a terminal would, and which is their controlling terminal, as a shell's
    is (so `contexta run` puts it in raw mode, as it does for a user). Prints the median wall time of each, their ratio
@@ -28,6 +29,9 @@ n = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
 reps = int(sys.argv[3]) if len(sys.argv) > 3 else 7
 idle_s = float(sys.argv[4]) if len(sys.argv) > 4 else 20.0
 child = ["seq", "-f", "line %g", "1", str(n)]
+# What training scripts are, almost always: Python printing a line at a time (stdout on a
+# terminal is line-buffered, so one write a line, as `seq`'s).
+python_child = [sys.executable, "-c", f"for i in range({n}): print('line', i)"]
 
 
 def in_tmux(argv):
@@ -91,8 +95,12 @@ def in_pty(argv, window=None):
     return wall, usage, got, (marks[1] - marks[0] if marks and len(marks) == 2 else None)
 
 
-tmp = tempfile.mkdtemp(prefix="bench-run-wrapper-")
-try:
+def quoted(argv):
+    return " ".join(shlex.quote(a) for a in argv)
+
+
+def compare(label, child):
+    """Part 1 for one child: bare, wrapped and script(1), on the harness and in tmux."""
     bare, wrapped, ratios, peaks = [], [], [], []
     cpu_bare, cpu_wrapped, relay, relay_ratios = [], [], [], []
     script = shutil.which("script")
@@ -101,7 +109,7 @@ try:
         w_bare, u_bare, _, _ = in_pty(child)
         cpu_bare.append(u_bare.ru_utime + u_bare.ru_stime)
         if script:
-            w_relay, _, _, _ = in_pty([script, "-qfec", " ".join(f"'{a}'" for a in child), "/dev/null"])
+            w_relay, _, _, _ = in_pty([script, "-qfec", quoted(child), "/dev/null"])
             relay.append(w_relay)
             relay_ratios.append(w_relay / w_bare)
         w_wrap, usage, _, _ = in_pty(
@@ -120,7 +128,7 @@ try:
         if f"console   {n} lines" not in check:
             sys.exit(f"the console of run {i} does not hold {n} lines:\n{check}")
         shutil.rmtree(ws)
-    print(f"{n:,} lines to a terminal, {reps} runs each (medians)")
+    print(f"{n:,} lines to a terminal from {label}, {reps} runs each (medians)")
     print(f"  bare            {statistics.median(bare):.3f} s")
     print(f"  contexta run    {statistics.median(wrapped):.3f} s")
     print(f"  ratio           {statistics.median(ratios):.3f}x  (pairwise; min {min(ratios):.3f}, max {max(ratios):.3f})")
@@ -139,15 +147,20 @@ try:
                 [exe, "--workspace", ws, "--quiet", "run", "--project", "bench", "--name", "lines",
                  "--"] + child))
             if script:
-                t_relay.append(in_tmux([script, "-qfec", " ".join(f"'{a}'" for a in child),
-                                        "/dev/null"]))
+                t_relay.append(in_tmux([script, "-qfec", quoted(child), "/dev/null"]))
             shutil.rmtree(ws, ignore_errors=True)
         mb = statistics.median(t_bare)
-        line = (f"in a tmux pane (160x48): bare {mb:.3f} s, contexta run "
+        line = (f"  in a tmux pane (160x48): bare {mb:.3f} s, contexta run "
                 f"{statistics.median(t_wrap):.3f} s ({statistics.median(t_wrap) / mb:.3f}x)")
         if t_relay:
             line += f", script(1) {statistics.median(t_relay):.3f} s ({statistics.median(t_relay) / mb:.3f}x)"
         print(line)
+
+
+tmp = tempfile.mkdtemp(prefix="bench-run-wrapper-")
+try:
+    compare("`seq` (C, a line a microsecond)", child)
+    compare("a Python loop of print()", python_child)
 
     ws = os.path.join(tmp, "idle")
     _, _, _, cpu = in_pty(
