@@ -1,7 +1,8 @@
 //! Long text in the explorer, in the reducer with effects inline: `w` wraps and `<`/`>` scroll
 //! cut text (with `…` where more is hidden) in the record stream, diagnostics and the lineage;
 //! `d`/`Enter` shows a record, a finding or a lineage node in full in the detail view; `y`
-//! copies through OSC 52 (the exact bytes the terminal gets); `o` asks for a pager or a browser.
+//! copies through OSC 52 (the exact bytes the terminal gets); `o` asks for a pager or a browser;
+//! a mouse click on a wrapped list selects the item drawn on that line.
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
 mod common;
@@ -293,4 +294,51 @@ fn the_detail_view_scrolls_within_its_lines() {
     assert!(screen(&app).contains("6–24 of 25"), "{}", screen(&app));
     keys(&mut app, &mut exec, "<PageDown> <PageDown> g g");
     assert!(screen(&app).contains("1–19 of 25"), "{}", screen(&app));
+}
+
+#[test]
+fn a_click_on_a_wrapped_record_selects_the_record_drawn_on_that_line() {
+    use contexta::tui::action::PaneId;
+    use contexta::tui::app::{Mouse, MouseKind};
+    let (_d, root) = workspace_with_a_long_message();
+    let (mut app, mut exec) = start(&root, "3 w", 120, 36);
+    app.mouse = true;
+    let text = screen(&app);
+    let inner = app.screen().area(PaneId::Stream).unwrap().inner();
+    let lines: Vec<&str> = text.lines().collect();
+    let y_of = |pred: &dyn Fn(&str) -> bool| {
+        (inner.y..inner.y + inner.h)
+            .find(|y| pred(lines[*y as usize]))
+            .unwrap_or_else(|| panic!("not on screen:\n{text}"))
+    };
+    // The short record, then a line that only continues the long message drawn below it: that
+    // line is far past the offset plus the number of records, so only what was drawn says
+    // which record it shows.
+    let short = y_of(&|l| l.contains(" ok"));
+    let continuation = y_of(&|l| l.contains("hard-0017.tar and the checksum"));
+    assert!(continuation > short + 3, "{text}");
+    let selected_text = |app: &AppState| {
+        let seq = app.panes.stream.selected.unwrap();
+        let row = app.panes.stream.rows.iter().find(|r| r.seq == seq).unwrap();
+        format!("{:?}", row.record)
+    };
+    let click = |y| {
+        Msg::Mouse(Mouse {
+            kind: MouseKind::Click,
+            x: inner.x + 2,
+            y,
+        })
+    };
+    let fx = app.update(click(continuation));
+    contexta::tui::headless::settle(&mut app, &mut exec, fx);
+    let sel = selected_text(&app);
+    assert!(sel.contains("START of a long"), "{sel}");
+    screen(&app);
+    let fx = app.update(click(short));
+    contexta::tui::headless::settle(&mut app, &mut exec, fx);
+    assert!(
+        selected_text(&app).contains("\"ok\""),
+        "{}",
+        selected_text(&app)
+    );
 }

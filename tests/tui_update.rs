@@ -473,6 +473,9 @@ fn mouse_clicks_focus_and_select_and_the_wheel_scrolls() {
             y,
         })
     };
+    // A click lands on what the last frame showed.
+    contexta::tui::headless::frame_text(&app, &contexta::tui::theme::Theme::defaults(false))
+        .unwrap();
     send(&mut app, &mut exec, click(stream.x + 2, stream.y));
     assert_eq!(app.shared.focus, PaneId::Stream);
     let top = app.panes.stream.rows[app.panes.stream.offset].seq;

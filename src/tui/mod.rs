@@ -20,6 +20,7 @@ pub mod clipboard;
 pub mod commands;
 pub mod config;
 pub mod context;
+pub mod drawn_rows;
 pub mod effect;
 mod event;
 mod external;

@@ -13,6 +13,7 @@ use crate::analysis::diagnostics::Finding;
 use crate::model::{Ref, Timestamp};
 use crate::tui::action::{Action, PaneId};
 use crate::tui::context::{Cx, Detail, FlashLevel, Intent, Load, Overlay};
+use crate::tui::drawn_rows::DrawnRows;
 use crate::tui::wrapping::{SCROLL_WHILE_WRAPPED, TextView};
 use crate::tui::effect::{Lane, Priority};
 
@@ -25,6 +26,8 @@ pub struct DiagnosticsPane {
     pub offset: usize,
     /// Long summaries cut (and scrolled sideways) or wrapped.
     pub view: TextView,
+    /// The finding each line of the last frame showed (mouse clicks).
+    pub drawn: DrawnRows,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -179,7 +182,9 @@ impl Pane for DiagnosticsPane {
     }
 
     fn click(&mut self, row: usize, cx: &mut Cx<'_>) {
-        let target = self.offset + row;
+        let Some(target) = self.drawn.item_at(row) else {
+            return;
+        };
         if target < self.findings.len() && target != self.selected {
             self.move_by(target as isize - self.selected as isize, cx);
         }

@@ -61,6 +61,7 @@ impl PaneView for DiagnosticsPane {
         if let Some(b) = badge(state.view.wrap, state.view.hscroll) {
             title.push(Span::styled(b, t.get(Role::Key)));
         }
+        state.drawn.clear();
         let inner = frame(title, focused, ctx, area, buf);
         if inner.width == 0 || inner.height == 0 {
             return;
@@ -125,6 +126,7 @@ impl PaneView for DiagnosticsPane {
                     ));
                 }
                 draw_row(Line::from(spans), i == state.selected, focused, t, r, buf);
+                state.drawn.push(i);
                 y += 1;
             }
         }

@@ -20,6 +20,7 @@ use crate::query::{Anchor, RecordFilter, RecordPage, RecordRow};
 use crate::sanitize::sanitize;
 use crate::tui::action::{Action, Motion, PaneId};
 use crate::tui::context::{Cx, Detail, External, FlashLevel, Intent, Load, Overlay, Shared};
+use crate::tui::drawn_rows::DrawnRows;
 use crate::tui::wrapping::{SCROLL_WHILE_WRAPPED, TextView};
 use crate::tui::effect::{Lane, Priority};
 use std::collections::{BTreeMap, VecDeque};
@@ -54,6 +55,8 @@ pub struct StreamPane {
     pub live_pending: bool,
     /// Long messages cut (and scrolled sideways) or wrapped.
     pub view: TextView,
+    /// The row each line of the last frame showed (mouse clicks).
+    pub drawn: DrawnRows,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -255,7 +258,9 @@ impl Pane for StreamPane {
 
     fn click(&mut self, row: usize, cx: &mut Cx<'_>) {
         let idx = self.selected_index().unwrap_or(0);
-        let target = self.offset + row;
+        let Some(target) = self.drawn.item_at(row) else {
+            return;
+        };
         if target < self.rows.len() && target != idx {
             self.move_by(target as isize - idx as isize, cx);
         }

@@ -61,6 +61,7 @@ impl PaneView for StreamPane {
                 t.get(Role::Key),
             ));
         }
+        state.drawn.clear();
         let inner = frame(title, focused, ctx, area, buf);
         if inner.width == 0 || inner.height == 0 {
             return;
@@ -119,6 +120,7 @@ impl PaneView for StreamPane {
                 let line_area = Rect::new(inner.x, y, inner.width, 1);
                 buf.set_style(line_area, st);
                 line.style(st).render(line_area, buf);
+                state.drawn.push(i);
                 y += 1;
             }
         }
