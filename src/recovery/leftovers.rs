@@ -47,10 +47,10 @@ pub fn tidy_in_progress(dir: &Path, job: &str) -> Result<Vec<String>, RecoveryEr
         else {
             continue;
         };
-        if pid == std::process::id() || crate::store::process_alive(pid) {
+        let path = e.path();
+        if pid == std::process::id() || crate::store::may_have_written(pid, &path) {
             continue;
         }
-        let path = e.path();
         let gone = match std::fs::symlink_metadata(&path) {
             Ok(m) if m.is_dir() => std::fs::remove_dir_all(&path),
             Ok(_) => std::fs::remove_file(&path),

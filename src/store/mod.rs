@@ -36,7 +36,8 @@ pub use read::{ReadSnapshot, RecordRow, RunInfo};
 pub use repair::RepairReport;
 pub use series_summary::{Piece, SpanSummary};
 pub use set_aside::{
-    Sibling, no_workspace, process_alive, set_aside, set_aside_on_the_way, sibling_prefix, siblings,
+    Sibling, may_have_written, no_workspace, process_alive, set_aside, set_aside_on_the_way,
+    sibling_prefix, siblings,
 };
 pub use snapshot::{FileSnapshot, SnapshotCheck, SnapshotReader};
 pub use trust::check_discovered;

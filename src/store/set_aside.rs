@@ -21,10 +21,61 @@ pub struct Sibling {
 }
 
 impl Sibling {
-    /// Whether the restore that made it may still be running.
+    /// Whether the restore that made it may still be running (a process with its pid that
+    /// started after the folder last changed took the pid over from a dead restore).
     pub fn running(&self) -> bool {
-        self.pid == std::process::id() || process_alive(self.pid)
+        self.pid == std::process::id() || may_have_written(self.pid, &self.path)
     }
+}
+
+/// Whether process `pid` may still be the one that last changed `path`: it runs, and it did
+/// not start after `path`'s last status change (a creation, a write, a rename). Pids are
+/// reused: without the second test, a dead job's leftovers look alive for as long as another
+/// process holds its pid. Errs towards "may": an unreadable start time, or one within
+/// `CLOCK_SLACK` of the change, counts as the same process (a live job's files are never taken
+/// for a dead one's).
+pub fn may_have_written(pid: u32, path: &Path) -> bool {
+    if !process_alive(pid) {
+        return false;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (Ok(meta), Some(start)) = (std::fs::symlink_metadata(path), process_start(pid)) else {
+            return true;
+        };
+        let changed = meta.ctime() as f64 + meta.ctime_nsec() as f64 / 1e9;
+        start <= changed + CLOCK_SLACK
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = path;
+        true
+    }
+}
+
+/// Seconds of doubt between a process's start and a file's change time: the boot time they are
+/// both reckoned from is whole seconds, and the wall clock may have been stepped.
+#[cfg(target_os = "linux")]
+const CLOCK_SLACK: f64 = 2.0;
+
+/// When process `pid` started, in seconds since the epoch: `/proc/stat`'s boot time plus
+/// `/proc/PID/stat`'s start in clock ticks after boot.
+#[cfg(target_os = "linux")]
+fn process_start(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold anything.
+    let after = stat.rsplit_once(')')?.1;
+    let ticks: f64 = after.split_whitespace().nth(19)?.parse().ok()?;
+    let boot: f64 = std::fs::read_to_string("/proc/stat")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    let hz = rustix::param::clock_ticks_per_second() as f64;
+    (hz > 0.0).then(|| boot + ticks / hz)
 }
 
 /// Whether process `pid` may still be running (`/proc` on Linux; elsewhere assume it is).
@@ -180,5 +231,30 @@ mod tests {
         let (parent, prefix) = sibling_prefix(&root, "restore");
         assert_eq!(parent, d.path());
         assert_eq!(prefix, format!(".contexta.restore-{}-", std::process::id()));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_process_that_took_over_a_pid_after_a_file_last_changed_did_not_write_it() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("in-progress");
+        std::fs::write(&f, "x").unwrap();
+        // This test's process started before it wrote the file.
+        assert!(may_have_written(std::process::id(), &f));
+        // A process started well after the last change (past the slack, and past the whole
+        // second the boot time is rounded to) holds a pid but cannot have written it.
+        std::thread::sleep(std::time::Duration::from_millis(3200));
+        let mut late = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let pid = late.id();
+        assert!(!may_have_written(pid, &f));
+        // Once the file changes again while it runs, it may have.
+        std::fs::write(&f, "y").unwrap();
+        assert!(may_have_written(pid, &f));
+        late.kill().unwrap();
+        late.wait().unwrap();
+        assert!(!may_have_written(pid, &f));
     }
 }
