@@ -255,12 +255,13 @@ fn relay<S: Read + AsFd, W: Write>(
     // Read, not yet handed to capture, and since when.
     let mut piece: Vec<u8> = Vec::new();
     let mut piece_since = Instant::now();
-    let hand_over = |piece: &mut Vec<u8>| {
-        if let Some(tx) = to_capture
-            && !piece.is_empty()
-        {
+    let hand_over = |piece: &mut Vec<u8>| match to_capture {
+        Some(tx) if !piece.is_empty() => {
             let _ = tx.send(Captured::Output(std::mem::take(piece)));
         }
+        Some(_) => {}
+        // Nothing captures: what was read only went to our terminal.
+        None => piece.clear(),
     };
     let mut out_open = true;
     let mut quiet_since: Option<Instant> = None;
