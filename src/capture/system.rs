@@ -26,6 +26,9 @@ pub struct SystemSampler {
     networks: Option<Networks>,
     gpus: Option<Gpus>,
     last: Instant,
+    /// The tree at the last sample: refreshed again, so that those of its processes that have
+    /// exited are dropped (a refresh of listed pids forgets only the dead ones it lists).
+    tree: Vec<Pid>,
 }
 
 impl SystemSampler {
@@ -39,9 +42,10 @@ impl SystemSampler {
             networks: Networks::new_with_refreshed_list().ok(),
             gpus,
             last: Instant::now(),
+            tree: Vec::new(),
         };
         if let Some(sys) = s.sys.as_mut() {
-            refresh_processes(sys, s.root);
+            s.tree = refresh_processes(sys, s.root, &[]);
             sys.refresh_cpu_usage();
         }
         s
@@ -58,10 +62,11 @@ impl SystemSampler {
         self.last = now;
         let mut out = Vec::with_capacity(16);
         if let Some(sys) = self.sys.as_mut() {
-            let tree = refresh_processes(sys, self.root);
+            let tree = refresh_processes(sys, self.root, &self.tree);
             sys.refresh_cpu_usage();
             sys.refresh_memory();
             let (cpu, rss, count) = tree_usage(sys, &tree);
+            self.tree = tree;
             if count > 0 {
                 out.push(("system.proc.cpu-percent".into(), cpu));
                 out.push(("system.proc.rss-mb".into(), rss as f64 / MIB));
@@ -154,14 +159,18 @@ fn tree_from_proc(root: Pid) -> Option<Vec<Pid>> {
 
 /// Refreshes CPU and memory of the command's tree only, where the kernel lists children (a
 /// busy host has thousands of processes and threads, and reading all of them every interval was
-/// most of the sampler's cost); else of every process. Returns the tree.
-fn refresh_processes(sys: &mut System, root: Pid) -> Vec<Pid> {
+/// most of the sampler's cost); else of every process. `before` is the tree at the last
+/// sample: its processes are refreshed too, so the exited ones are dropped instead of kept
+/// forever. Returns the tree.
+fn refresh_processes(sys: &mut System, root: Pid, before: &[Pid]) -> Vec<Pid> {
     let what = ProcessRefreshKind::nothing()
         .with_cpu()
         .with_memory()
         .without_tasks();
     if let Some(tree) = tree_from_proc(root) {
-        sys.refresh_processes_specifics(ProcessesToUpdate::Some(&tree), true, what);
+        let mut listed = tree.clone();
+        listed.extend(before.iter().filter(|p| !tree.contains(p)));
+        sys.refresh_processes_specifics(ProcessesToUpdate::Some(&listed), true, what);
         return tree;
     }
     sys.refresh_processes_specifics(ProcessesToUpdate::All, true, what);
@@ -249,7 +258,7 @@ mod tests {
         let deadline = Instant::now() + std::time::Duration::from_secs(10);
         let (tree, all) = loop {
             let mut sys = System::new().unwrap();
-            let tree = refresh_processes(&mut sys, me);
+            let tree = refresh_processes(&mut sys, me, &[]);
             sys.refresh_processes_specifics(
                 ProcessesToUpdate::All,
                 true,
@@ -274,5 +283,25 @@ mod tests {
             assert!(b.contains(pid), "{pid:?} of {a:?} not in {b:?}");
         }
         assert!(tree_from_proc(Pid::from_u32(u32::MAX - 1)).is_some_and(|t| t.is_empty()));
+    }
+
+    #[test]
+    fn a_child_that_exited_is_forgotten_at_the_next_sample() {
+        let mut s = SystemSampler::new(std::process::id(), None);
+        let mut child = std::process::Command::new("sleep")
+            .arg("0.2")
+            .spawn()
+            .unwrap();
+        let pid = Pid::from_u32(child.id());
+        s.sample();
+        assert!(s.tree.contains(&pid), "{:?}", s.tree);
+        assert!(s.sys.as_ref().unwrap().process(pid).is_some());
+        child.wait().unwrap();
+        s.sample();
+        assert!(!s.tree.contains(&pid));
+        assert!(
+            s.sys.as_ref().unwrap().process(pid).is_none(),
+            "an exited child stays in the sampler's process table"
+        );
     }
 }
