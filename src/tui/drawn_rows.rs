@@ -1,6 +1,8 @@
 //! Which item each line of a list showed in the frame drawn last. A wrapped item takes several
 //! lines, and a list scrolled to keep a tall selection whole starts later than its scroll
-//! offset, so a mouse click is mapped through what was drawn, not through the offset.
+//! offset, so a mouse click is mapped through what was drawn, not through the offset. An item
+//! is named by a key that survives changes to the list between the frame and the click (a
+//! record's seq), or by its index in a list replaced only as a whole (which then forgets this).
 //!
 //! The view records it while it draws (it only has `&self`, hence the cell); the reducer reads
 //! it on a click.
@@ -16,12 +18,13 @@ impl DrawnRows {
         self.0.borrow_mut().clear();
     }
 
-    /// The next line down shows item `item`.
+    /// The next line down shows the item keyed `item`.
     pub fn push(&self, item: usize) {
         self.0.borrow_mut().push(item);
     }
 
-    /// The item line `row` showed, or `None` below the last item (or before any frame).
+    /// The key of the item line `row` showed, or `None` below the last item (or before any
+    /// frame).
     pub fn item_at(&self, row: usize) -> Option<usize> {
         self.0.borrow().get(row).copied()
     }

@@ -26,7 +26,7 @@ pub struct DiagnosticsPane {
     pub offset: usize,
     /// Long summaries cut (and scrolled sideways) or wrapped.
     pub view: TextView,
-    /// The finding each line of the last frame showed (mouse clicks).
+    /// The finding (index) each line of the last frame showed (mouse clicks).
     pub drawn: DrawnRows,
 }
 
@@ -214,6 +214,8 @@ impl PaneKind for DiagnosticsPane {
         let Loaded::Findings(run, findings) = loaded;
         if self.run.as_ref() == Some(&run) {
             self.findings = findings;
+            // Lines drawn showed the old list: a click before the next frame selects nothing.
+            self.drawn.clear();
             self.load = Load::Ready;
             let n = self.findings.len();
             self.selected = self.selected.min(n.saturating_sub(1));

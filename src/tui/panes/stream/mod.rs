@@ -55,7 +55,7 @@ pub struct StreamPane {
     pub live_pending: bool,
     /// Long messages cut (and scrolled sideways) or wrapped.
     pub view: TextView,
-    /// The row each line of the last frame showed (mouse clicks).
+    /// The record (seq) each line of the last frame showed (mouse clicks).
     pub drawn: DrawnRows,
 }
 
@@ -258,10 +258,15 @@ impl Pane for StreamPane {
 
     fn click(&mut self, row: usize, cx: &mut Cx<'_>) {
         let idx = self.selected_index().unwrap_or(0);
-        let Some(target) = self.drawn.item_at(row) else {
+        // By seq: pages that arrived since the frame may have shifted the rows.
+        let Some(target) = self
+            .drawn
+            .item_at(row)
+            .and_then(|seq| self.rows.iter().position(|r| r.seq as usize == seq))
+        else {
             return;
         };
-        if target < self.rows.len() && target != idx {
+        if target != idx {
             self.move_by(target as isize - idx as isize, cx);
         }
     }

@@ -120,7 +120,7 @@ impl PaneView for StreamPane {
                 let line_area = Rect::new(inner.x, y, inner.width, 1);
                 buf.set_style(line_area, st);
                 line.style(st).render(line_area, buf);
-                state.drawn.push(i);
+                state.drawn.push(row.seq as usize);
                 y += 1;
             }
         }
