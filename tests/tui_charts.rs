@@ -3,11 +3,14 @@
 //! overlays aligned by step or time, and chart x labels that are the data's own steps.
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
+mod common;
+use common::headless::keys;
+
 use contexta::capture::Session;
 use contexta::model::*;
 use contexta::tui::action::{Action, PaneId};
 use contexta::tui::app::AppState;
-use contexta::tui::headless::{HeadlessOptions, drive, frame_text, parse_script, settle};
+use contexta::tui::headless::{HeadlessOptions, drive, frame_text};
 use contexta::tui::key::Key;
 use contexta::tui::keymap::{Keymap, Layer, Lookup};
 use contexta::tui::panes::metrics::{Mode, XBy};
@@ -59,13 +62,6 @@ fn start(root: &Path, w: u16, h: u16, keys: &str) -> (AppState, Executor) {
         },
     )
     .unwrap()
-}
-
-fn keys(app: &mut AppState, exec: &mut Executor, script: &str) {
-    for msg in parse_script(script).unwrap() {
-        let fx = app.update(msg);
-        settle(app, exec, fx);
-    }
 }
 
 fn frame(app: &AppState) -> String {

@@ -6,20 +6,17 @@
 //! on a run that did not fail.
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
+mod common;
+use common::headless::{keys, now};
+
 use contexta::model::*;
 use contexta::store::{Access, Workspace, WriteOp};
 use contexta::tui::app::AppState;
-use contexta::tui::headless::{
-    HeadlessOptions, drive, frame_buffer, frame_text, parse_script, settle,
-};
+use contexta::tui::headless::{frame_buffer, frame_text};
 use contexta::tui::theme::{Role, Theme};
 use contexta::tui::worker::Executor;
 use ratatui::style::Color;
 use std::path::{Path, PathBuf};
-
-fn now() -> Timestamp {
-    Timestamp::parse("2026-11-23T12:00:00Z").unwrap()
-}
 
 struct Console {
     _dir: tempfile::TempDir,
@@ -78,29 +75,9 @@ impl Console {
     }
 }
 
+/// An 80×24 session on `root` after `keys`.
 fn start(root: &Path, keys: &str) -> (AppState, Executor) {
-    start_sized(root, 80, 24, keys)
-}
-
-fn start_sized(root: &Path, w: u16, h: u16, keys: &str) -> (AppState, Executor) {
-    drive(
-        root,
-        &HeadlessOptions {
-            width: w,
-            height: h,
-            keys,
-            now: now(),
-            label: Some("test".into()),
-        },
-    )
-    .unwrap()
-}
-
-fn keys(app: &mut AppState, exec: &mut Executor, script: &str) {
-    for msg in parse_script(script).unwrap() {
-        let fx = app.update(msg);
-        settle(app, exec, fx);
-    }
+    common::headless::start(root, keys, 80, 24)
 }
 
 fn screen(app: &AppState) -> String {
@@ -348,7 +325,7 @@ fn console_at_failure_needs_a_failed_run() {
 #[test]
 fn a_run_without_console_says_how_to_get_one() {
     let c = Console::new(Status::Open);
-    let (app, _exec) = start_sized(&c.root, 120, 36, "9");
+    let (app, _exec) = common::headless::start(&c.root, "9", 120, 36);
     assert!(
         screen(&app).contains("no console for this run (contexta run -- CMD stores one)"),
         "{}",
